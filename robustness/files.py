@@ -1,0 +1,58 @@
+"""The one way this project writes files: to a temp file beside the target, then an atomic rename.
+
+Readers therefore see either the old file or the complete new one, never a half-written output.
+A leaf module, usable from every package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from robustness.errors import UsageError
+
+
+def ensure_writable_dir(path: str | os.PathLike) -> Path:
+    """Create `path` if needed and check we can write there, so a long job fails before it starts."""
+    directory = Path(path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create output directory {directory}: {exc.strerror}; choose a writable path") from exc
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"output directory {directory} is not writable; choose a writable path")
+    return directory
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temp path beside `target`; on success it is renamed onto `target`, on error removed."""
+    target = Path(target)
+    ensure_writable_dir(target.parent if str(target.parent) else ".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text(target: str | os.PathLike, text: str) -> Path:
+    return write_bytes(target, text.encode("utf-8"))
+
+
+def write_json(target: str | os.PathLike, payload: Any) -> Path:
+    return write_text(target, json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
