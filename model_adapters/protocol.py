@@ -44,3 +44,15 @@ def checked_proba(model: SentimentModel, texts: Sequence[str]) -> np.ndarray:
     if not np.isfinite(proba).all():
         raise ModelRuntimeError(f"model {type(model).__name__} returned NaN or infinite probabilities")
     return proba
+
+
+class ProbabilityModel:
+    """Base for adapters: `predict` is derived from `predict_proba`, so labels and probabilities never disagree."""
+
+    labels: tuple[str, ...]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return predict_labels(self, texts)
