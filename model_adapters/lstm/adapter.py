@@ -1,0 +1,57 @@
+"""A saved LSTM directory behind the SentimentModel protocol: `labels` and `predict_proba(texts)`.
+
+Reviews are predicted in batches of exactly equal token length, so a review's probabilities are the
+same whichever other reviews it arrives with (the suite compares originals and perturbations one by one).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from model_adapters.lstm.artifact import load_network, read_metrics
+from model_adapters.lstm.batching import encode_texts, predict_logits
+from model_adapters.lstm.network import LSTMClassifier
+from model_adapters.lstm.tokenizer import Vocabulary
+
+
+class LSTMAdapter:
+    def __init__(self, network: LSTMClassifier, vocab: Vocabulary, path: str | Path | None = None, metrics: dict | None = None):
+        self.network = network.eval()
+        self.vocab = vocab
+        self.config = network.config
+        self.labels: tuple[str, ...] = tuple(self.config.labels)
+        self.path = str(path) if path is not None else None
+        self.name = f"lstm-{self.config.name}"
+        self.metrics = metrics or {}
+
+    @property
+    def info(self) -> dict:
+        """What reports show about the model: preset, size, and how it was trained."""
+        return {
+            "family": "lstm", "preset": self.config.name, "path": self.path,
+            "parameters": sum(p.numel() for p in self.network.parameters()), "vocab_size": len(self.vocab),
+            "seed": self.metrics.get("seed"), "best_epoch": self.metrics.get("best_epoch"),
+            "validation_accuracy": self.metrics.get("validation", {}).get("accuracy"),
+        }
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float64)
+        encoded = encode_texts(texts, self.vocab, self.config)
+        logits = torch.from_numpy(predict_logits(self.network, encoded, self.config.inference_batch_size))
+        return torch.softmax(logits.double(), dim=1).numpy()
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        proba = self.predict_proba(texts)
+        return [self.labels[i] for i in proba.argmax(axis=1)]
+
+
+def load_lstm_model(path: str | Path) -> LSTMAdapter:
+    """Open a model directory written by `robustness train`; any problem is a ModelError naming the file."""
+    network, vocab = load_network(path)
+    return LSTMAdapter(network, vocab, path=path, metrics=read_metrics(path))

@@ -1,0 +1,153 @@
+"""The LSTM family as data: one frozen config describes the tokenizer, the network and its training.
+
+New variants (Keras-style models, attention BiLSTMs) are new config values, never new code. The config is
+saved as config.json beside the weights, and validated on load with the bad field named in the error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from robustness.errors import ConfigError, ModelError
+from robustness.files import write_json
+
+CONFIG_SCHEMA_VERSION = 1
+POOLINGS = ("last", "max_mean", "attention")
+OPTIMIZERS = ("adam", "adamw")
+SCHEDULES = ("constant", "cosine", "onecycle")
+
+
+@dataclass(frozen=True)
+class LSTMConfig:
+    name: str = "custom"
+    labels: tuple[str, ...] = ("negative", "positive")
+    # tokenizer / vocabulary
+    vocab_size: int = 20_000            # including the padding and out-of-vocabulary tokens
+    min_freq: int = 2
+    max_tokens: int = 400               # reviews longer than this keep their first head_tokens and the rest from the end
+    head_tokens: int = 100
+    # network
+    embedding_dim: int = 64
+    hidden_size: int = 64
+    num_layers: int = 1
+    bidirectional: bool = True
+    pooling: str = "max_mean"           # last | max_mean | attention
+    embedding_dropout: float = 0.0      # spatial dropout: whole embedding channels dropped per review
+    dropout: float = 0.0                # between LSTM layers and before the output layer
+    packed: bool = False                # packed sequences in training (exact, but slow on CPU; see training.py)
+    # training
+    epochs: int = 3
+    batch_size: int = 64
+    optimizer: str = "adamw"
+    learning_rate: float = 2e-3
+    weight_decay: float = 0.0
+    schedule: str = "onecycle"          # constant | cosine | onecycle (per step)
+    warmup_fraction: float = 0.1        # onecycle only
+    clip_norm: float = 1.0              # 0 disables gradient clipping
+    patience: int = 2                   # stop after this many epochs without validation-accuracy gain; 0: never
+    inference_batch_size: int = 256
+
+    @property
+    def tail_tokens(self) -> int:
+        return self.max_tokens - self.head_tokens
+
+    def replace(self, **changes) -> "LSTMConfig":
+        return validate_config({**self.to_dict(), **changes}, where="config override")
+
+    def to_dict(self) -> dict[str, Any]:
+        payload = dataclasses.asdict(self)
+        payload["labels"] = list(self.labels)
+        return payload
+
+    def save(self, path: str | Path) -> Path:
+        return write_json(path, {"schema_version": CONFIG_SCHEMA_VERSION, "kind": "lstm_config", **self.to_dict()})
+
+
+ARCHITECTURE_FIELDS = (
+    "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "embedding_dim", "hidden_size",
+    "num_layers", "bidirectional", "pooling",
+)
+
+
+def validate_config(payload: dict, where: str = "config", error=ConfigError) -> LSTMConfig:
+    """Build a config from a dict, naming the bad field, its value and the fix in the error."""
+    if not isinstance(payload, dict):
+        raise error(f"{where}: expected a mapping of config fields, got {type(payload).__name__}")
+    payload = {k: v for k, v in payload.items() if k not in ("schema_version", "kind")}
+    known = {f.name: f for f in fields(LSTMConfig)}
+    unknown = sorted(set(payload) - set(known))
+    if unknown:
+        raise error(f"{where}: unknown field(s) {', '.join(unknown)}; valid fields are {', '.join(known)}")
+    values = {}
+    for name, value in payload.items():
+        expected = known[name].type
+        values[name] = _coerce(name, value, expected, where, error)
+    config = LSTMConfig(**values)
+    _check_ranges(config, where, error)
+    return config
+
+
+def _coerce(name: str, value: Any, expected: str, where: str, error):
+    bad = error(f"{where}: field '{name}' = {value!r} should be of type {expected}")
+    if expected == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if expected == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad
+        return value
+    if expected == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        return float(value)
+    if expected == "str":
+        if not isinstance(value, str):
+            raise bad
+        return value
+    if not isinstance(value, (list, tuple)) or len(value) < 2 or not all(isinstance(v, str) for v in value):
+        raise error(f"{where}: field '{name}' = {value!r} should be a list of at least two label names")
+    return tuple(value)
+
+
+def _check_ranges(c: LSTMConfig, where: str, error) -> None:
+    def fail(field: str, rule: str):
+        raise error(f"{where}: field '{field}' = {getattr(c, field)!r} {rule}")
+
+    for field in ("vocab_size", "max_tokens", "embedding_dim", "hidden_size", "num_layers", "epochs",
+                  "batch_size", "min_freq", "inference_batch_size"):
+        if getattr(c, field) < 1:
+            fail(field, "must be at least 1")
+    if c.vocab_size < 3:
+        fail("vocab_size", "must be at least 3 (padding, out-of-vocabulary and one word)")
+    if not 0 <= c.head_tokens <= c.max_tokens:
+        fail("head_tokens", f"must be between 0 and max_tokens ({c.max_tokens})")
+    for field in ("embedding_dropout", "dropout", "warmup_fraction"):
+        if not 0.0 <= getattr(c, field) < 1.0:
+            fail(field, "must be in [0, 1)")
+    for field in ("learning_rate", "weight_decay", "clip_norm"):
+        if getattr(c, field) < 0 or (field == "learning_rate" and c.learning_rate == 0):
+            fail(field, "must be positive" if field == "learning_rate" else "must not be negative")
+    if c.patience < 0:
+        fail("patience", "must not be negative")
+    for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
+        if getattr(c, field) not in options:
+            fail(field, f"is not one of {', '.join(options)}")
+    if len(set(c.labels)) != len(c.labels):
+        fail("labels", "must not repeat a label")
+
+
+def load_config(path: str | Path) -> LSTMConfig:
+    """Read a model's config.json; any problem is a ModelError naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: config file is missing; a model directory needs config.json (train one with `robustness train`)")
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: not valid JSON ({exc}); re-train or restore config.json") from exc
+    return validate_config(payload, where=str(path), error=ModelError)

@@ -1,0 +1,247 @@
+"""Train an LSTM classifier: seeded, resumable after a kill, early-stopped on validation, saved as an artifact.
+
+Every epoch ends with an atomic checkpoint in the output directory; rerunning the same command continues
+from it. The best epoch's weights (by validation accuracy) are what the artifact keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model, save_weights, WEIGHTS_FILE
+from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
+from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
+from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
+from model_adapters.lstm.network import LSTMClassifier
+from model_adapters.lstm.presets import resolve_config
+from model_adapters.lstm.tokenizer import Vocabulary
+from robustness.errors import DataError, UsageError
+from robustness.files import ensure_writable_dir, write_json
+
+METRICS_SCHEMA_VERSION = 1
+
+
+def available_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def train_lstm(
+    train,
+    validation,
+    config_or_preset: "str | LSTMConfig | Mapping" = "quick",
+    out_dir: str | Path = "model",
+    seed: int = 13,
+    init_from: str | Path | None = None,
+    progress: bool = True,
+    epoch_callback: Callable[[dict], None] | None = None,
+    num_threads: int | None = None,
+) -> dict:
+    """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
+
+    `train`/`validation` need `.texts` and `.labels` (robustness.data.Dataset). With `init_from`, the existing
+    model's vocabulary and architecture are kept and only the training settings come from the config
+    (fine-tuning for the augment-and-retrain loop). `epoch_callback(record)` runs after each saved epoch.
+    """
+    started = time.perf_counter()
+    config = resolve_config(config_or_preset)
+    out_dir = ensure_writable_dir(out_dir)
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(num_threads or available_threads())
+    try:
+        with torch.random.fork_rng(devices=[]):  # seeded locally; the caller's global RNG is left untouched
+            torch.manual_seed(seed)
+            return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started) -> dict:
+    if init_from is not None:
+        base, vocab = load_network(init_from)
+        config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS})
+    train_y = _label_ids(train, config, "train")
+    val_y = _label_ids(validation, config, "validation")
+    t0 = time.perf_counter()
+    train_tokens = tokenize_texts(train.texts, config)
+    if init_from is None:
+        vocab = Vocabulary.build(train_tokens, config.vocab_size, config.min_freq)
+    train_x = encode_tokens(train_tokens, vocab)
+    del train_tokens
+    val_x = encode_tokens(tokenize_texts(validation.texts, config), vocab)
+    tokenize_s = time.perf_counter() - t0
+
+    network = LSTMClassifier(config)
+    if init_from is not None:
+        network.load_state_dict(base.state_dict())
+    optimizer = _optimizer(network, config)
+    fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from)
+    checkpoint = out_dir / CHECKPOINT_FILE
+    state = {"fingerprint": fingerprint, "next_epoch": 0, "history": [], "best_epoch": None,
+             "best_accuracy": -1.0, "stale_epochs": 0, "train_s": 0.0}
+    if checkpoint.is_file():
+        saved, tensors, metadata = read_checkpoint_state(checkpoint)
+        if saved.get("fingerprint") != fingerprint:
+            raise UsageError(
+                f"{checkpoint}: an unfinished run with a different config, seed or data; delete that file "
+                f"to start over, or choose another --out"
+            )
+        restore_checkpoint(tensors, metadata, network, optimizer)
+        state = saved
+
+    steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    head_fraction = config.head_tokens / config.max_tokens
+    loss_fn = nn.CrossEntropyLoss()
+    for epoch in range(state["next_epoch"], config.epochs):
+        if config.patience and state["stale_epochs"] >= config.patience:
+            break
+        epoch_start = time.perf_counter()
+        batches = training_batches(np.array([len(x) for x in train_x]), config.batch_size, np.random.default_rng([seed, epoch]))
+        network.train()
+        loss_sum, correct, seen = 0.0, 0, 0
+        bar = _progress(len(batches), f"epoch {epoch + 1}/{config.epochs}", progress)
+        for step, batch in enumerate(batches):
+            lr = learning_rate_at(epoch * steps_per_epoch + step, total_steps, config)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            targets = torch.from_numpy(train_y[batch])
+            if config.packed:
+                ids, lengths = collate_padded(train_x, batch)
+                logits = network(ids, lengths, packed=True)
+            else:
+                logits = network(collate_trimmed(train_x, batch, head_fraction))
+            loss = loss_fn(logits, targets)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.clip_norm > 0:
+                nn.utils.clip_grad_norm_(network.parameters(), config.clip_norm)
+            optimizer.step()
+            loss_sum += loss.item() * len(batch)
+            correct += int((logits.argmax(1) == targets).sum())
+            seen += len(batch)
+            bar.update(1)
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", lr=f"{lr:.2e}")
+        bar.close()
+        train_s = time.perf_counter() - epoch_start
+        validation_metrics = evaluate_encoded(network, val_x, val_y, config)
+        record = {
+            "epoch": epoch + 1, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
+            "validation_loss": validation_metrics["loss"], "validation_accuracy": validation_metrics["accuracy"],
+            "validation_macro_f1": validation_metrics["macro_f1"], "learning_rate_end": lr,
+            "seconds": time.perf_counter() - epoch_start, "train_seconds": train_s,
+        }
+        state["history"].append(record)
+        state["train_s"] += record["seconds"]
+        if validation_metrics["accuracy"] > state["best_accuracy"]:
+            state.update(best_epoch=epoch + 1, best_accuracy=validation_metrics["accuracy"], stale_epochs=0)
+            save_model(out_dir, network, vocab)
+        else:
+            state["stale_epochs"] += 1
+        state["next_epoch"] = epoch + 1
+        save_checkpoint(checkpoint, network, optimizer, state)
+        if progress:
+            print(f"epoch {epoch + 1}: train loss {record['train_loss']:.4f} acc {record['train_accuracy']:.4f} | "
+                  f"validation loss {record['validation_loss']:.4f} acc {record['validation_accuracy']:.4f} "
+                  f"({record['seconds']:.0f}s)", flush=True)
+        if epoch_callback is not None:
+            epoch_callback(record)
+
+    best, _ = load_network(out_dir)
+    final = evaluate_encoded(best, val_x, val_y, config)
+    metrics = {
+        "schema_version": METRICS_SCHEMA_VERSION, "kind": "lstm_training", "completed": True,
+        "preset": config.name, "seed": seed, "init_from": str(init_from) if init_from is not None else None,
+        "config": config.to_dict(), "history": state["history"], "best_epoch": state["best_epoch"],
+        "epochs_run": len(state["history"]),
+        "validation": {"n": len(val_x), **final},
+        "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab),
+        "parameters": sum(p.numel() for p in best.parameters()),
+        "timings": {"tokenize_s": round(tokenize_s, 3), "train_s": round(state["train_s"], 3),
+                    "total_s": round(time.perf_counter() - started, 3)},
+        "threads": torch.get_num_threads(),
+        "versions": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()},
+        "data_fingerprint": fingerprint["data"],
+    }
+    write_json(out_dir / METRICS_FILE, metrics)
+    checkpoint.unlink(missing_ok=True)
+    return {**metrics, "out_dir": str(out_dir)}
+
+
+def evaluate_encoded(network: LSTMClassifier, encoded: Sequence[np.ndarray], gold: np.ndarray, config: LSTMConfig) -> dict:
+    logits = predict_logits(network, encoded, config.inference_batch_size)
+    loss = float(nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(gold)))
+    predicted = logits.argmax(1)
+    return {"loss": loss, "accuracy": float((predicted == gold).mean()), "macro_f1": macro_f1(gold, predicted, len(config.labels))}
+
+
+def macro_f1(gold: np.ndarray, predicted: np.ndarray, n_labels: int) -> float:
+    scores = []
+    for k in range(n_labels):
+        tp = int(((predicted == k) & (gold == k)).sum())
+        fp = int(((predicted == k) & (gold != k)).sum())
+        fn = int(((predicted != k) & (gold == k)).sum())
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
+    return float(np.mean(scores))
+
+
+def learning_rate_at(step: int, total_steps: int, config: LSTMConfig) -> float:
+    """Per-step learning rate: constant, cosine decay, or one-cycle (linear warm-up then cosine to 1%)."""
+    base = config.learning_rate
+    if config.schedule == "constant" or total_steps <= 1:
+        return base
+    if config.schedule == "cosine":
+        return base * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+    warmup = max(1, int(total_steps * config.warmup_fraction))
+    if step < warmup:
+        return base * (0.1 + 0.9 * step / warmup)
+    progress = (step - warmup) / max(1, total_steps - warmup)
+    return base * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _optimizer(network: nn.Module, config: LSTMConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    return torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+
+
+def _label_ids(dataset, config: LSTMConfig, name: str) -> np.ndarray:
+    index = {label: i for i, label in enumerate(config.labels)}
+    unknown = sorted(set(dataset.labels) - set(index))
+    if unknown:
+        raise DataError(f"{name} data ({getattr(dataset, 'source', '?')}): labels {unknown} are not among the model's labels {list(config.labels)}")
+    if len(dataset) == 0:
+        raise DataError(f"{name} data ({getattr(dataset, 'source', '?')}) is empty; it needs labeled reviews")
+    return np.array([index[label] for label in dataset.labels], dtype=np.int64)
+
+
+def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabulary, init_from) -> dict:
+    """What a checkpoint must match to be resumed: the config, seed, data, vocabulary and starting model."""
+    data = hashlib.sha256()
+    for dataset in (train, validation):
+        for text, label in zip(dataset.texts, dataset.labels):
+            data.update(hashlib.sha256(text.encode("utf-8")).digest() + label.encode("utf-8"))
+        data.update(b"|")
+    vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
+    return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
+            "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="batch", disable=not enabled, leave=False, dynamic_ncols=True)
