@@ -17,7 +17,9 @@ from perturbations.errors import PerturbationParameterError, UnknownPerturbation
 from perturbations.registry import Param, PerturbationInfo, get_perturbation, perturb, registered_names
 
 # Family modules register themselves on import.
-from perturbations import casing  # noqa: E402,F401
+from perturbations import (  # noqa: E402,F401
+    adjectives, casing, char_noise, composite, lexicon_swaps, numbers, punctuation, typos, whitespace,
+)
 
 __all__ = [
     "Edit", "Perturbed", "apply_edits", "from_edits", "Param", "PerturbationInfo",

@@ -40,19 +40,19 @@ def _recase(text: str, rng: random.Random, share: float, convert) -> Perturbed:
 _SHARE = prob(1.0, "share of the words to re-case")
 
 
-@register("uppercase", family="casing", params=(_SHARE,))
+@register("uppercase", family="casing", randomized=False, params=(_SHARE,))
 def uppercase(text: str, rng: random.Random, prob: float) -> Perturbed:
     """Upper-case a share (`prob`) of the words."""
     return _recase(text, rng, prob, str.upper)
 
 
-@register("lowercase", family="casing", params=(_SHARE,))
+@register("lowercase", family="casing", randomized=False, params=(_SHARE,))
 def lowercase(text: str, rng: random.Random, prob: float) -> Perturbed:
     """Lower-case a share (`prob`) of the words."""
     return _recase(text, rng, prob, str.lower)
 
 
-@register("titlecase", family="casing", params=(_SHARE,))
+@register("titlecase", family="casing", randomized=False, params=(_SHARE,))
 def titlecase(text: str, rng: random.Random, prob: float) -> Perturbed:
     """Title-case a share (`prob`) of the words (apostrophes handled: "don't" -> "Don't")."""
     return _recase(text, rng, prob, _title)

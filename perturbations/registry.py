@@ -86,6 +86,8 @@ class PerturbationInfo:
     description: str
     params: tuple[Param, ...]
     function: Callable[..., Perturbed] = field(repr=False)
+    randomized: bool = True  # False when, at default parameters, the output does not depend on the seed
+    _checked_defaults: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -100,7 +102,9 @@ class PerturbationInfo:
             valid = ", ".join(sorted(declared)) or "none"
             raise PerturbationParameterError(
                 f"unknown parameter '{unknown[0]}' for perturbation '{self.name}'; valid parameters: {valid}")
-        return {name: p.check(self.name, params[name]) if name in params else p.default
+        if not self._checked_defaults:  # defaults go through the same checks once (lists become tuples)
+            self._checked_defaults.update({p.name: p.check(self.name, p.default) for p in self.params})
+        return {name: p.check(self.name, params[name]) if name in params else self._checked_defaults[name]
                 for name, p in declared.items()}
 
     def apply(self, text: str, rng: random.Random, **params) -> Perturbed:
@@ -112,9 +116,10 @@ class PerturbationInfo:
         return self.function(text, rng, **self.validate_params(params))
 
 
-def register(name: str, *, family: str, expectation: str = "INV", params: tuple[Param, ...] = ()):
-    """Decorator: register `fn(text, rng, **params) -> Perturbed` under `name`; its docstring's first line
-    becomes the description."""
+def register(name: str, *, family: str, expectation: str = "INV", params: tuple[Param, ...] = (),
+             description: str | None = None, randomized: bool = True):
+    """Decorator: register `fn(text, rng, **params) -> Perturbed` under `name`; the description defaults to
+    the first line of its docstring."""
     if expectation not in EXPECTATIONS:
         raise ValueError(f"expectation must be one of {EXPECTATIONS}, got {expectation!r}")
 
@@ -122,9 +127,10 @@ def register(name: str, *, family: str, expectation: str = "INV", params: tuple[
         if name in _REGISTRY:
             raise ValueError(f"perturbation '{name}' is registered twice")
         doc = (fn.__doc__ or "").strip().splitlines()
+        summary = description or (doc[0] if doc else name)
         _REGISTRY[name] = PerturbationInfo(name=name, family=family, expectation=expectation,
-                                           description=doc[0] if doc else name, params=tuple(params),
-                                           function=fn)
+                                           description=summary, params=tuple(params),
+                                           function=fn, randomized=randomized)
         return fn
 
     return decorate

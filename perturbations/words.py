@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Iterator, Mapping, Sequence
 
-# Markup to leave alone, then words (letters/digits with inner apostrophes: "don't", "rock'n'roll").
-_TOKEN = re.compile(r"(<[^<>]{0,400}>|&#?[0-9A-Za-z]{1,10};)|([^\W_]+(?:['’][^\W_]+)*)")
+# Markup to leave alone, then words: letters/digits with inner apostrophes or hyphens ("don't",
+# "well-known"), so a compound is swapped whole or not at all.
+_TOKEN = re.compile(r"(<[^<>]{0,400}>|&#?[0-9A-Za-z]{1,10};)|([^\W_]+(?:['’-][^\W_]+)*)")
 _MARKUP = re.compile(r"<[^<>]{0,400}>|&#?[0-9A-Za-z]{1,10};")
 
 

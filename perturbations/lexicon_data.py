@@ -1,0 +1,36 @@
+"""Lazy, cached access to the JSON lexicons shipped in perturbations/lexicons/ (offline, no downloads).
+
+Each file is read once per process on first use, so importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from perturbations.words import PhraseLexicon
+
+
+@cache
+def load(name: str):
+    """The `entries` of perturbations/lexicons/<name>.json."""
+    path = resources.files("perturbations").joinpath("lexicons", f"{name}.json")
+    return json.loads(path.read_text(encoding="utf-8"))["entries"]
+
+
+@cache
+def phrase_lexicon(name: str) -> PhraseLexicon:
+    """A PhraseLexicon over a lexicon whose values are a string or a list of strings."""
+    entries = load(name)
+    return PhraseLexicon({k: [v] if isinstance(v, str) else v for k, v in entries.items()})
+
+
+@cache
+def homophone_lexicon() -> PhraseLexicon:
+    """word -> the other words that sound identical (groups precomputed from the CMU dictionary)."""
+    table: dict[str, list[str]] = {}
+    for group in load("homophones"):
+        for word in group:
+            table.setdefault(word, []).extend(w for w in group if w != word)
+    return PhraseLexicon(table)

