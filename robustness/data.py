@@ -13,6 +13,7 @@ import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from robustness.errors import DataError
 
@@ -120,7 +121,11 @@ def _load_imdb_directory(path: Path, split: str) -> Dataset:
             continue
         for polarity in ("pos", "neg"):
             for file in (root / split_dir / polarity).glob("*.txt"):
-                text = _decode(file.read_bytes(), str(file))
+                try:
+                    raw = file.read_bytes()
+                except OSError as exc:
+                    raise DataError(f"cannot read {file}: {exc.strerror}; check its permissions") from exc
+                text = _decode(raw, str(file))
                 label = "positive" if polarity == "pos" else "negative"
                 records.append((f"{split_dir}/{polarity}/{file.stem}", clean_text(text), label))
     return _imdb_dataset(records, str(path), split)
@@ -133,54 +138,193 @@ def _decode(raw: bytes, where: str) -> str:
         raise DataError(f"{where}: not valid UTF-8 at byte {exc.start}; re-save the file as UTF-8") from exc
 
 
-def _load_table(path: Path) -> Dataset:
-    text = _decode(path.read_bytes(), str(path))
+# Reviews run to a few thousand characters; the csv module's 128 KiB default is raised so a long one is
+# accepted, while a runaway unterminated quote still fails instead of swallowing the file.
+_MAX_FIELD_CHARS = 10_000_000
+_MISSING_TEXT = {"nan", "null", "none", "n/a", "na"}
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """Rows of a CSV/TSV/JSONL file as dicts, with the line each row starts on (for error messages)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict, ...]
+    lines: tuple[int, ...]
+    source: str
+
+
+def has_splits(path: str | Path) -> bool:
+    """True for aclImdb sources (tarball or directory), which carry their own train/test split."""
+    path = Path(path)
+    return path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
+
+
+def read_text_file(path: Path) -> str:
+    """A whole UTF-8 file (a leading BOM, as Excel writes, is dropped); unreadable or non-UTF-8 is a DataError."""
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise DataError(f"{path} is a directory; pass a CSV/TSV/JSONL file") from exc
+    except FileNotFoundError as exc:
+        raise DataError(f"{path} does not exist; check the path") from exc
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from exc
+    return _decode(raw, str(path)).removeprefix("\ufeff")
+
+
+def load_text_table(path: str | Path, required: Sequence[str] = ("text",)) -> TextTable:
+    """Read any CSV/TSV/JSONL (or JSON array) file, checking the `required` columns exist.
+
+    Column names are matched ignoring case and surrounding spaces ("Text " finds "text"); rows are returned
+    under the canonical names given in `required`, other columns as they are.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path} does not exist; check the path")
+    if not path.name.lower().endswith((".csv", ".tsv", ".jsonl", ".json")):
+        raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .json")
+    text = read_text_file(path)
     if not text.strip():
-        raise DataError(f"{path}: file is empty; it needs a header and rows with 'text' and 'label' columns")
-    rows = _read_rows(path, text)
-    if not rows:
+        raise DataError(f"{path}: file is empty; it needs a header and rows with {_names(required)} column(s)")
+    if path.name.lower().endswith((".jsonl", ".json")):
+        columns, records = _json_records(path, text)
+    else:
+        columns, records = _csv_records(path, text)
+    rename = _match_columns(path, columns, required)
+    columns = tuple(rename.get(c, c) for c in columns)
+    rows = tuple({rename.get(k, k): v for k, v in row.items()} for _, row in records)
+    return TextTable(columns=columns, rows=rows, lines=tuple(line for line, _ in records), source=str(path))
+
+
+def review_text(value, where: str, field: str = "text") -> str:
+    """The review in a table cell, or a DataError for a blank, NaN or non-string one (with its line)."""
+    if value is None or isinstance(value, float) or (isinstance(value, str) and not value.strip()):
+        raise DataError(f"{where}: field {field!r} is empty; remove the row or fill in the review")
+    if not isinstance(value, str):
+        raise DataError(f"{where}: field {field!r} is {type(value).__name__} {value!r}, not text; quote the review")
+    if value.strip().lower() in _MISSING_TEXT:
+        raise DataError(f"{where}: field {field!r} is {value.strip()!r}, a missing-value marker; "
+                        f"remove the row or fill in the review")
+    return value
+
+
+def _load_table(path: Path) -> Dataset:
+    table = load_text_table(path, required=("text", "label"))
+    if not table.rows:
         raise DataError(f"{path}: no data rows; add rows with 'text' and 'label' columns")
     ids, texts, labels = [], [], []
-    for number, (line, row) in enumerate(rows, start=1):
+    first_line_of: dict[str, int] = {}
+    for number, (line, row) in enumerate(zip(table.lines, table.rows), start=1):
         where = f"{path}:{line}"
-        review = row.get("text")
-        if review is None or (isinstance(review, float)) or not str(review).strip():
-            raise DataError(f"{where}: field 'text' is empty; remove the row or fill in the review")
+        review = review_text(row.get("text"), where)
+        if row.get("label") is None or not str(row.get("label")).strip():
+            raise DataError(f"{where}: field 'label' is empty; fill in pos/neg, positive/negative or 1/0")
         labels.append(normalize_label(row.get("label"), f"{where}: field 'label'"))
-        texts.append(clean_text(str(review)))
-        ids.append(str(row.get("id", number)))
+        texts.append(clean_text(review))
+        review_id = str(row["id"]).strip() if row.get("id") not in (None, "") else str(number)
+        if review_id in first_line_of:
+            raise DataError(f"{where}: id {review_id!r} repeats line {first_line_of[review_id]}; ids must be unique")
+        first_line_of[review_id] = line
+        ids.append(review_id)
     return Dataset(ids=tuple(ids), texts=tuple(texts), labels=tuple(labels), source=str(path))
 
 
-def _read_rows(path: Path, text: str) -> list[tuple[int, dict]]:
-    """Rows with the line they start on, after checking the text/label columns exist."""
-    if path.name.lower().endswith((".jsonl", ".json")):
-        rows = []
+def _json_records(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    if path.name.lower().endswith(".json") and text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg}); write a list of objects") from exc
+        numbered = [(index, item, f"{path}: item {index}") for index, item in enumerate(items, start=1)]
+    else:
+        numbered = []
         for line_number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                numbered.append((line_number, json.loads(line), f"{path}:{line_number}"))
             except json.JSONDecodeError as exc:
                 raise DataError(f"{path}:{line_number}: invalid JSON ({exc.msg}); write one JSON object per line") from exc
-            if not isinstance(row, dict):
-                raise DataError(f"{path}:{line_number}: expected a JSON object with 'text' and 'label'")
-            _require_columns(path, row.keys(), where=f"{path}:{line_number}")
-            rows.append((line_number, row))
-        return rows
+    records, columns = [], []
+    for number, item, where in numbered:
+        if not isinstance(item, dict):
+            raise DataError(f"{where}: expected a JSON object with named fields, got {type(item).__name__}")
+        columns.extend(key for key in item if key not in columns)
+        records.append((number, item))
+    return columns, records
+
+
+def _csv_records(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Rows with the line each starts on; a row with more or fewer fields than the header is an error,
+    because it nearly always means an unquoted comma inside a review."""
     delimiter = "\t" if path.name.lower().endswith(".tsv") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    _require_columns(path, reader.fieldnames or [], where=str(path))
-    return [(reader.line_num, row) for row in reader]
+    previous_limit = csv.field_size_limit(_MAX_FIELD_CHARS)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        records: list[tuple[int, dict]] = []
+        header: list[str] | None = None
+        line = 1
+        try:
+            for fields in reader:
+                start, line = line, reader.line_num + 1
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue  # blank line
+                if header is None:
+                    header = [name.strip() for name in fields]
+                    _check_header(path, header)
+                    continue
+                if len(fields) != len(header):
+                    raise DataError(
+                        f"{path}:{start}: row has {len(fields)} fields but the header has {len(header)}; "
+                        f"quote fields that contain '{_shown(delimiter)}' or line breaks"
+                    )
+                records.append((start, dict(zip(header, fields))))
+        except csv.Error as exc:
+            raise DataError(f"{path}:{line}: malformed {'TSV' if delimiter != ',' else 'CSV'} in the row starting "
+                            f"here ({exc}); check its quotes") from exc
+    finally:
+        csv.field_size_limit(previous_limit)
+    if header is None:
+        raise DataError(f"{path}: no header row; the first line must name the columns")
+    return header, records
 
 
-def _require_columns(path: Path, columns, where: str) -> None:
-    missing = [c for c in ("text", "label") if c not in columns]
+def _check_header(path: Path, header: list[str]) -> None:
+    seen = set()
+    for name in header:
+        key = name.lower()
+        if not name:
+            raise DataError(f"{path}:1: a header column has no name; name every column")
+        if key in seen:
+            raise DataError(f"{path}:1: column {name!r} appears twice in the header; rename one")
+        seen.add(key)
+
+
+def _match_columns(path: Path, columns, required: Sequence[str]) -> dict[str, str]:
+    """{actual name: canonical name} for the required columns, or a DataError listing what is missing."""
+    by_key = {str(c).strip().lower(): c for c in columns}
+    rename, missing = {}, []
+    for name in required:
+        actual = by_key.get(name.strip().lower())
+        if actual is None:
+            missing.append(name)
+        else:
+            rename[actual] = name
     if missing:
         raise DataError(
-            f"{where}: missing column(s) {', '.join(missing)} (found {', '.join(map(str, columns)) or 'none'}); "
-            f"the file needs 'text' and 'label' columns"
+            f"{path}: missing column(s) {_names(missing)} (found {_names(columns) or 'none'}); "
+            f"the file needs {_names(required)} column(s)"
         )
+    return rename
+
+
+def _names(names) -> str:
+    return ", ".join(repr(str(n)) for n in names)
+
+
+def _shown(delimiter: str) -> str:
+    return "\\t" if delimiter == "\t" else delimiter
 
 
 def train_validation_split(dataset: Dataset, validation_fraction: float = 0.1, seed: int = 13) -> tuple[Dataset, Dataset]:
