@@ -1,0 +1,113 @@
+"""Check and read the two inputs of the reports: a suite's results.json and a loop summary.
+
+Only the fields the reports rely on are checked, so a newer engine can add fields freely; a missing or
+mistyped one becomes a DataError naming the field, instead of a template error deep in Jinja.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from robustness.errors import DataError
+
+RESULTS_SCHEMA_VERSION = 1
+LOOP_SCHEMA_VERSION = 1
+STATUSES = ("pass", "fail", "insufficient")
+
+
+def read_json_file(path: str | os.PathLike, what: str) -> dict:
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{what} file {path} does not exist; pass the path of an existing file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {what} file {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{what} file {path} is not valid JSON (line {exc.lineno}: {exc.msg}); "
+                        "regenerate it") from None
+    if not isinstance(payload, dict):
+        raise DataError(f"{what} file {path} must hold a JSON object, found {type(payload).__name__}")
+    return payload
+
+
+def read_results(path: str | os.PathLike) -> dict:
+    """Load and check a results.json (for `robustness report`)."""
+    return check_results(read_json_file(path, "results"), where=str(path))
+
+
+def read_loop_summary(path: str | os.PathLike) -> dict:
+    return check_loop_summary(read_json_file(path, "loop summary"), where=str(path))
+
+
+def check_results(results: dict, where: str = "results") -> dict:
+    """Raise DataError unless `results` has the shape docs/results-schema.md promises; return it."""
+    _require_dict(results, where)
+    _require_version(results, where, "suite_results", RESULTS_SCHEMA_VERSION)
+    tests = results.get("tests")
+    if not isinstance(tests, list):
+        raise DataError(f"{where}: field 'tests' must be a list of test results, found {_kind(tests)}")
+    for index, test in enumerate(tests):
+        field = f"{where}: field 'tests[{index}]"
+        if not isinstance(test, dict):
+            raise DataError(f"{field}' must be an object, found {_kind(test)}")
+        if not isinstance(test.get("name"), str) or not test["name"]:
+            raise DataError(f"{field}.name' must be a non-empty string, found {test.get('name')!r}")
+        if test.get("status") not in STATUSES:
+            raise DataError(f"{field}.status' is {test.get('status')!r}; expected one of {', '.join(STATUSES)}")
+        for key in ("pass_rate", "ci_low", "ci_high", "min_pass_rate"):
+            value = test.get(key)
+            if value is not None and not (isinstance(value, (int, float)) and 0 <= value <= 1):
+                raise DataError(f"{field}.{key}' must be a number between 0 and 1 or null, found {value!r}")
+        if not isinstance(test.get("examples", []), list):
+            raise DataError(f"{field}.examples' must be a list, found {_kind(test.get('examples'))}")
+    gate = results.get("gate", {})
+    if not isinstance(gate, dict):
+        raise DataError(f"{where}: field 'gate' must be an object, found {_kind(gate)}")
+    return results
+
+
+def check_loop_summary(summary: dict, where: str = "loop summary") -> dict:
+    """Raise DataError unless `summary` has the shape docs/loop-schema.md promises; return it."""
+    _require_dict(summary, where)
+    _require_version(summary, where, "loop_summary", LOOP_SCHEMA_VERSION)
+    for key in ("before", "after"):
+        if key not in summary:
+            raise DataError(f"{where}: field '{key}' is missing; it must hold a suite results dict")
+        check_results(summary[key], where=f"{where}: {key}")
+    if summary.get("fresh") is not None:
+        check_results(summary["fresh"], where=f"{where}: fresh")
+    paired = summary.get("paired")
+    if not isinstance(paired, dict) or not isinstance(paired.get("tests"), list):
+        raise DataError(f"{where}: field 'paired' must be an object with a 'tests' list, found {_kind(paired)}")
+    for index, row in enumerate(paired["tests"]):
+        if not isinstance(row, dict) or not isinstance(row.get("test"), str):
+            raise DataError(f"{where}: field 'paired.tests[{index}].test' must name a test, found {row!r:.80}")
+        for key in ("n_paired", "both_pass", "fixed", "regressed", "still_failing"):
+            if not isinstance(row.get(key), int) or row[key] < 0:
+                raise DataError(f"{where}: field 'paired.tests[{index}].{key}' must be a count >= 0, "
+                                f"found {row.get(key)!r}")
+    for key in ("clean", "augmentation", "models", "config", "seeds", "versions", "timings"):
+        if summary.get(key) is not None and not isinstance(summary[key], dict):
+            raise DataError(f"{where}: field '{key}' must be an object or absent, found {_kind(summary[key])}")
+    return summary
+
+
+def _require_dict(payload, where: str) -> None:
+    if not isinstance(payload, dict):
+        raise DataError(f"{where}: expected a JSON object, found {_kind(payload)}")
+
+
+def _require_version(payload: dict, where: str, kind: str, version: int) -> None:
+    if payload.get("kind", kind) != kind:
+        raise DataError(f"{where}: field 'kind' is {payload.get('kind')!r}, expected {kind!r}; "
+                        "pass the right file")
+    if payload.get("schema_version") != version:
+        raise DataError(f"{where}: field 'schema_version' is {payload.get('schema_version')!r}, this harness "
+                        f"reads {version}; regenerate the file with this version")
+
+
+def _kind(value) -> str:
+    return "null" if value is None else type(value).__name__

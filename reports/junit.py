@@ -1,0 +1,112 @@
+"""JUnit XML so any CI system shows one line per robustness test and fails the job on a failed gate.
+
+Built with xml.etree, which escapes text and attributes; characters XML 1.0 forbids (control characters
+that do occur in scraped reviews) are removed first, or the file would not parse.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from reports.formatting import pct
+from reports.inputs import check_loop_summary, check_results
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_EXAMPLE_CHARS = 300  # enough to recognise a case in a CI log
+
+
+def render_junit(results: dict) -> str:
+    """One <testsuite>, one <testcase> per test: <failure> when it failed, <skipped> when insufficient."""
+    check_results(results)
+    return _serialise(_testsuite(results, "robustness"))
+
+
+def render_loop_junit(summary: dict) -> str:
+    """<testsuites> with the retrained model's suite and, when present, its fresh-seed suite."""
+    check_loop_summary(summary)
+    root = ET.Element("testsuites", name="robustness-loop")
+    runs = [("after", summary["after"])]
+    if summary.get("fresh"):
+        runs.append(("fresh_seed", summary["fresh"]))
+    for name, results in runs:
+        root.append(_testsuite(results, f"robustness.{name}"))
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(sum(int(s.get(key)) for s in root)))
+    return _serialise(root)
+
+
+def _testsuite(results: dict, name: str) -> ET.Element:
+    tests = results.get("tests", [])
+    timings = results.get("timings") or {}
+    suite = ET.Element("testsuite", {
+        "name": name, "tests": str(len(tests)),
+        "failures": str(sum(t["status"] == "fail" for t in tests)), "errors": "0",
+        "skipped": str(sum(t["status"] == "insufficient" for t in tests)),
+        "time": _seconds(timings.get("total_s")),
+    })
+    if results.get("created_at"):
+        suite.set("timestamp", _clean(str(results["created_at"])))
+    properties = ET.SubElement(suite, "properties")
+    model = results.get("model") or {}
+    for key, value in (("seed", results.get("seed")), ("engine", results.get("engine")),
+                       ("model", model.get("name") or model.get("path")),
+                       ("gate_rule", (results.get("gate") or {}).get("rule"))):
+        if value is not None:
+            ET.SubElement(properties, "property", name=key, value=_clean(str(value)))
+    for test in tests:
+        suite.append(_testcase(test, name))
+    return suite
+
+
+def _testcase(test: dict, suite_name: str) -> ET.Element:
+    case = ET.Element("testcase", {"name": _clean(test["name"]),
+                                   "classname": _clean(f"{suite_name}.{test.get('category') or 'test'}"),
+                                   "time": "0"})
+    summary = _summary(test)
+    if test["status"] == "fail":
+        failure = ET.SubElement(case, "failure", message=_clean(summary), type="RobustnessTestFailed")
+        failure.text = _clean(_failure_text(test, summary))
+    elif test["status"] == "insufficient":
+        ET.SubElement(case, "skipped", message=_clean(
+            f"only {test.get('n_applicable')} applicable cases, fewer than min_cases={test.get('min_cases')}"))
+    out = ET.SubElement(case, "system-out")
+    out.text = _clean(summary)
+    return case
+
+
+def _summary(test: dict) -> str:
+    text = (f"pass rate {pct(test.get('pass_rate'))} (95% CI {pct(test.get('ci_low'))}–{pct(test.get('ci_high'))}, "
+            f"n={test.get('n_applicable')}) vs threshold {pct(test.get('min_pass_rate'), 0)}")
+    if test.get("gate_value") is not None and test.get("gate_value") != test.get("pass_rate"):
+        text += f"; gated on {pct(test['gate_value'])}"
+    return text
+
+
+def _failure_text(test: dict, summary: str) -> str:
+    lines = [f"{test['name']} ({test.get('expectation') or '?'}): {summary}"]
+    for example in (test.get("examples") or [])[:3]:
+        if not isinstance(example, dict):
+            continue
+        lines.append(f"- {example.get('case_id')}: expected {example.get('expected')}, got {example.get('actual')}")
+        lines.append(f"  original:  {_short(example.get('original'))}")
+        lines.append(f"  perturbed: {_short(example.get('perturbed'))}")
+    return "\n".join(lines)
+
+
+def _short(text) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= _EXAMPLE_CHARS else text[:_EXAMPLE_CHARS] + "…"
+
+
+def _seconds(value) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "0"
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL_XML.sub("", text)
+
+
+def _serialise(root: ET.Element) -> str:
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
