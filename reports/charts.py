@@ -34,7 +34,7 @@ class ChartRow:
     bars: tuple[Bar, ...]
 
 
-_WIDTH, _LEFT, _RIGHT, _TOP = 760, 190, 730, 46
+_WIDTH, _LEFT, _RIGHT, _TOP = 760, 190, 714, 46
 _BAR_H, _BAR_GAP, _ROW_GAP = 12, 4, 14
 
 
@@ -111,11 +111,14 @@ def _legend(rows: list[ChartRow]) -> list[str]:
     prefix = f"{coloured[0]}: " if coloured and neutral else ""
     entries.append((f'<rect width="12" height="12" fill="{STATUS_COLOURS["pass"]}"/>', f"{prefix}pass"))
     entries.append((f'<rect width="12" height="12" fill="{STATUS_COLOURS["fail"]}"/>', f"{prefix}fail"))
+    if any(b.status == "insufficient" and not b.neutral for r in rows for b in r.bars):
+        entries.append((f'<rect width="12" height="12" fill="{STATUS_COLOURS["insufficient"]}"/>',
+                        f"{prefix}too few cases"))
     entries.append(('<line x1="0" y1="6" x2="14" y2="6" class="whisker-key"/>', "95% interval"))
     entries.append(('<line x1="6" y1="-1" x2="6" y2="13" class="threshold"/>', "threshold"))
-    parts, x = [], _LEFT
+    parts, x = [], 10.0
     for swatch, text in entries:
-        parts.append(f'<g transform="translate({x},8)">{swatch}'
+        parts.append(f'<g transform="translate({x:.0f},8)">{swatch}'
                      f'<text x="18" y="11" class="legend">{escape(text)}</text></g>')
-        x += 30 + 7 * len(text)
+        x += 30 + 6.3 * len(text)  # about the width of 11px text; the legend must stay inside the viewBox
     return parts

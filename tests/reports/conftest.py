@@ -12,6 +12,7 @@ import math
 import pytest
 
 SCRIPT = "<script>alert(1)</script>"
+IMG_PAYLOAD = '<img src=x onerror="window.__injected=1">'  # would also be an (external-looking) request
 
 REVIEWS = [
     ("test/pos/10_9", "positive",
@@ -24,7 +25,7 @@ REVIEWS = [
      "Brilliant performances & a <b>gripping</b> script; the director clearly loves these characters. "
      "Easily one of the best films of the decade, and the soundtrack is superb."),
     ("test/neg/13_1", "negative",
-     "Terrible pacing, wooden acting, and a soundtrack that never stops. I fell asleep twice | not recommended."),
+     f"Terrible pacing, wooden acting, and a soundtrack that never stops. I fell asleep twice | not recommended. {IMG_PAYLOAD}"),
 ]
 
 
@@ -116,7 +117,7 @@ def before_tests() -> list[dict]:
 
 def after_tests() -> list[dict]:
     return [
-        make_test("add_typo", 195, 170),                  # pass, fixed
+        make_test("add_typo", 195, 170, examples=4),      # pass, fixed
         make_test("swap_synonym", 180, 120),              # fail, regressed
         make_test("lowercase", 200, 200),                 # pass
         make_test("antonym", 60, 50, expectation="DIR"),  # pass

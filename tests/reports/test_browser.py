@@ -1,0 +1,168 @@
+"""Open the generated HTML reports in real headless Chromium: they load offline, raise no console errors,
+fetch nothing, never run injected review text, and show the verdict, one row per test and a chart.
+
+Screenshots land in test-artifacts/ (gitignored) for a human look at the design.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reports import write_loop_reports, write_suite_reports
+
+selenium = pytest.importorskip("selenium", reason="browser checks need selenium (pip install -e '.[dev]')")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                                reason="needs Debian's chromium and chromium-driver (see .ci/run)")
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One headless Chromium for the whole session; starting it is the slow part."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1200,900",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _open(browser, path: Path) -> list[dict]:
+    """Load a file, mark a window flag the injected script would flip, return the console log."""
+    browser.get_log("browser")  # drop entries from earlier pages
+    browser.get(path.as_uri())
+    return browser.get_log("browser")
+
+
+def _external_urls(browser) -> list[str]:
+    """Every src/href/xlink:href/action/srcset pointing off the page, plus url() in inline styles."""
+    return browser.execute_script("""
+        const found = [];
+        for (const el of document.querySelectorAll('*')) {
+          for (const attr of el.getAttributeNames()) {
+            if (/^(src|href|xlink:href|action|srcset|poster|data)$/i.test(attr)) {
+              const v = el.getAttribute(attr) || '';
+              if (/^\\s*(https?:)?\\/\\//i.test(v)) found.push(el.tagName + ' ' + attr + '=' + v);
+            }
+          }
+        }
+        for (const s of document.querySelectorAll('style')) {
+          const m = s.textContent.match(/url\\(|@import/gi); if (m) found.push('style: ' + m.join(','));
+        }
+        return found;
+    """)
+
+
+def _resources(browser) -> list[str]:
+    """What the page actually fetched besides itself (Resource Timing sees every subresource)."""
+    return browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name);")
+
+
+def _screenshot(browser, name: str) -> Path:
+    """A full-page PNG via the DevTools protocol (window screenshots cut at the fold)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    metrics = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+    target = ARTIFACTS / name
+    target.write_bytes(base64.b64decode(shot["data"]))
+    return target
+
+
+def _pdf(browser, name: str) -> Path:
+    """Print to PDF the way a user would, to check the print stylesheet does not lose content."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})
+    target = ARTIFACTS / name
+    target.write_bytes(base64.b64decode(pdf["data"]))
+    return target
+
+
+def _check_common(browser, page: Path, n_tests: int, console: list[dict]) -> None:
+    assert browser.title, "page has no title"
+    errors = [entry for entry in console if entry.get("level") in ("SEVERE", "ERROR")]
+    assert not errors, f"console errors: {errors}"
+    assert _external_urls(browser) == []
+    assert _resources(browser) == []
+    assert browser.find_elements(By.CSS_SELECTOR, "script") == [], "the report must carry no script at all"
+    assert browser.execute_script("return window.__injected === undefined && !document.querySelector('script')")
+    # the review text with <script>alert(1)</script> is shown as text
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "<script>alert(1)</script>" in body
+    assert browser.find_element(By.ID, "verdict").is_displayed()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#tests tbody tr")) == n_tests
+    svg = browser.find_element(By.CSS_SELECTOR, "svg.chart")
+    assert svg.size["width"] > 300 and svg.size["height"] > 100
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.chart .threshold")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.chart .whisker")
+    assert browser.find_elements(By.CSS_SELECTOR, ".example del") and browser.find_elements(By.CSS_SELECTOR, ".example ins")
+
+
+def test_before_after_page_in_chromium(browser, loop_summary, tmp_path):
+    paths = write_loop_reports(loop_summary, tmp_path)
+    console = _open(browser, paths["html"])
+    _check_common(browser, paths["html"], n_tests=5, console=console)
+    banner = browser.find_element(By.ID, "verdict").text
+    assert "RELEASE GATE: FAIL" in banner and "swap_synonym" in banner
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#paired tbody tr")) == 5
+    assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#clean tbody td:first-child")] == ["Accuracy", "Macro F1"]
+    # the verdict is the first thing on the page, above the fold
+    assert browser.find_element(By.ID, "verdict").location["y"] < 200
+    _screenshot(browser, "before_after.png")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        _screenshot(browser, "before_after_print.png")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert _pdf(browser, "before_after.pdf").stat().st_size > 10_000
+
+
+def test_passing_before_after_page_in_chromium(browser, builders, tmp_path):
+    summary = builders["make_loop_summary"]()
+    for run in ("after", "fresh"):  # make the retrained model pass everywhere
+        for test in summary[run]["tests"]:
+            if test["status"] == "fail":
+                test.update(status="pass", n_pass=test["n_applicable"], pass_rate=1.0, ci_low=0.95, ci_high=1.0)
+        summary[run]["gate"].update(passed=True, failed_tests=[])
+    paths = write_loop_reports(summary, tmp_path)
+    console = _open(browser, paths["html"])
+    _check_common(browser, paths["html"], n_tests=5, console=console)
+    assert "RELEASE GATE: PASS" in browser.find_element(By.ID, "verdict").text
+    _screenshot(browser, "before_after_pass.png")
+
+
+def test_suite_page_in_chromium(browser, suite_results, baseline_results, tmp_path):
+    paths = write_suite_reports(suite_results, tmp_path, baseline=baseline_results)
+    console = _open(browser, paths["html"])
+    _check_common(browser, paths["html"], n_tests=5, console=console)
+    assert "GATE FAILED" in browser.find_element(By.ID, "verdict").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#tests .badge.regressed")) == 2
+    _screenshot(browser, "suite_report.png")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_artifacts():
+    """Old screenshots must not pass for new ones."""
+    for name in ("before_after.png", "before_after_print.png", "before_after_pass.png", "suite_report.png", "before_after.pdf"):
+        (ARTIFACTS / name).unlink(missing_ok=True)
+    yield
+    shutil.rmtree(ARTIFACTS / "tmp", ignore_errors=True)
