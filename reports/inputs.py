@@ -77,8 +77,9 @@ def check_loop_summary(summary: dict, where: str = "loop summary") -> dict:
         if key not in summary:
             raise DataError(f"{where}: field '{key}' is missing; it must hold a suite results dict")
         check_results(summary[key], where=f"{where}: {key}")
-    if summary.get("fresh") is not None:
-        check_results(summary["fresh"], where=f"{where}: fresh")
+    for key in ("fresh", "fresh_before"):
+        if summary.get(key) is not None:
+            check_results(summary[key], where=f"{where}: {key}")
     paired = summary.get("paired")
     if not isinstance(paired, dict) or not isinstance(paired.get("tests"), list):
         raise DataError(f"{where}: field 'paired' must be an object with a 'tests' list, found {_kind(paired)}")

@@ -72,13 +72,14 @@ def before_after_rows(summary: dict) -> list[dict]:
     """Per test: before, after and fresh-seed results side by side, in the order of the after run."""
     before = {t["name"]: t for t in summary["before"].get("tests", [])}
     fresh = {t["name"]: t for t in (summary.get("fresh") or {}).get("tests", [])}
+    fresh_before = {t["name"]: t for t in (summary.get("fresh_before") or {}).get("tests", [])}
     rows = []
     for test in summary["after"].get("tests", []):
         old = before.get(test["name"])
         rows.append({
             "name": test["name"], "category": test.get("category"), "expectation": test.get("expectation"),
             "threshold": test.get("min_pass_rate"), "before": old, "after": test,
-            "fresh": fresh.get(test["name"]),
+            "fresh": fresh.get(test["name"]), "fresh_before": fresh_before.get(test["name"]),
             "delta": _delta(test.get("pass_rate"), old.get("pass_rate") if old else None),
             "regressed": bool(old and old["status"] == "pass" and test["status"] == "fail"),
             "improved": bool(old and old["status"] == "fail" and test["status"] == "pass"),
