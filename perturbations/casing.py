@@ -8,33 +8,33 @@ from __future__ import annotations
 import random
 import re
 
-from perturbations.base import Edit, Perturbed, from_edits
+from perturbations.base import Edit, Perturbed
 from perturbations.common_params import prob
 from perturbations.registry import register
-from perturbations.words import word_spans
+from perturbations.words import finish, tokenize
 
 _ALPHA_RUN = re.compile(r"(?<!['’])[^\W\d_]+")
 
 
 def _title(word: str) -> str:
-    """'don't' -> "Don't" (str.title() would give "Don'T")."""
-    return _ALPHA_RUN.sub(lambda m: m.group()[0].upper() + m.group()[1:].lower(), word)
+    """'don't' -> "Don't" (str.title() would give "Don'T"); 'well-known' -> 'Well-Known'."""
+    if word.isalpha():
+        return word.capitalize()
+    return _ALPHA_RUN.sub(lambda m: m.group().capitalize(), word)
 
 
 def _recase(text: str, rng: random.Random, share: float, convert) -> Perturbed:
-    spans = word_spans(text)
-    count = int(share * len(spans))
+    tokens = tokenize(text)
+    words = tokens.word_indices()
+    count = int(share * len(words))
     if count == 0:
-        return from_edits(text, ())
-    chosen = range(len(spans)) if count == len(spans) else sorted(rng.sample(range(len(spans)), count))
-    edits = []
-    for i in chosen:
-        start, end = spans[i]
-        word = text[start:end]
-        new = convert(word)
-        if new != word:
-            edits.append(Edit(start, end, new))
-    return from_edits(text, edits)
+        return finish(text, ())
+    chosen = words if count == len(words) else sorted(rng.sample(words, count))
+    old = tokens.tokens
+    new = list(map(convert, (old[i] for i in chosen)))
+    starts, ends = tokens.starts, tokens.ends
+    edits = [Edit(starts[i], ends[i], w) for i, w in zip(chosen, new) if w != old[i]]
+    return finish(text, edits)
 
 
 _SHARE = prob(1.0, "share of the words to re-case")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 import string
+from functools import cache
 
 from perturbations.base import Edit, Perturbed, from_edits
 from perturbations.lexicon_data import load
@@ -17,6 +18,14 @@ from perturbations.registry import Param, register
 from perturbations.words import word_spans
 
 _RANDOM_CHARS = string.ascii_letters + string.digits
+
+
+@cache
+def _table(name: str) -> dict[str, list[str]]:
+    """nlpaug's table without whitespace replacements (a space would split a word, not misspell it)."""
+    table = {k: [c.strip() for c in v if c.strip()] for k, v in load(name).items()}  # en.json has ' t'
+
+    return {k: v for k, v in table.items() if v}
 
 
 def _count(size: int, share: float, most: int) -> int:
@@ -58,13 +67,13 @@ def _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars
 @register("keyboard_typo", family="char_noise", params=_params(4))
 def keyboard_typo(text, rng, word_prob, char_prob, max_words, max_chars, min_chars) -> Perturbed:
     """Replace characters with keyboard neighbours in a share of the words (nlpaug KeyboardAug)."""
-    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, load("nlpaug_keyboard"))
+    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, _table("nlpaug_keyboard"))
 
 
 @register("ocr_char_typo", family="char_noise", params=_params(1))
 def ocr_char_typo(text, rng, word_prob, char_prob, max_words, max_chars, min_chars) -> Perturbed:
     """Replace characters with OCR look-alikes (0 -> o, l -> 1) in a share of the words (nlpaug OcrAug)."""
-    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, load("nlpaug_ocr"))
+    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, _table("nlpaug_ocr"))
 
 
 @register("random_char_edit", family="char_noise", params=_params(4) + (

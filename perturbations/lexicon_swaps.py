@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import random
 
-from perturbations.base import Edit, Perturbed, from_edits
+from perturbations.base import Edit, Perturbed
 from perturbations.common_params import prob
 from perturbations.lexicon_data import homophone_lexicon, phrase_lexicon
 from perturbations.registry import Param, register
-from perturbations.words import PhraseLexicon, match_case
+from perturbations.words import PhraseLexicon, finish, match_case
 
 
 def _cased(source: str, replacement: str) -> str:
     """Keep acronyms and deliberate capitals ("AFG", "I'd") as the lexicon spells them."""
-    if any(c.isupper() for c in replacement):
+    if replacement != replacement.lower():
         return replacement.upper() if source.isupper() and len(source) > 1 else replacement
     return match_case(source, replacement)
 
@@ -26,18 +26,16 @@ def _cased(source: str, replacement: str) -> str:
 def swap_from_lexicon(text: str, rng: random.Random, lexicon: PhraseLexicon, share: float,
                       max_swaps: int = 0) -> Perturbed:
     """Replace each lexicon match with probability `share` (at most `max_swaps` when > 0, chosen at random)."""
-    found = [(s, e, w, c) for s, e, w, c in lexicon.matches(text)
-             if any(cand.lower() != w.lower() for cand in c)]
+    found = lexicon.matches(text)
     if max_swaps and len(found) > max_swaps:
         found = sorted(rng.sample(found, max_swaps))
     edits = []
-    for start, end, word, candidates in found:
+    for start, end, word, options in found:
         if share < 1.0 and rng.random() >= share:
             continue
-        options = [c for c in candidates if c.lower() != word.lower()]
         choice = options[0] if len(options) == 1 else rng.choice(options)
         edits.append(Edit(start, end, _cased(word, choice)))
-    return from_edits(text, edits)
+    return finish(text, edits)
 
 
 _PROB = prob(1.0, "probability of replacing each word found in the lexicon")

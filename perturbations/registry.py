@@ -38,7 +38,8 @@ class Param:
         if self.kind in (int, float):
             low = "-inf" if self.low is None else self.low
             high = "inf" if self.high is None else self.high
-            return f"a {self.kind.__name__} in [{low}, {high}]"
+            article = "an" if self.kind is int else "a"
+            return f"{article} {self.kind.__name__} in [{low}, {high}]"
         if self.kind is list:
             return "a list of strings" if self.item_check is None else "a list (see description)"
         return f"a {self.kind.__name__}"

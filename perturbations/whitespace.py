@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import random
 import re
+from itertools import accumulate
 
 from perturbations.base import Edit, Perturbed, from_edits
 from perturbations.common_params import prob
 from perturbations.registry import Param, register
-from perturbations.words import inside_any, markup_spans
+from perturbations.words import finish, inside_any, markup_spans
 
-_TOKEN_END = re.compile(r"\S(?=\s|\Z)")
+_WHITESPACE = re.compile(r"(\s+)")
 _MIN_TOKENS = 5  # LangTest leaves texts with fewer tokens alone
 
 
 def _insertion_points(text: str) -> list[int]:
     """Ends of whitespace-separated tokens, skipping those that end inside an HTML tag."""
+    parts = _WHITESPACE.split(text)  # token, gap, token, ..., token (tokens may be empty at the edges)
+    offsets = list(accumulate(map(len, parts)))
+    points = [end for part, end in zip(parts[::2], offsets[::2]) if part]
     markup = markup_spans(text)
-    return [m.end() for m in _TOKEN_END.finditer(text) if not markup or not inside_any(m.end(), markup)]
+    return [p for p in points if not inside_any(p, markup)] if markup else points
 
 
 @register("add_tabs", family="whitespace", params=(
@@ -33,8 +37,10 @@ def add_tabs(text: str, rng: random.Random, prob: float, max_tabs: int) -> Pertu
     points = _insertion_points(text)
     if len(points) < _MIN_TOKENS:
         return from_edits(text, ())
-    edits = [Edit(p, p, "\t" * rng.randint(1, max_tabs)) for p in points if prob >= 1.0 or rng.random() < prob]
-    return from_edits(text, edits)
+    if prob < 1.0:
+        points = [p for p in points if rng.random() < prob]
+    edits = [Edit(p, p, "\t" * (1 + int(rng.random() * max_tabs))) for p in points]
+    return finish(text, edits)
 
 
 @register("add_new_lines", family="whitespace", params=(
@@ -51,7 +57,7 @@ def add_new_lines(text: str, rng: random.Random, prob: float, max_lines: int) ->
         return from_edits(text, ())
     count = min(2 * len(text) // len(candidates), int(len(candidates) * prob))
     chosen = sorted(rng.sample(candidates, count))
-    return from_edits(text, [Edit(p, p, "\n" * rng.randint(1, max_lines)) for p in chosen])
+    return finish(text, [Edit(p, p, "\n" * (1 + int(rng.random() * max_lines))) for p in chosen])
 
 
 _STARTING_CONTEXT = ("Review:", "Here is my review.", "I saw this one last weekend.", "Some thoughts on this film:")

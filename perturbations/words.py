@@ -8,17 +8,58 @@ never a loop over the dictionary per text.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Mapping, Sequence
+from functools import lru_cache
+from itertools import accumulate, compress
+from typing import Mapping, Sequence
+
+from perturbations.base import Edit, Perturbed
 
 # Markup to leave alone, then words: letters/digits with inner apostrophes or hyphens ("don't",
-# "well-known"), so a compound is swapped whole or not at all.
-_TOKEN = re.compile(r"(<[^<>]{0,400}>|&#?[0-9A-Za-z]{1,10};)|([^\W_]+(?:['’-][^\W_]+)*)")
+# "well-known"), so a compound is swapped whole or not at all. Split with one capturing group, the
+# parts alternate gap, token, gap, token, ..., gap and their offsets come from a C-level accumulate.
+_TOKEN_PATTERN = r"<[^<>]{0,400}>|&#?[0-9A-Za-z]{1,10};|[^\W_]+(?:['’-][^\W_]+)*"
+_SPLIT = re.compile(f"({_TOKEN_PATTERN})")
 _MARKUP = re.compile(r"<[^<>]{0,400}>|&#?[0-9A-Za-z]{1,10};")
+_MARKUP_START = ("<", "&")  # a word never starts with these, a markup token always does
+
+
+class Tokens:
+    """A text split into tokens (words and markup) and the gaps between them, with offsets.
+
+    Token i is `tokens[i]` at text[starts[i]:ends[i]]; `is_markup(i)` tells HTML from words.
+    """
+
+    __slots__ = ("text", "parts", "offsets", "tokens", "starts", "ends", "has_markup")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.parts = _SPLIT.split(text)
+        self.offsets = list(accumulate(map(len, self.parts), initial=0))
+        self.tokens = self.parts[1::2]
+        self.starts = self.offsets[1::2]
+        self.ends = self.offsets[2::2]
+        self.has_markup = "<" in text or "&" in text
+
+    def is_markup(self, i: int) -> bool:
+        return self.has_markup and self.tokens[i].startswith(_MARKUP_START)
+
+    def word_indices(self) -> list[int]:
+        if not self.has_markup:
+            return list(range(len(self.tokens)))
+        return [i for i, t in enumerate(self.tokens) if not t.startswith(_MARKUP_START)]
+
+
+@lru_cache(maxsize=256)
+def tokenize(text: str) -> Tokens:
+    """Tokens of `text`, cached: a suite applies ~20 perturbations to each review, and splitting is
+    the largest shared cost. Callers must not mutate the returned lists."""
+    return Tokens(text)
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every word outside HTML tags and entities, in order."""
-    return [m.span(2) for m in _TOKEN.finditer(text) if m.lastindex == 2]
+    tokens = tokenize(text)
+    return [(tokens.starts[i], tokens.ends[i]) for i in tokens.word_indices()]
 
 
 def markup_spans(text: str) -> list[tuple[int, int]]:
@@ -42,12 +83,11 @@ def inside_any(position: int, spans: Sequence[tuple[int, int]]) -> bool:
 
 def match_case(source: str, replacement: str) -> str:
     """Give `replacement` the case pattern of `source`: GOOD -> GREAT, Good -> Great, good -> great."""
-    if not replacement:
+    if not replacement or source.islower():
         return replacement
-    letters = [c for c in source if c.isalpha()]
-    if len(letters) > 1 and all(c.isupper() for c in letters):
+    if source.isupper() and len(source) > 1:
         return replacement.upper()
-    if letters and source.lstrip()[:1].isupper():
+    if source[:1].isupper():
         return replacement[0].upper() + replacement[1:]
     return replacement
 
@@ -60,40 +100,54 @@ class PhraseLexicon:
     """
 
     def __init__(self, entries: Mapping[str, Sequence[str]]):
-        self.entries = {key.lower(): tuple(values) for key, values in entries.items() if key.strip() and values}
-        self.max_words = 1
-        self.phrase_starts: set[str] = set()
+        self.entries = {}
+        for key, values in entries.items():
+            key = key.lower()
+            options = tuple(dict.fromkeys(v for v in values if v.strip() and v.lower() != key))
+            if key.strip() and options:  # every candidate is a real change
+                self.entries[key] = options
+        self.phrase_lengths: dict[str, tuple[int, ...]] = {}  # first word -> phrase word counts, longest first
+        lengths: dict[str, set[int]] = {}
         for key in self.entries:
-            n = len(word_spans(key))
-            if n > 1:
-                self.max_words = max(self.max_words, n)
-                first = word_spans(key)[0]
-                self.phrase_starts.add(key[first[0]:first[1]])
+            spans = word_spans(key)
+            if len(spans) > 1:
+                lengths.setdefault(key[spans[0][0]:spans[0][1]], set()).add(len(spans))
+        self.phrase_lengths = {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()}
 
-    def matches(self, text: str) -> Iterator[tuple[int, int, str, tuple[str, ...]]]:
-        """Yield (start, end, matched_text, candidate_replacements) left to right."""
-        entries, starts = self.entries, self.phrase_starts
-        spans = word_spans(text)
-        n, i = len(spans), 0
-        lowered = text.lower()
-        if len(lowered) != len(text):  # e.g. 'İ' lowers to two characters: fall back to per-span lowering
-            lowered = None
-        while i < n:
-            start, end = spans[i]
-            first = lowered[start:end] if lowered is not None else text[start:end].lower()
-            matched = False
-            if first in starts:
-                for k in range(min(self.max_words, n - i), 1, -1):
-                    stop = spans[i + k - 1][1]
-                    key = lowered[start:stop] if lowered is not None else text[start:stop].lower()
-                    found = entries.get(key)
+    def matches(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+        """(start, end, matched_text, candidate_replacements) left to right, without overlaps."""
+        tokens = tokenize(text)
+        lower = list(map(str.lower, tokens.tokens))
+        entries, starts, ends = self.entries, tokens.starts, tokens.ends
+        n = len(lower)
+        hits = [(i, 1, entries[lower[i]]) for i in compress(range(n), map(entries.__contains__, lower))]
+        phrase_lengths = self.phrase_lengths
+        if phrase_lengths:
+            for i in compress(range(n), map(phrase_lengths.__contains__, lower)):
+                for k in phrase_lengths[lower[i]]:
+                    if i + k > n:
+                        continue
+                    found = entries.get(text[starts[i]:ends[i + k - 1]].lower())
                     if found:
-                        yield start, stop, text[start:stop], found
-                        i += k
-                        matched = True
+                        hits.append((i, k, found))
                         break
-            if not matched:
-                found = entries.get(first)
-                if found:
-                    yield start, end, text[start:end], found
-                i += 1
+            hits.sort(key=lambda hit: (hit[0], -hit[1]))
+        result, free = [], 0
+        for i, k, found in hits:
+            if i >= free and not tokens.is_markup(i):
+                start, end = starts[i], ends[i + k - 1]
+                result.append((start, end, text[start:end], found))
+                free = i + k
+        return result
+
+
+def finish(original: str, edits: Sequence[Edit]) -> Perturbed:
+    """Perturbed from edits already sorted, non-overlapping and each a real change (the hot-path
+    alternative to base.from_edits, which re-checks all of that)."""
+    pieces, cursor = [], 0
+    for edit in edits:
+        pieces.append(original[cursor:edit.start])
+        pieces.append(edit.replacement)
+        cursor = edit.end
+    pieces.append(original[cursor:])
+    return Perturbed(original=original, text="".join(pieces), edits=tuple(edits))
