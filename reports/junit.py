@@ -54,12 +54,16 @@ def _testsuite(results: dict, name: str) -> ET.Element:
                        ("gate_rule", (results.get("gate") or {}).get("rule"))):
         if value is not None:
             ET.SubElement(properties, "property", name=key, value=_clean(str(value)))
+    strict = bool((results.get("gate") or {}).get("fail_on_insufficient"))
     for test in tests:
-        suite.append(_testcase(test, name))
+        suite.append(_testcase(test, name, strict))
+    if strict:  # too few cases fails this gate, so CI must see a failure, not a skip
+        suite.set("failures", str(len(suite.findall("testcase/failure"))))
+        suite.set("skipped", "0")
     return suite
 
 
-def _testcase(test: dict, suite_name: str) -> ET.Element:
+def _testcase(test: dict, suite_name: str, fail_on_insufficient: bool = False) -> ET.Element:
     case = ET.Element("testcase", {"name": _clean(test["name"]),
                                    "classname": _clean(f"{suite_name}.{test.get('category') or 'test'}"),
                                    "time": "0"})
@@ -68,8 +72,12 @@ def _testcase(test: dict, suite_name: str) -> ET.Element:
         failure = ET.SubElement(case, "failure", message=_clean(summary), type="RobustnessTestFailed")
         failure.text = _clean(_failure_text(test, summary))
     elif test["status"] == "insufficient":
-        ET.SubElement(case, "skipped", message=_clean(
-            f"only {test.get('n_applicable')} applicable cases, fewer than min_cases={test.get('min_cases')}"))
+        reason = f"only {test.get('n_applicable')} applicable cases, fewer than min_cases={test.get('min_cases')}"
+        if fail_on_insufficient:
+            ET.SubElement(case, "failure", message=_clean(reason + "; the gate fails on insufficient tests"),
+                          type="InsufficientCases")
+        else:
+            ET.SubElement(case, "skipped", message=_clean(reason))
     out = ET.SubElement(case, "system-out")
     out.text = _clean(summary)
     return case

@@ -25,8 +25,10 @@ def gate_view(results: dict) -> dict:
     passed = gate.get("passed")
     if passed is None:
         passed = not failed
+    strict = bool(gate.get("fail_on_insufficient"))
     return {"passed": bool(passed), "rule": gate.get("rule"), "failed": list(failed),
-            "insufficient": list(insufficient), "n_tests": len(tests),
+            "insufficient": list(insufficient), "fail_on_insufficient": strict,
+            "blocking": list(failed) + (list(insufficient) if strict else []), "n_tests": len(tests),
             "n_passed": sum(1 for t in tests if t["status"] == "pass")}
 
 

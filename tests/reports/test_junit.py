@@ -56,3 +56,11 @@ def test_loop_junit_has_after_and_fresh_suites(loop_summary):
 def test_loop_junit_without_fresh(builders):
     root = ET.fromstring(render_loop_junit(builders["make_loop_summary"](with_fresh=False)))
     assert [s.get("name") for s in root.findall("testsuite")] == ["robustness.after"]
+
+
+def test_insufficient_is_a_failure_when_the_gate_says_so(suite_results):
+    suite_results["gate"].update(fail_on_insufficient=True, passed=False)
+    root = ET.fromstring(render_junit(suite_results))
+    assert root.get("failures") == "3" and root.get("skipped") == "0"
+    failure = root.find("testcase[@name='add_contraction']/failure")
+    assert failure is not None and failure.get("type") == "InsufficientCases"
