@@ -7,7 +7,6 @@ Screenshots land in test-artifacts/ (gitignored) for a human look at the design.
 from __future__ import annotations
 
 import base64
-import shutil
 from pathlib import Path
 
 import pytest
@@ -169,4 +168,3 @@ def _fresh_artifacts():
     for name in ("before_after.png", "before_after_print.png", "before_after_pass.png", "suite_report.png", "before_after.pdf"):
         (ARTIFACTS / name).unlink(missing_ok=True)
     yield
-    shutil.rmtree(ARTIFACTS / "tmp", ignore_errors=True)
