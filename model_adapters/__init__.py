@@ -10,7 +10,13 @@ __all__ = ["SentimentModel", "checked_proba", "predict_labels", "load_model"]
 
 
 def load_model(path):
-    """Open a model artifact directory (LSTM today) as a SentimentModel."""
+    """Open a model artifact directory as a SentimentModel: an LSTM, or a saved TF-IDF baseline."""
+    from pathlib import Path
+
+    from model_adapters.sklearn_adapter import TFIDF_MANIFEST, load_tfidf_model
+
+    if (Path(path) / TFIDF_MANIFEST).is_file():  # no torch needed for a bag of words
+        return load_tfidf_model(path)
     from model_adapters.lstm.adapter import load_lstm_model
 
     return load_lstm_model(path)

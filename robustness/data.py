@@ -173,7 +173,7 @@ def read_text_file(path: Path) -> str:
     return _decode(raw, str(path)).removeprefix("\ufeff")
 
 
-def load_text_table(path: str | Path, required: Sequence[str] = ("text",)) -> TextTable:
+def load_text_table(path: str | Path, required: Sequence[str] = ("text",), fix: str | None = None) -> TextTable:
     """Read any CSV/TSV/JSONL (or JSON array) file, checking the `required` columns exist.
 
     Column names are matched ignoring case and surrounding spaces ("Text " finds "text"); rows are returned
@@ -191,7 +191,7 @@ def load_text_table(path: str | Path, required: Sequence[str] = ("text",)) -> Te
         columns, records = _json_records(path, text)
     else:
         columns, records = _csv_records(path, text)
-    rename = _match_columns(path, columns, required)
+    rename = _match_columns(path, columns, required, fix)
     columns = tuple(rename.get(c, c) for c in columns)
     rows = tuple({rename.get(k, k): v for k, v in row.items()} for _, row in records)
     return TextTable(columns=columns, rows=rows, lines=tuple(line for line, _ in records), source=str(path))
@@ -301,7 +301,7 @@ def _check_header(path: Path, header: list[str]) -> None:
         seen.add(key)
 
 
-def _match_columns(path: Path, columns, required: Sequence[str]) -> dict[str, str]:
+def _match_columns(path: Path, columns, required: Sequence[str], fix: str | None = None) -> dict[str, str]:
     """{actual name: canonical name} for the required columns, or a DataError listing what is missing."""
     by_key = {str(c).strip().lower(): c for c in columns}
     rename, missing = {}, []
@@ -314,7 +314,7 @@ def _match_columns(path: Path, columns, required: Sequence[str]) -> dict[str, st
     if missing:
         raise DataError(
             f"{path}: missing column(s) {_names(missing)} (found {_names(columns) or 'none'}); "
-            f"the file needs {_names(required)} column(s)"
+            + (fix or f"the file needs {_names(required)} column(s)")
         )
     return rename
 
@@ -350,5 +350,5 @@ def sample_dataset(dataset: Dataset, n: int | None, seed: int) -> Dataset:
         return dataset
     if n <= 0:
         raise DataError(f"sample size must be positive, got {n}")
-    order = sorted(range(len(dataset)), key=lambda i: hashlib.sha256(f"{seed}:{dataset.ids[i]}".encode()).digest())
+    order = sorted(range(len(dataset)), key=lambda i: hashlib.sha256(f"sample:{seed}:{dataset.ids[i]}".encode()).digest())
     return dataset.subset(sorted(order[:n]))

@@ -34,16 +34,24 @@ EVALUATION_SCHEMA_VERSION = 1
               help="Evaluate on a seeded sample of this many reviews.")
 @click.option("--baseline-max-rows", type=click.IntRange(min=1), default=None,
               help="Train the baseline on a seeded sample of this many train reviews (default: all).")
+@click.option("--save-baseline", type=click.Path(path_type=Path), default=None,
+              help="Save the trained baseline here (JSON + npz, no pickle); `--model DIR` loads it again.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and the baseline.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-def evaluate(model_dir, data_path, split, output, no_baseline, baseline_kind, max_rows, baseline_max_rows, seed,
-             batch_size):
+def evaluate(model_dir, data_path, split, output, no_baseline, baseline_kind, max_rows, baseline_max_rows,
+             save_baseline, seed, batch_size):
     """Accuracy, per-class and macro F1, confusion matrix and accuracy by review length, beside a baseline."""
     from model_adapters import load_model
     from robustness.data import has_splits, load_dataset, sample_dataset
 
     if output is not None:
         _check_output(output)
+    if save_baseline is not None:
+        from robustness.files import ensure_writable_dir
+
+        if no_baseline:
+            raise UsageError("--save-baseline needs the baseline; drop --no-baseline")
+        ensure_writable_dir(save_baseline)
     data_path = _resolve_data(data_path)
     model = load_model(model_dir)
     note = _baseline_skip_reason(no_baseline, data_path, split, has_splits(data_path))
@@ -69,7 +77,8 @@ def evaluate(model_dir, data_path, split, output, no_baseline, baseline_kind, ma
         result["baseline_note"] = note
     else:
         train = sample_dataset(_split_of(everything, "train"), baseline_max_rows, seed)
-        result["baseline"] = train_and_evaluate_baseline(train, dataset, seed, baseline_kind, batch_size)
+        result["baseline"] = train_and_evaluate_baseline(train, dataset, seed, baseline_kind, batch_size,
+                                                         save_to=save_baseline)
         result["comparison"] = compare(result["metrics"], result["baseline"]["metrics"])
     for metrics in (result["metrics"], (result["baseline"] or {}).get("metrics", {})):
         metrics.pop("correct", None)  # per-review outcomes served the paired test; too bulky for the JSON
@@ -98,14 +107,19 @@ def evaluate_model(model, dataset, batch_size: int = 256) -> dict:
     return metrics
 
 
-def train_and_evaluate_baseline(train, dataset, seed: int, kind: str = "logreg", batch_size: int = 256) -> dict:
+def train_and_evaluate_baseline(train, dataset, seed: int, kind: str = "logreg", batch_size: int = 256,
+                                save_to: Path | None = None) -> dict:
+    from model_adapters.sklearn_adapter import save_tfidf_model
     from robustness.baseline import train_tfidf_baseline
 
     started = time.perf_counter()
     baseline = train_tfidf_baseline(train, seed=seed, kind=kind)
     fit_s = time.perf_counter() - started
+    if save_to is not None:
+        save_tfidf_model(baseline, save_to)
     return {"name": baseline.name, "kind": kind, "seed": seed, "n_train": len(train), "train_source": train.source,
             "train_split": "train", "fit_s": round(fit_s, 2), "n_features": baseline.info["n_features"],
+            "saved_to": str(save_to) if save_to is not None else None,
             "metrics": evaluate_model(baseline, dataset, batch_size)}
 
 
