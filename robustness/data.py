@@ -109,7 +109,8 @@ def _load_imdb_tarball(path: Path, split: str) -> Dataset:
                 label = "positive" if match.group(2) == "pos" else "negative"
                 records.append((f"{match.group(1)}/{match.group(2)}/{match.group(3)}", clean_text(text), label))
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise DataError(f"{path}: not a readable tar archive ({exc}); re-download aclImdb_v1.tar.gz") from exc
+        reason = " ".join(str(exc).split())  # tarfile lists every method it tried, one per line
+        raise DataError(f"{path}: not a readable tar archive ({reason}); re-download aclImdb_v1.tar.gz") from exc
     return _imdb_dataset(records, str(path), split)
 
 
