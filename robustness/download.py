@@ -6,6 +6,7 @@ Downloads go to a temp file and are renamed into the cache only after the sha256
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import urllib.request
 from pathlib import Path
@@ -53,18 +54,24 @@ def download_imdb(cache_dir: Path | None = None, url: str = IMDB_URL, expected_s
     try:
         with atomic_path(target) as tmp:
             with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
-                total = int(response.headers.get("Content-Length") or IMDB_BYTES)
-                bar = _progress_bar(total, progress)
+                declared = response.headers.get("Content-Length")
+                bar = _progress_bar(int(declared or IMDB_BYTES), progress)
+                received = 0
                 for block in iter(lambda: response.read(1 << 20), b""):
                     out.write(block)
+                    received += len(block)
                     bar.update(len(block))
                 bar.close()
+            if declared and declared.isdigit() and received != int(declared):
+                raise DataError(f"{url}: connection closed after {received} of {declared} bytes; try again later")
             actual = sha256_of(tmp)
             if actual != expected_sha256:
                 raise DataError(f"{url}: downloaded file has sha256 {actual}, expected {expected_sha256}; try again later")
-    except OSError as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # OSError: refused, timed out, HTTP error status; HTTPException: connection cut mid-file; ValueError: bad URL
+        reason = " ".join(str(exc).split()) or type(exc).__name__
         raise DataError(
-            f"cannot download {url} ({exc}); put aclImdb_v1.tar.gz in {target.parent} or pass --data PATH"
+            f"cannot download {url} ({reason}); put aclImdb_v1.tar.gz in {target.parent} or pass --data PATH"
         ) from exc
     return target
 
