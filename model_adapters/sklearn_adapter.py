@@ -22,9 +22,10 @@ def canonical_column_order(classes: Sequence, labels: Sequence[str] = LABELS) ->
     mapped = []
     for value in classes:
         try:
-            mapped.append(normalize_label(value, f"classifier class {value!r}"))
+            mapped.append(normalize_label(_plain(value), "classifier"))
         except DataError as exc:
-            raise ModelError(f"{exc}; fit the classifier on labels like 0/1 or neg/pos") from exc
+            raise ModelError(f"classifier class {_plain(value)!r} is not a sentiment label; fit the classifier "
+                             f"on labels like 0/1, neg/pos or negative/positive") from exc
     if sorted(mapped) != sorted(labels):
         raise ModelError(
             f"classifier classes {[_plain(c) for c in classes]} map to {mapped}, expected exactly {list(labels)}; "
