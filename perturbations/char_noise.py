@@ -8,6 +8,7 @@ shipped keyboard-neighbour and OCR-confusion tables (copied into lexicons/, MIT)
 from __future__ import annotations
 
 import math
+import re
 import random
 import string
 from functools import cache
@@ -15,9 +16,10 @@ from functools import cache
 from perturbations.base import Edit, Perturbed, from_edits
 from perturbations.lexicon_data import load
 from perturbations.registry import Param, register
-from perturbations.words import word_spans
+from perturbations.words import tokenize
 
 _RANDOM_CHARS = string.ascii_letters + string.digits
+_ANY = re.compile(r"\w")
 
 
 @cache
@@ -43,17 +45,27 @@ def _params(min_chars: int):
     )
 
 
-def _choose_words(text, rng, word_prob, max_words, min_chars, eligible_char):
-    spans = [(s, e) for s, e in word_spans(text)
-             if e - s >= min_chars and any(eligible_char(c) for c in text[s:e])]
+def _choose_words(text, rng, word_prob, max_words, min_chars, eligible: re.Pattern):
+    """nlpaug's word selection: words of at least `min_chars` with a character that can change."""
+    tokens = tokenize(text)
+    spans = [(s, e) for s, e, word in zip(tokens.starts, tokens.ends, tokens.tokens)
+             if e - s >= min_chars and not word.startswith(("<", "&")) and eligible.search(word)]
     return sorted(rng.sample(spans, _count(len(spans), word_prob, max_words)))
 
 
-def _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, table) -> Perturbed:
+@cache
+def _eligible(name: str) -> re.Pattern:
+    """Characters `_table(name)` can replace, in either case."""
+    keys = set(_table(name)) | {k.upper() for k in _table(name)}
+    return re.compile("[" + "".join(re.escape(k) for k in sorted(keys) if len(k) == 1) + "]")
+
+
+def _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, name) -> Perturbed:
     edits = []
-    eligible = lambda c: c in table or c.lower() in table  # noqa: E731
+    table = _table(name)
+    eligible = _eligible(name)
     for start, end in _choose_words(text, rng, word_prob, max_words, min_chars, eligible):
-        positions = [i for i in range(start, end) if eligible(text[i])]
+        positions = [m.start() for m in eligible.finditer(text, start, end)]
         for i in sorted(rng.sample(positions, min(len(positions), _count(end - start, char_prob, max_chars)))):
             char = text[i]
             options = table.get(char) or table[char.lower()]
@@ -67,13 +79,13 @@ def _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars
 @register("keyboard_typo", family="char_noise", params=_params(4))
 def keyboard_typo(text, rng, word_prob, char_prob, max_words, max_chars, min_chars) -> Perturbed:
     """Replace characters with keyboard neighbours in a share of the words (nlpaug KeyboardAug)."""
-    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, _table("nlpaug_keyboard"))
+    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, "nlpaug_keyboard")
 
 
 @register("ocr_char_typo", family="char_noise", params=_params(1))
 def ocr_char_typo(text, rng, word_prob, char_prob, max_words, max_chars, min_chars) -> Perturbed:
     """Replace characters with OCR look-alikes (0 -> o, l -> 1) in a share of the words (nlpaug OcrAug)."""
-    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, _table("nlpaug_ocr"))
+    return _substitute(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, "nlpaug_ocr")
 
 
 @register("random_char_edit", family="char_noise", params=_params(4) + (
@@ -83,7 +95,7 @@ def ocr_char_typo(text, rng, word_prob, char_prob, max_words, max_chars, min_cha
 def random_char_edit(text, rng, word_prob, char_prob, max_words, max_chars, min_chars, action) -> Perturbed:
     """Insert, substitute, swap or delete random characters in a share of the words (nlpaug RandomCharAug)."""
     edits = []
-    for start, end in _choose_words(text, rng, word_prob, max_words, min_chars, str.isalnum):
+    for start, end in _choose_words(text, rng, word_prob, max_words, min_chars, _ANY):
         n = _count(end - start, char_prob, max_chars)
         if action == "swap":  # adjacent swaps on disjoint pairs
             pairs = list(range(start, end - 1, 2))

@@ -41,34 +41,37 @@ def swap_from_lexicon(text: str, rng: random.Random, lexicon: PhraseLexicon, sha
 _PROB = prob(1.0, "probability of replacing each word found in the lexicon")
 
 
-def _lexicon_perturbation(name: str, lexicon_name: str, doc: str, *, randomized: bool = True,
-                          max_swaps: int | None = None):
-    params = [_PROB]
-    if max_swaps is not None:
-        params.append(Param("max_words", int, max_swaps, low=0, high=1_000_000,
-                            help="at most this many words are replaced, chosen at random (0 = no limit)"))
+def _lexicon_perturbation(name: str, lexicon_name: str, doc: str, *, randomized: bool = True):
+    """Register a perturbation that swaps every match of one lexicon (with probability `prob`)."""
 
-    def perturbation(text: str, rng: random.Random, prob: float, max_words: int = 0) -> Perturbed:
-        return swap_from_lexicon(text, rng, phrase_lexicon(lexicon_name), prob, max_words)
+    def perturbation(text: str, rng: random.Random, prob: float) -> Perturbed:
+        return swap_from_lexicon(text, rng, phrase_lexicon(lexicon_name), prob)
 
     perturbation.__name__ = perturbation.__qualname__ = name
     perturbation.__doc__ = doc
-    return register(name, family="lexicon_swaps", params=tuple(params), description=doc,
+    return register(name, family="lexicon_swaps", params=(_PROB,), description=doc,
                     randomized=randomized)(perturbation)
 
 
+# randomized=False: one candidate per entry, so at prob=1 the seed does not matter.
 add_slangs = _lexicon_perturbation(
-    "add_slangs", "slang", "Replace standard words with British slang (money -> dosh, excellent -> ace).")
+    "add_slangs", "slang",
+    "Replace standard words with British slang (money -> dosh, excellent -> ace).")
 add_abbreviation = _lexicon_perturbation(
-    "add_abbreviation", "abbreviations", "Replace words and phrases with abbreviations (you -> u, by the way -> btw).", randomized=False)
+    "add_abbreviation", "abbreviations",
+    "Replace words and phrases with abbreviations (you -> u, by the way -> btw).", randomized=False)
 add_ocr_typo = _lexicon_perturbation(
-    "add_ocr_typo", "ocr_typos", "Replace words with common OCR misreadings (the -> tle, about -> ab0ut).")
+    "add_ocr_typo", "ocr_typos",
+    "Replace words with common OCR misreadings (the -> tle, about -> ab0ut).")
 add_contraction = _lexicon_perturbation(
-    "add_contraction", "contractions", "Contract phrases (do not -> don't, I am -> I'm).", randomized=False)
+    "add_contraction", "contractions",
+    "Contract phrases (do not -> don't, I am -> I'm).", randomized=False)
 american_to_british = _lexicon_perturbation(
-    "american_to_british", "american_to_british", "Respell American English words in British English (color -> colour).", randomized=False)
+    "american_to_british", "american_to_british",
+    "Respell American English words in British English (color -> colour).", randomized=False)
 dyslexia_word_swap = _lexicon_perturbation(
-    "dyslexia_word_swap", "dyslexia", "Swap words for commonly confused ones (their -> there, than -> then).", randomized=False)
+    "dyslexia_word_swap", "dyslexia",
+    "Swap words for commonly confused ones (their -> there, than -> then).", randomized=False)
 
 
 @register("add_speech_to_text_typo", family="lexicon_swaps", params=(

@@ -106,13 +106,12 @@ class PhraseLexicon:
             options = tuple(dict.fromkeys(v for v in values if v.strip() and v.lower() != key))
             if key.strip() and options:  # every candidate is a real change
                 self.entries[key] = options
-        self.phrase_lengths: dict[str, tuple[int, ...]] = {}  # first word -> phrase word counts, longest first
-        lengths: dict[str, set[int]] = {}
+        lengths: dict[str, set[int]] = {}  # first word -> word counts of the phrases it starts
         for key in self.entries:
-            spans = word_spans(key)
-            if len(spans) > 1:
-                lengths.setdefault(key[spans[0][0]:spans[0][1]], set()).add(len(spans))
-        self.phrase_lengths = {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()}
+            parts = _SPLIT.split(key)  # not tokenize(): lexicon keys must not crowd reviews out of its cache
+            if len(parts) > 3:  # more than one token
+                lengths.setdefault(parts[1], set()).add(len(parts) // 2)
+        self.phrase_lengths = {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()}  # longest first
 
     def matches(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
         """(start, end, matched_text, candidate_replacements) left to right, without overlaps."""

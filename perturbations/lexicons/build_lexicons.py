@@ -23,6 +23,12 @@ def write(name: str, source: str, note: str, entries) -> None:
     print(f"{name}: {len(entries)} entries")
 
 
+def adjectives_only(table: dict) -> dict:
+    kept = {word: [w for w in words if word.endswith("ness") or not w.endswith("ness")]
+            for word, words in table.items()}
+    return {word: words for word, words in kept.items() if words}
+
+
 def main() -> None:
     from langtest.transform import constants as c
     import nlpaug
@@ -46,10 +52,12 @@ def main() -> None:
             ocr[word].append(typo)
     write("ocr_typos.json", LANGTEST + " ocr_typo_dict (inverted)", "word -> OCR misreadings", dict(ocr))
     write("american_to_british.json", LANGTEST + " A2B_DICT", "US spelling -> UK spelling", c.A2B_DICT)
-    write("adjective_synonyms.json", LANGTEST + " adjective_synonym_dict", "adjective -> synonyms",
-          c.adjective_synonym_dict)
-    write("adjective_antonyms.json", LANGTEST + " adjective_antonym_dict", "adjective -> antonyms",
-          c.adjective_antonym_dict)
+    write("adjective_synonyms.json", LANGTEST + " adjective_synonym_dict",
+          "adjective -> synonyms (nouns in -ness dropped: good -> badness is not an adjective swap)",
+          adjectives_only(c.adjective_synonym_dict))
+    write("adjective_antonyms.json", LANGTEST + " adjective_antonym_dict",
+          "adjective -> antonyms (nouns in -ness dropped: good -> badness is not an adjective swap)",
+          adjectives_only(c.adjective_antonym_dict))
     slang: dict[str, list[str]] = {}
     for table in (c.Slang_Nouns, c.Slang_Adverbs, c.Slang_Adjectives):  # LangTest's category precedence
         found = defaultdict(list)

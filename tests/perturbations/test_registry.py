@@ -98,3 +98,17 @@ def test_perturb_convenience_matches_apply():
     text = "The movie was good, not great."
     assert perturbations.perturb("add_typo", text, seed="s") == \
         perturbations.get_perturbation("add_typo").apply(text, random.Random("s"))
+
+
+def test_library_is_self_contained_and_offline():
+    """perturbations/ imports nothing from the engine and never loads langtest / nlpaug / nltk at run time."""
+    import subprocess
+    import sys
+
+    code = ("import sys, perturbations\n"
+            "for name in perturbations.registered_names():\n"
+            "    perturbations.perturb(name, 'I do not like the color of this GOOD movie, 3 stars.', 0)\n"
+            "bad = [m for m in ('robustness', 'model_adapters', 'reports', 'langtest', 'nlpaug', 'nltk', 'numpy')\n"
+            "       if m in sys.modules]\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
