@@ -34,3 +34,12 @@ def homophone_lexicon() -> PhraseLexicon:
         for word in group:
             table.setdefault(word, []).extend(w for w in group if w != word)
     return PhraseLexicon(table)
+
+
+@cache
+def inverted_lexicon(name: str) -> PhraseLexicon:
+    """A one-to-one lexicon read backwards (UK -> US from US -> UK); the first source wins on collisions."""
+    table: dict[str, list[str]] = {}
+    for source, target in load(name).items():
+        table.setdefault(target, [source])
+    return PhraseLexicon(table)

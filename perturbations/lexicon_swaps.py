@@ -11,7 +11,7 @@ import random
 
 from perturbations.base import Edit, Perturbed
 from perturbations.common_params import prob
-from perturbations.lexicon_data import homophone_lexicon, phrase_lexicon
+from perturbations.lexicon_data import homophone_lexicon, inverted_lexicon, phrase_lexicon
 from perturbations.registry import Param, register
 from perturbations.words import PhraseLexicon, finish, match_case
 
@@ -72,6 +72,12 @@ american_to_british = _lexicon_perturbation(
 dyslexia_word_swap = _lexicon_perturbation(
     "dyslexia_word_swap", "dyslexia",
     "Swap words for commonly confused ones (their -> there, than -> then).", randomized=False)
+
+
+@register("british_to_american", family="lexicon_swaps", randomized=False, params=(_PROB,))
+def british_to_american(text: str, rng: random.Random, prob: float) -> Perturbed:
+    """Respell British English words in American English (colour -> color)."""
+    return swap_from_lexicon(text, rng, inverted_lexicon("american_to_british"), prob)
 
 
 @register("add_speech_to_text_typo", family="lexicon_swaps", params=(

@@ -39,8 +39,8 @@ def add_tabs(text: str, rng: random.Random, prob: float, max_tabs: int) -> Pertu
         return from_edits(text, ())
     if prob < 1.0:
         points = [p for p in points if rng.random() < prob]
-    edits = [Edit(p, p, "\t" * (1 + int(rng.random() * max_tabs))) for p in points]
-    return finish(text, edits)
+    tabs, draw = ["\t" * (n + 1) for n in range(max_tabs)], rng.random
+    return finish(text, [Edit(p, p, tabs[int(draw() * max_tabs)]) for p in points])
 
 
 @register("add_new_lines", family="whitespace", params=(

@@ -14,7 +14,7 @@ from perturbations import apply_edits
 NAMES = perturbations.registered_names()
 
 MEDIUM = ("I didn't like this movie at all. The acting was GOOD, but the plot was bad and the color grading was "
-          "awful!<br /><br />It is not the worst film I have seen in 2023; I gave it 3 out of 10 stars. By the way, "
+          "awful!<br /><br />It is not the worst film (the colour of the theatre) that I have seen in 2023; I gave it 3 out of 10 stars. By the way, "
           "you are going to love the soundtrack &amp; the 2.5 hour runtime. Their best work, they said. Honestly")
 UNICODE = ("Café crème was délicieux 😀 but the naïve plot — «très» mauvais. 这部电影很好看。 "
            "Über-cool soundtrack, résumé-worthy cast 👍🏽 I do not know. Straße, İstanbul, ǅemal & ﬁne.")

@@ -13,7 +13,7 @@ from perturbations import PerturbationParameterError, UnknownPerturbationError
 EXPECTED_NAMES = [
     "add_abbreviation", "add_context", "add_contraction", "add_new_lines", "add_ocr_typo", "add_punctuation",
     "add_slangs", "add_speech_to_text_typo", "add_tabs", "add_typo", "adjective_antonym_swap",
-    "adjective_synonym_swap", "american_to_british", "dyslexia_word_swap", "keyboard_typo", "lowercase",
+    "adjective_synonym_swap", "american_to_british", "british_to_american", "dyslexia_word_swap", "keyboard_typo", "lowercase",
     "multiple_perturbations", "number_to_word", "ocr_char_typo", "random_char_edit", "strip_all_punctuation",
     "strip_punctuation", "titlecase", "uppercase",
 ]

@@ -50,6 +50,7 @@ def test_synonym_swap_keeps_case_pattern():
 def test_american_to_british():
     assert perturb("american_to_british", "I love the color, COLOR and Color.", 0).text == \
         "I love the colour, COLOUR and Colour."
+    assert perturb("british_to_american", "The Colour of the theatre", 0).text == "The Color of the theater"
 
 
 def test_contraction():
