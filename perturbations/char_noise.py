@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import random
 import string
 from functools import cache
 
