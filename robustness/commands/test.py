@@ -1,0 +1,118 @@
+"""`robustness test`: run a suite on a model, write the run directory, and gate on the pass rates.
+
+Exit codes: 0 every test meets its threshold, 1 the gate failed, 2 usage/config/data/model-loading error,
+3 the model failed while predicting. Inputs are all checked before the (long) run starts, and nothing is
+written to RUN_DIR unless the run finishes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+ENGINES = ("ours", "langtest")
+
+
+@click.command("test")
+@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
+              help="Model directory (an LSTM artifact, or a saved TF-IDF baseline).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Suite config, LangTest YAML/JSON format (default: the shipped default.yml).")
+@click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
+              help="Labeled reviews: aclImdb tarball/directory or CSV/TSV/JSONL (default: the local IMDB archive).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Run directory to write.")
+@click.option("--sample", type=click.IntRange(min=1), default=None, help="Test a seeded sample of N reviews.")
+@click.option("--seed", type=int, default=None, help="Seed for sampling and every perturbation (default: config's).")
+@click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
+              help="aclImdb split to test on (ignored for CSV/JSONL data).")
+@click.option("--engine", type=click.Choice(ENGINES), default="ours", show_default=True,
+              help="'langtest' runs the same config through LangTest's Harness, for comparison.")
+@click.option("--gate", "gate_rule", type=click.Choice(["point", "wilson_lower"]), default=None,
+              help="Gate on the pass rate itself or on its Wilson 95% lower bound (default: config's).")
+@click.option("--mode", type=click.Choice(["ours", "langtest"]), default=None,
+              help="Expectation rule for DIR tests: ours (probability must drop) or langtest (same label = pass).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Texts per model call.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+def test(model_dir, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode, batch_size, progress):
+    """Run a robustness suite and gate on its pass rates."""
+    from robustness.config import load_config
+    from robustness.errors import EXIT_GATE_FAILED
+    from robustness.files import ensure_writable_dir
+
+    config = load_config(config_path).with_overrides(seed=seed, sample=sample, gate=gate_rule, mode=mode,
+                                                     batch_size=batch_size)
+    if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
+        config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
+    dataset, data_info = _load_data(data_path, split)
+    model = load_any_model(model_dir)
+    ensure_writable_dir(out_dir)
+    progress = progress and sys.stderr.isatty()
+    run_kwargs = dict(progress=progress, model_info={"path": str(model_dir)}, data_info=data_info)
+    if engine == "langtest":
+        from robustness.langtest_engine import run_langtest_suite
+
+        result = run_langtest_suite(model, dataset, config, **run_kwargs)
+    else:
+        from robustness.suite import run_suite
+
+        result = run_suite(model, dataset, config, work_dir=out_dir, **run_kwargs)
+    from robustness.suite import write_reports, write_run
+
+    write_run(result, out_dir)
+    for warning in write_reports(result.results, Path(out_dir)):
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(format_table(result.results))
+    click.echo(f"wrote {Path(out_dir) / 'results.json'}")
+    if not result.results["gate"]["passed"]:
+        sys.exit(EXIT_GATE_FAILED)
+
+
+def load_any_model(model_dir: Path):
+    """An LSTM artifact via model_adapters.load_model, or a saved TF-IDF baseline (tfidf_model.json)."""
+    from robustness.errors import UsageError
+
+    model_dir = Path(model_dir)
+    if not model_dir.exists():
+        raise UsageError(f"--model {model_dir} does not exist; pass a model directory written by `robustness train`")
+    from model_adapters.sklearn_adapter import TFIDF_MANIFEST, load_tfidf_model
+
+    if (model_dir / TFIDF_MANIFEST).is_file():
+        return load_tfidf_model(model_dir)
+    from model_adapters import load_model
+
+    return load_model(model_dir)
+
+
+def _load_data(data_path, split):
+    from robustness.data import load_dataset
+    from robustness.download import resolve_imdb
+
+    path = Path(data_path) if data_path is not None else resolve_imdb()
+    dataset = load_dataset(path, split=split)
+    is_imdb = path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
+    return dataset, {"path": str(path), "split": split if is_imdb else None}
+
+
+def format_table(results: dict) -> str:
+    """The compact per-test table printed after a run (also used by `robustness report`)."""
+    rows = [("test", "exp", "n", "pass rate", "95% CI", "min", "status")]
+    for t in results["tests"]:
+        rate = "-" if t["pass_rate"] is None else f"{t['pass_rate']:.3f}"
+        ci = "-" if t["ci_low"] is None else f"[{t['ci_low']:.3f}, {t['ci_high']:.3f}]"
+        expectation = t["expectation"] + ("*" if t["expectation"] == "DIR" and t["mode"] == "langtest" else "")
+        rows.append((t["name"], expectation, str(t["n_applicable"]), rate, ci, f"{t['min_pass_rate']:.2f}",
+                     t["status"].upper()))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    gate = results["gate"]
+    clean = results.get("clean") or {}
+    accuracy = clean.get("accuracy")
+    verdict = "PASSED" if gate["passed"] else f"FAILED ({', '.join(gate['failed_tests']) or 'insufficient data'})"
+    lines.append(f"gate ({gate['rule']}): {verdict}; clean accuracy "
+                 f"{'-' if accuracy is None else f'{accuracy:.3f}'} on {clean.get('n', 0)} reviews; "
+                 f"engine {results['engine']}, seed {results['seed']}")
+    if gate["insufficient_tests"]:
+        lines.append(f"insufficient cases: {', '.join(gate['insufficient_tests'])}")
+    return "\n".join(lines)
