@@ -47,6 +47,8 @@ class Defaults(_Strict):
 class TestSpec(_Strict):
     """One test as written by the user; thresholds left out inherit from `tests.defaults`."""
 
+    __test__ = False  # a "Test..." name pytest must not collect
+
     min_pass_rate: float | None = Field(None, ge=0.0, le=1.0)
     min_cases: int | None = Field(None, ge=0)
     parameters: dict[str, Any] = Field(default_factory=dict)
@@ -295,3 +297,18 @@ def _check_size(root, path: Path) -> None:
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 stack.extend((key, value))
+
+
+def read_config_data(path: Path, what: str = "config") -> Any:
+    """Parse a YAML/JSON config file with the same safety checks as a suite config (size, UTF-8, no tags,
+    no alias bombs), leaving validation to the caller. Used by the loop config too."""
+    if not path.is_file():
+        raise ConfigError(f"{what} file {path} does not exist; check the path")
+    raw = path.read_bytes()
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {what} is {len(raw)} bytes, over the {MAX_CONFIG_BYTES}-byte limit")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 at byte {exc.start}; save the {what} as UTF-8") from None
+    return _parse_json(text, path) if path.suffix.lower() == ".json" else _parse_yaml(text, path)

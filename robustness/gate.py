@@ -17,7 +17,7 @@ def gate_value(test: dict, rule: str) -> float | None:
     return test["pass_rate"] if rule == "point" else test["ci_low"]
 
 
-def test_status(test: dict, rule: str) -> str:
+def status_of(test: dict, rule: str) -> str:
     """insufficient when too few applicable cases to judge; else pass iff the gate value meets the threshold."""
     value = gate_value(test, rule)
     if test["n_applicable"] < test["min_cases"] or value is None:
@@ -30,7 +30,7 @@ def apply_gate(tests: list[dict], rule: str, fail_on_insufficient: bool = False)
     """Fill in each test's gate_value and status (in place) and return the results' `gate` block."""
     for test in tests:
         test["gate_value"] = gate_value(test, rule)
-        test["status"] = test_status(test, rule)
+        test["status"] = status_of(test, rule)
     failed = [t["name"] for t in tests if t["status"] == "fail"]
     insufficient = [t["name"] for t in tests if t["status"] == "insufficient"]
     passed = not failed and not (fail_on_insufficient and insufficient)

@@ -56,6 +56,8 @@ def case_record(*, case_id, test, source_id, gold, original, perturbed, edits, v
 class TestTally:
     """Running counts for one test, so cases can be streamed to disk and forgotten."""
 
+    __test__ = False  # a "Test..." name pytest must not collect
+
     name: str
     expectation: str
     mode: str

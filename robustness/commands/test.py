@@ -70,18 +70,12 @@ def test(model_dir, config_path, data_path, out_dir, sample, seed, split, engine
 
 
 def load_any_model(model_dir: Path):
-    """An LSTM artifact via model_adapters.load_model, or a saved TF-IDF baseline (tfidf_model.json)."""
+    """An LSTM artifact or a saved TF-IDF baseline, via model_adapters.load_model."""
+    from model_adapters import load_model
     from robustness.errors import UsageError
 
-    model_dir = Path(model_dir)
-    if not model_dir.exists():
+    if not Path(model_dir).exists():
         raise UsageError(f"--model {model_dir} does not exist; pass a model directory written by `robustness train`")
-    from model_adapters.sklearn_adapter import TFIDF_MANIFEST, load_tfidf_model
-
-    if (model_dir / TFIDF_MANIFEST).is_file():
-        return load_tfidf_model(model_dir)
-    from model_adapters import load_model
-
     return load_model(model_dir)
 
 
