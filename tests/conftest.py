@@ -40,5 +40,6 @@ def tiny_lstm_dir(tmp_path_factory, imdb_archive) -> Path:
     reviews = sample_dataset(load_dataset(imdb_archive, "train"), 1500, seed=11)
     train, validation = train_validation_split(reviews, 0.2, seed=12)  # a seed unlike the sample's: see data.py
     out_dir = tmp_path_factory.mktemp("tiny_lstm")
-    train_lstm(train, validation, "tiny", out_dir, seed=5, progress=False)
+    # One thread: on a busy 2-core machine two OpenMP threads can make this 20x slower.
+    train_lstm(train, validation, "tiny", out_dir, seed=5, progress=False, num_threads=1)
     return out_dir

@@ -1,0 +1,132 @@
+"""Train LSTM presets on the 25,000 IMDB train reviews and score them on the 25,000 test reviews.
+
+Validation (for early stopping) is carved from train; test is touched once, after training. Results go to
+benchmarks/results/train_imdb_<preset>.json with timings, throughput, peak memory and the machine's load,
+next to the TF-IDF bag-of-words baseline so the LSTM is always judged against it.
+
+    python benchmarks/train_imdb.py --preset quick
+    python benchmarks/train_imdb.py --preset all
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGETS = {  # test accuracy, training seconds, inference reviews/s (2 CPU cores)
+    "full": {"min_test_accuracy": 0.895, "max_train_s": 1200, "min_reviews_per_s": 1000},
+    "quick": {"min_test_accuracy": 0.86, "max_train_s": 180, "min_reviews_per_s": 5000},
+}
+
+
+def score(gold, predicted) -> dict:
+    try:
+        from robustness.metrics import classification_metrics
+    except ImportError:  # metrics module not there yet: accuracy and macro F1 by hand
+        classification_metrics = None
+    if classification_metrics is not None:
+        result = classification_metrics(gold, predicted)
+        return {"accuracy": result["accuracy"], "macro_f1": result["macro_f1"],
+                "confusion_matrix": result["confusion_matrix"]}
+    import numpy as np
+
+    from model_adapters.lstm.training import macro_f1
+
+    labels = sorted(set(gold) | set(predicted))
+    g = np.array([labels.index(x) for x in gold])
+    p = np.array([labels.index(x) for x in predicted])
+    return {"accuracy": float((g == p).mean()), "macro_f1": macro_f1(g, p, len(labels))}
+
+
+def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir: Path, threads: int | None) -> dict:
+    from model_adapters.lstm.adapter import load_lstm_model
+    from model_adapters.lstm.training import train_lstm
+
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    metrics = train_lstm(train, validation, preset, model_dir, seed=seed, progress=sys.stderr.isatty(), num_threads=threads)
+    train_s = time.perf_counter() - started
+    model = load_lstm_model(model_dir)
+    started = time.perf_counter()
+    predicted = model.predict(test.texts)
+    predict_s = time.perf_counter() - started
+    result = {
+        "schema_version": 1, "kind": "train_imdb_benchmark", "preset": preset, "seed": seed,
+        "test": {"n": len(test), **score(list(test.labels), predicted)},
+        "validation": metrics["validation"],
+        "training_seconds": round(train_s, 1),
+        "inference": {"seconds": round(predict_s, 2), "reviews_per_s": round(len(test) / predict_s, 1),
+                      "includes": "tokenization + model, whole test set through predict()"},
+        "epochs_run": metrics["epochs_run"], "best_epoch": metrics["best_epoch"], "history": metrics["history"],
+        "parameters": metrics["parameters"], "config": metrics["config"],
+        "n_train": metrics["n_train"], "n_validation": metrics["n_validation"],
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "machine": {"cpus": os.cpu_count(), "threads": metrics["threads"], "load_average_before": load_before,
+                    "load_average_after": os.getloadavg(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "model_dir": str(model_dir),
+    }
+    if preset in TARGETS:
+        target = TARGETS[preset]
+        result["targets"] = {**target, "met": {
+            "test_accuracy": result["test"]["accuracy"] >= target["min_test_accuracy"],
+            "train_s": train_s <= target["max_train_s"],
+            "reviews_per_s": result["inference"]["reviews_per_s"] >= target["min_reviews_per_s"],
+        }}
+    return result
+
+
+def baseline_result(train_all, test, seed: int) -> dict | None:
+    try:
+        from robustness.baseline import train_tfidf_baseline
+    except ImportError:
+        return None
+    from model_adapters.protocol import predict_labels
+
+    started = time.perf_counter()
+    model = train_tfidf_baseline(train_all, seed=seed)
+    fit_s = time.perf_counter() - started
+    predicted = predict_labels(model, test.texts)
+    return {"name": getattr(model, "name", "tfidf"), "fit_seconds": round(fit_s, 1), **score(list(test.labels), predicted)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="quick", choices=["full", "quick", "seed", "tiny", "all"])
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--data", default=None, help="aclImdb archive (default: the local one)")
+    parser.add_argument("--models", default="/tmp/train_imdb_models", help="where the trained model directories go")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+
+    from robustness.data import load_dataset, train_validation_split
+    from robustness.download import resolve_imdb
+    from robustness.files import write_json
+
+    path = args.data or resolve_imdb()
+    train_all = load_dataset(path, "train")
+    test = load_dataset(path, "test")
+    train, validation = train_validation_split(train_all, 0.1, seed=args.seed)
+    baseline = None if args.no_baseline else baseline_result(train_all, test, args.seed)
+    presets = ["quick", "full", "seed"] if args.preset == "all" else [args.preset]
+    for preset in presets:
+        result = benchmark_preset(preset, train, validation, test, args.seed, Path(args.models) / preset, args.threads)
+        result["baseline"] = baseline
+        result["data"] = {"path": str(path), "n_train_all": len(train_all), "n_test": len(test), "validation_fraction": 0.1}
+        write_json(RESULTS / f"train_imdb_{preset}.json", result)
+        print(f"{preset}: test accuracy {result['test']['accuracy']:.4f} (macro F1 {result['test']['macro_f1']:.4f}), "
+              f"training {result['training_seconds']:.0f}s over {result['epochs_run']} epochs, inference "
+              f"{result['inference']['reviews_per_s']:.0f} reviews/s, peak RSS {result['peak_rss_mb']:.0f} MB"
+              + (f"; baseline {baseline['name']} {baseline['accuracy']:.4f}" if baseline else ""), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Tokenizer and vocabulary: negations survive, unknown words map to OOV, files round-trip."""
+
+import random
+
+import numpy as np
+import pytest
+
+from model_adapters.lstm.tokenizer import OOV, OOV_ID, PAD, Vocabulary, head_tail, tokenize, tokenize_head_tail
+from robustness.errors import ModelError
+
+
+def test_tokenize_lowercases_splits_punctuation_and_keeps_negations():
+    assert tokenize("I DON'T like it. Can't; won’t!") == ["i", "do", "n't", "like", "it", ".", "ca", "n't", ";", "wo", "n't", "!"]
+    assert tokenize("It's 'quoted' 10/10") == ["it", "'s", "'", "quoted", "'", "10", "/", "10"]
+
+
+def test_vocabulary_round_trip_and_oov(tmp_path):
+    vocab = Vocabulary.build(["good movie", "bad movie", "movie"], max_size=4)
+    assert vocab.tokens[:2] == (PAD, OOV)
+    assert vocab.tokens[2] == "movie"  # most frequent first
+    ids = vocab.encode("movie bad wonderful")
+    assert ids.dtype == np.int32
+    assert vocab.decode(ids) == ["movie", "bad", OOV]
+    assert ids[2] == OOV_ID
+    vocab.save(tmp_path / "vocab.json")
+    assert Vocabulary.load(tmp_path / "vocab.json") == vocab
+
+
+def test_min_freq_drops_rare_words():
+    vocab = Vocabulary.build(["a a b"], max_size=100, min_freq=2)
+    assert vocab.tokens == (PAD, OOV, "a")
+
+
+def test_damaged_vocab_file_is_a_model_error(tmp_path):
+    (tmp_path / "vocab.json").write_text('{"tokens": ["x", "y"]}')
+    with pytest.raises(ModelError, match="vocab.json"):
+        Vocabulary.load(tmp_path / "vocab.json")
+    with pytest.raises(ModelError, match="missing"):
+        Vocabulary.load(tmp_path / "nope.json")
+
+
+def test_head_tail_keeps_beginning_and_end():
+    ids = np.arange(10)
+    assert head_tail(ids, 4, 0.5).tolist() == [0, 1, 8, 9]
+    assert head_tail(ids, 4, 0.0).tolist() == [6, 7, 8, 9]
+    assert head_tail(ids, 20, 0.5).tolist() == list(range(10))
+
+
+def test_partial_tokenization_matches_full_tokenization():
+    rng = random.Random(3)
+    words = ["good", "don't", "bad!", "it's", "(great)", "...", "wasn't", "x", "plot,", "ca"]
+    for _ in range(200):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 400)))
+        head, tail = rng.randint(0, 40), rng.randint(0, 40)
+        full = tokenize(text)
+        expected = full if len(full) <= head + tail else full[:head] + (full[len(full) - tail:] if tail else [])
+        assert tokenize_head_tail(text, head, tail, chars_per_token=3) == expected

