@@ -97,6 +97,12 @@ def evaluate_model(model, dataset, batch_size: int = 256) -> dict:
     from robustness.metrics import classification_metrics
     from robustness.prediction import CachedPredictor
 
+    unknown = sorted(set(dataset.labels) - set(model.labels))
+    if unknown:
+        from robustness.errors import ModelError
+
+        raise ModelError(f"the data has label(s) {unknown} that model labels {list(model.labels)} do not include; "
+                         f"evaluate a model trained on these labels")
     started = time.perf_counter()
     predictor = CachedPredictor(model, batch_size=batch_size)
     proba = predictor.predict(list(dataset.texts)) if len(dataset) else checked_proba(model, [])

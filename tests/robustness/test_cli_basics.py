@@ -308,3 +308,13 @@ def test_predict_stdin_non_utf8_is_one_error_line(baseline_dir):
     done = _subprocess(["predict", "--model", baseline_dir, "--input", "-"], b"fine\n\xff\xfe bad\n")
     assert done.returncode == 2
     assert done.stderr.decode() == "error: stdin line 2: not valid UTF-8 at byte 0; send UTF-8 text\n"
+
+
+def test_evaluate_model_rejects_a_label_set_that_does_not_cover_the_data(reviews_csv):
+    from model_adapters.callable_adapter import CallableModel
+    from robustness.commands.evaluate import evaluate_model
+    from robustness.errors import ModelError
+
+    model = CallableModel(lambda texts: [[0.5, 0.5]] * len(texts), labels=("bad", "good"))
+    with pytest.raises(ModelError, match=r"label\(s\) \['negative', 'positive'\] that model labels \['bad', 'good'\]"):
+        evaluate_model(model, load_dataset(reviews_csv))
