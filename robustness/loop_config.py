@@ -1,0 +1,93 @@
+"""The augment-and-retrain loop's config (loop.yml), validated on load like the suite config.
+
+    model:   {preset: quick, existing: null, seed: 13}
+    data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
+    suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
+    augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: exclude}
+    retrain: {mode: scratch, epochs: null}
+
+Every section and field is optional; the defaults run a short loop on the quick preset.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from robustness.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ModelSection(_Strict):
+    preset: str = "quick"              # trains the 'before' model when `existing` is not given
+    existing: str | None = None        # an existing model directory to start from
+    seed: int = 13
+    epochs: int | None = Field(None, ge=1, le=100)
+
+
+class DataSection(_Strict):
+    path: str | None = None            # default: the IMDB archive from the cache or ../shared/data
+    validation_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    max_train: int | None = Field(None, ge=10)   # seeded subsample of train, for quick demos
+    test_sample: int | None = Field(None, ge=10)  # clean metrics on this many test reviews (None: all)
+
+
+class SuiteSection(_Strict):
+    config: str | None = None          # suite config path; default: the shipped default.yml
+    sample: int | None = Field(500, ge=1)
+    seed: int = 7
+    fresh_seed: int | None = 8         # a second suite seed after retraining; None skips the check
+
+
+class AugmentSection(_Strict):
+    ratio: float = Field(0.3, gt=0.0, le=5.0)
+    mode: Literal["proportional", "langtest"] = "proportional"
+    seed: int = 11
+    dir_policy: Literal["exclude", "flip"] = "exclude"
+    include_passing: bool = False
+
+
+class RetrainSection(_Strict):
+    mode: Literal["scratch", "finetune"] = "scratch"
+    epochs: int | None = Field(None, ge=1, le=100)
+
+
+class LoopConfig(_Strict):
+    model: ModelSection = Field(default_factory=ModelSection)
+    data: DataSection = Field(default_factory=DataSection)
+    suite: SuiteSection = Field(default_factory=SuiteSection)
+    augment: AugmentSection = Field(default_factory=AugmentSection)
+    retrain: RetrainSection = Field(default_factory=RetrainSection)
+
+    def to_dict(self) -> dict:
+        return self.model_dump()
+
+
+def load_loop_config(path: str | Path | None) -> LoopConfig:
+    """Read loop.yml (None: all defaults); errors name the file and the dotted field."""
+    if path is None:
+        return LoopConfig()
+    from robustness.config import read_config_data
+
+    return loop_config_from_dict(read_config_data(Path(path), what="loop config"), source=str(path))
+
+
+def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the loop config root must be a mapping, got {type(data).__name__}")
+    try:
+        return LoopConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or "<root>"
+        if error["type"] == "extra_forbidden":
+            raise ConfigError(f"{source}: {field}: unknown key; see the loop config fields in robustness/loop_config.py") from None
+        shown = repr(error.get("input")) if not isinstance(error.get("input"), (dict, list)) else type(error.get("input")).__name__
+        raise ConfigError(f"{source}: {field}: {error['msg'].lower()} (got {shown})") from None
