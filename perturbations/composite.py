@@ -55,9 +55,12 @@ def compose_edits(first: Sequence[Edit], second: Sequence[Edit], middle: str) ->
 
 
 def _step(where: str, item):
-    """A step is a name or a one-key mapping {name: {params}}; validated now, not at apply time."""
+    """A step is a name, a one-key mapping {name: {params}}, or the validated [name, {params}] pair this
+    check itself returns (so a config that went through JSON validates again); checked now, not at apply time."""
     if isinstance(item, str):
         name, params = item, {}
+    elif isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], dict):
+        name, params = item
     elif isinstance(item, dict) and len(item) == 1:
         (name, params), = item.items()
         params = params.get("parameters", params) if isinstance(params, dict) else params

@@ -162,19 +162,24 @@ def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, se
 
 def write_augmented(rows: list[AugmentedRow], path: str | Path) -> Path:
     """CSV or JSONL by extension, with provenance columns (source_id, test, seed), written atomically."""
-    path = Path(path)
-    name = path.name.lower()
-    if name.endswith(".jsonl"):
+    path = check_output_path(path)
+    if path.name.lower().endswith(".jsonl"):
         body = "".join(json.dumps(asdict(row), ensure_ascii=False) + "\n" for row in rows)
-    elif name.endswith(".csv"):
+    else:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=["text", "label", "source_id", "test", "seed"])
         writer.writeheader()
         writer.writerows(asdict(row) for row in rows)
         body = buffer.getvalue()
-    else:
-        raise UsageError(f"augmented output {path} must end in .csv or .jsonl")
     return write_text(path, body)
+
+
+def check_output_path(path: str | Path) -> Path:
+    """Checked before any work is done, so a wrong extension fails in a second, not after generation."""
+    path = Path(path)
+    if not path.name.lower().endswith((".csv", ".jsonl")):
+        raise UsageError(f"augmented output {path} must end in .csv or .jsonl")
+    return path
 
 
 def write_summary(summary: dict, path: str | Path) -> Path:

@@ -112,3 +112,19 @@ def test_library_is_self_contained_and_offline():
             "       if m in sys.modules]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_validated_composite_parameters_survive_a_json_round_trip():
+    """Configs are stored as JSON in results.json and re-validated by augmentation: the normalised form of
+    multiple_perturbations' steps (name, params pairs) must validate again after tuples become lists."""
+    import json
+    import random
+
+    import perturbations
+
+    info = perturbations.get_perturbation("multiple_perturbations")
+    checked = info.validate_params({"perturbations": ["add_contraction", {"add_typo": {"prob": 1.0}}]})
+    round_tripped = json.loads(json.dumps(checked))
+    assert info.validate_params(round_tripped) == checked
+    text = "I do not like it. It is a good film, is it not?"
+    assert info.apply(text, random.Random(3), **round_tripped) == info.apply(text, random.Random(3), **checked)

@@ -1,0 +1,68 @@
+"""`robustness augment`: augmented training data from a suite run's failures (or from a config alone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(help="Write augmented training rows (text,label,source_id,test,seed) targeted at failing tests.")
+@click.option("--results", "results_path", type=click.Path(path_type=Path), default=None,
+              help="results.json of a suite run: failing tests get budget by how far they miss their threshold.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Without --results: spread the budget evenly over this suite config's tests.")
+@click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
+              help="Training data: aclImdb archive/directory (train split) or CSV/TSV/JSONL (default: local IMDB).")
+@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="augmented.csv or .jsonl")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="The model the results came from (recorded in the summary only).")
+@click.option("--ratio", type=float, default=0.3, show_default=True, help="Augmented rows per training row, in total.")
+@click.option("--mode", type=click.Choice(["proportional", "langtest"]), default="proportional", show_default=True,
+              help="Budget per test: by distance below threshold, or LangTest's step mapping.")
+@click.option("--seed", type=int, default=11, show_default=True, help="Augmentation seed (separate from the suite's).")
+@click.option("--dir-policy", type=click.Choice(["exclude", "flip"]), default="exclude", show_default=True,
+              help="DIR tests (antonym swaps): leave their rows out, or label them with the opposite label.")
+@click.option("--validation-fraction", type=float, default=0.1, show_default=True,
+              help="Held-out share that `robustness train` will carve; those reviews are never augmented.")
+@click.option("--split-seed", type=int, default=13, show_default=True, help="The --seed `robustness train` will use.")
+def augment(results_path, config_path, data_path, out_path, model_dir, ratio, mode, seed, dir_policy,
+            validation_fraction, split_seed):
+    import json
+
+    from robustness import augment as aug
+    from robustness.config import load_config
+    from robustness.data import load_dataset, train_validation_split
+    from robustness.download import resolve_imdb
+    from robustness.errors import UsageError
+
+    aug.check_output_path(out_path)
+    if (results_path is None) == (config_path is None):
+        raise UsageError("pass exactly one of --results RUN_DIR/results.json or --config SUITE.yml")
+    if results_path is not None:
+        from reports import read_results
+
+        if results_path.is_dir():
+            results_path = results_path / "results.json"
+        needs = aug.needs_from_results(read_results(results_path))
+        include_passing = False
+    else:
+        config = load_config(config_path)
+        needs = [aug.TestNeed(t.name, t.expectation, dict(t.parameters), None, t.min_pass_rate) for t in config.tests]
+        include_passing = True
+    train, _ = train_validation_split(load_dataset(data_path or resolve_imdb(), "train"), validation_fraction, split_seed)
+    needs = aug.augmentable(needs, dir_policy)
+    budget = aug.plan_budget(needs, len(train), ratio, mode, include_passing)
+    rows = aug.generate_augmented(train, needs, budget, seed, dir_policy)
+    summary = aug.summarize(rows, budget, len(train), seed, mode, ratio, dir_policy) | {
+        "results": str(results_path) if results_path else None, "config": str(config_path) if config_path else None,
+        "model": str(model_dir) if model_dir else None, "validation_fraction": validation_fraction,
+        "split_seed": split_seed,
+    }
+    aug.write_augmented(rows, out_path)
+    summary_path = out_path.with_name(out_path.name.rsplit(".", 1)[0] + ".summary.json")
+    aug.write_summary(summary, summary_path)
+    if not rows:
+        click.echo("every test meets its threshold: nothing to augment (wrote an empty file)")
+    click.echo(f"wrote {len(rows):,} augmented rows to {out_path} ({json.dumps(summary['rows_per_test'])}); "
+               f"summary {summary_path}")
