@@ -178,7 +178,7 @@ def render_table(result: dict) -> str:
         amount = f"{abs(gap):.2f} accuracy points {position}" if gap else "level with"
         significance = "a significant difference" if c["mcnemar_p"] < 0.05 else "not a significant difference"
         lines += ["", f"the model is {amount} the bag-of-words baseline "
-                      f"(McNemar p={c['mcnemar_p']:.3g}: {significance} at 0.05)"]
+                      f"(McNemar p{_p_value(c['mcnemar_p'])}: {significance} at 0.05)"]
     if result["baseline_note"]:
         lines += ["", f"note: {result['baseline_note']}"]
     return "\n".join(lines)
@@ -191,6 +191,11 @@ def _split_of(dataset, split: str):
 
 def _bucket_accuracy(metrics: dict, name: str):
     return next((b["accuracy"] for b in metrics.get("by_length", []) if b["bucket"] == name), None)
+
+
+def _p_value(p: float) -> str:
+    """"=0.0038", or "<1e-300" when the exact p-value underflows a float (it is never truly 0)."""
+    return f"={p:.3g}" if p >= 1e-300 else "<1e-300"
 
 
 def _fmt(value) -> str:
