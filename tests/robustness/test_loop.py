@@ -1,0 +1,100 @@
+"""The augment-and-retrain loop end to end on a tiny real archive with a tiny real LSTM."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from robustness.errors import ConfigError
+from robustness.loop import run_loop
+from robustness.loop_config import load_loop_config, loop_config_from_dict
+
+SUITE = """
+tests:
+  defaults: {min_pass_rate: 0.99, min_cases: 5}
+  robustness:
+    lowercase: {min_pass_rate: 0.5}
+    add_ocr_typo: {}
+    add_typo: {}
+harness: {seed: 3}
+"""
+
+
+@pytest.fixture(scope="module")
+def loop_run(tmp_path_factory, tiny_imdb_archive):
+    root = tmp_path_factory.mktemp("loop")
+    (root / "suite.yml").write_text(SUITE, encoding="utf-8")
+    config = loop_config_from_dict({
+        "model": {"preset": "tiny", "epochs": 2},
+        "data": {"path": str(tiny_imdb_archive)},
+        "suite": {"config": str(root / "suite.yml"), "sample": 40, "seed": 3, "fresh_seed": 4},
+        # A tiny model trained for seconds may pass every test; spread the budget over all of them so the
+        # retrain stage always has rows to learn from (budgets by shortfall are tested in test_augment.py).
+        "augment": {"ratio": 0.5, "seed": 5, "include_passing": True},
+    })
+    messages = []
+    summary = run_loop(config, root / "out", progress=False, log=messages.append)
+    return config, root / "out", summary, messages
+
+
+def test_loop_writes_every_stage_and_the_reports(loop_run):
+    _, out, summary, _ = loop_run
+    for name in ("model_before/weights.safetensors", "model_after/weights.safetensors", "augment/augmented.csv",
+                 "suite_before/results.json", "suite_after/results.json", "suite_fresh/results.json",
+                 "suite_fresh_before/results.json", "loop_summary.json", "before_after.html", "before_after.md",
+                 "junit.xml"):
+        assert (out / name).is_file(), name
+    assert json.loads((out / "loop_summary.json").read_text()) == summary
+    assert summary["kind"] == "loop_summary" and summary["seeds"]["augment"] == 5
+
+
+def test_augmented_rows_come_from_train_reviews_only(loop_run):
+    _, out, summary, _ = loop_run
+    from robustness.augment import read_augmented
+
+    rows = read_augmented(out / "augment" / "augmented.csv")
+    assert len(rows) == summary["augmentation"]["n_augmented"] > 0
+    assert set(summary["augmentation"]["rows_per_test"]) <= {"lowercase", "add_ocr_typo", "add_typo"}
+    assert all(row.source_id.startswith("train/") for row in rows)
+    validation = json.loads((out / "model_before" / "metrics.json").read_text())
+    assert summary["augmentation"]["n_train_original"] == validation["n_train"]
+
+
+def test_same_seed_runs_pair_case_by_case(loop_run):
+    _, _, summary, _ = loop_run
+    before_cases = {t["name"]: t["n_applicable"] for t in summary["before"]["tests"]}
+    for row in summary["paired"]["tests"]:
+        assert row["both_pass"] + row["fixed"] + row["regressed"] + row["still_failing"] == row["n_paired"]
+        assert row["n_paired"] == before_cases[row["test"]]  # same seed: the very same cases
+        if row["fixed"] + row["regressed"]:
+            assert 0.0 < row["mcnemar_p"] <= 1.0
+    assert summary["fresh"]["seed"] == 4 and summary["after"]["seed"] == 3
+
+
+def test_rerun_resumes_without_redoing_stages(loop_run):
+    config, out, summary, _ = loop_run
+    messages = []
+    again = run_loop(config, out, progress=False, log=messages.append)
+    assert sum("already done" in m for m in messages) >= 7
+    assert again["after"]["tests"] == summary["after"]["tests"]
+
+
+def test_a_changed_config_refuses_to_reuse_the_run(loop_run):
+    config, out, _, _ = loop_run
+    changed = loop_config_from_dict(config.to_dict() | {"augment": config.augment.model_dump() | {"seed": 6}})
+    with pytest.raises(ConfigError, match="different config"):
+        run_loop(changed, out, progress=False, log=lambda message: None)
+
+
+def test_loop_config_errors_name_the_field(tmp_path):
+    path = tmp_path / "loop.yml"
+    path.write_text("augment:\n  ratio: 9\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"loop.yml: augment.ratio"):
+        load_loop_config(path)
+    path.write_text("retrain:\n  mood: scratch\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"retrain.mood: unknown key"):
+        load_loop_config(path)
+    path.write_text("model: !!python/object:os.system {}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="tag"):
+        load_loop_config(path)
