@@ -1,6 +1,6 @@
 """Run a robustness suite: generate cases per test, predict them in cached batches, judge, tally, gate.
 
-Cases stream to a gzip JSONL file test by test and chunk by chunk, so memory stays bounded however many
+Cases stream to a gzip JSONL file a slice of reviews at a time, so memory stays bounded however many
 reviews are tested; results.json keeps only counts, intervals and a few failing examples per test.
 
     result = run_suite(model, dataset, load_config("suite.yml"), seed=7)
@@ -36,7 +36,7 @@ from robustness.scoring import TestTally, case_record, judge
 SCHEMA_VERSION = 1
 RESULTS_FILE = "results.json"
 CASES_FILE = "cases.jsonl.gz"
-CHUNK_SOURCES = 2048  # reviews per generate/predict/judge round: bounds memory, keeps the progress bar moving
+CHUNK_SOURCES = 128   # reviews per generate/predict/judge round: bounds memory, fits the tokenizer cache
 GZIP_LEVEL = 3        # cases files are big and rewritten often; speed matters more than the last few %
 
 
@@ -127,34 +127,32 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
 
 def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, labels, positive,
                cases_file: Path, progress: bool):
+    """Chunk-major: a slice of reviews goes through every test before the next slice. Memory is bounded by
+    the slice, the perturbation library's per-review tokenizer cache is hit by every test, and the model
+    sees one big length-sorted batch set per slice."""
     from tqdm import tqdm
 
     harness = config.harness
     original_proba = predictor.predict(dataset.texts)
     clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+    tallies = [TestTally(name=t.name, expectation=t.expectation, mode=t.mode, parameters=t.parameters,
+                         min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=positive,
+                         max_examples=harness.max_examples) for t in config.tests]
     generate_s = 0.0
-    tests = []
     bar = tqdm(total=len(config.tests) * len(dataset), desc="suite", unit="case", file=sys.stderr,
                disable=not progress, dynamic_ncols=True)
     with bar, gzip.open(cases_file, "wt", encoding="utf-8", compresslevel=GZIP_LEVEL) as out:
-        for test in config.tests:
-            bar.set_postfix_str(test.name)
-            tally = TestTally(name=test.name, expectation=test.expectation, mode=test.mode,
-                              parameters=test.parameters, min_pass_rate=test.min_pass_rate,
-                              min_cases=test.min_cases, positive_column=positive, max_examples=harness.max_examples)
-            cases = generate_cases(test.name, test.parameters, dataset, harness.seed)
-            while True:
-                t0 = time.perf_counter()
-                chunk = [case for _, case in zip(range(CHUNK_SOURCES), cases)]
-                generate_s += time.perf_counter() - t0
-                if not chunk:
-                    break
-                applicable = [c for c in chunk if c.applicable]
-                perturbed_proba = dict(zip((c.source_index for c in applicable),
-                                           predictor.predict([c.perturbed for c in applicable])))
-                for case in chunk:
-                    before = original_proba[case.source_index]
-                    after = perturbed_proba.get(case.source_index, before)
+        for start in range(0, len(dataset), CHUNK_SOURCES):
+            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+            t0 = time.perf_counter()
+            per_test = [list(generate_cases(t.name, t.parameters, chunk, harness.seed)) for t in config.tests]
+            generate_s += time.perf_counter() - t0
+            texts = [case.perturbed for cases in per_test for case in cases if case.applicable]
+            perturbed_proba = iter(predictor.predict(texts))
+            for test, tally, cases in zip(config.tests, tallies, per_test):
+                for case in cases:
+                    before = original_proba[start + case.source_index]
+                    after = next(perturbed_proba) if case.applicable else before
                     verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable,
                                     harness.dir_epsilon)
                     record = case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
@@ -163,9 +161,8 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
                                          perturbed_proba=after)
                     tally.add(record)
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                bar.update(len(chunk))
-            tests.append(tally.to_dict())
-    return tests, clean, generate_s
+                bar.update(len(cases))
+    return [tally.to_dict() for tally in tallies], clean, generate_s
 
 
 def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False) -> Path:
