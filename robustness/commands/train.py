@@ -22,9 +22,12 @@ import click
 @click.option("--max-train", default=None, type=click.IntRange(min=2), help="Train on at most N reviews (a seeded sample).")
 @click.option("--init-from", default=None, type=click.Path(file_okay=False),
               help="Fine-tune this existing model directory (keeps its vocabulary and architecture).")
+@click.option("--augmented", "augmented_path", default=None, type=click.Path(dir_okay=False),
+              help="Add the rows of `robustness augment` output to the training part (never to validation).")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
-def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, threads, quiet):
+def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
+          threads, quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from model_adapters.lstm.presets import resolve_config
     from model_adapters.lstm.training import train_lstm
@@ -43,6 +46,17 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
         validation_cap = max(1, math.ceil(max_train * validation_fraction / (1 - validation_fraction)))
         train_set = sample_dataset(train_set, max_train, seed=seed + 1)
         validation = sample_dataset(validation, validation_cap, seed=seed + 1)
+    if augmented_path is not None:
+        from robustness.augment import read_augmented, with_augmented
+
+        rows = read_augmented(augmented_path)
+        leaked = {row.source_id for row in rows} & set(validation.ids)
+        if leaked:
+            raise UsageError(
+                f"{augmented_path}: {len(leaked)} augmented rows come from validation reviews (e.g. {sorted(leaked)[0]}); "
+                f"rerun `robustness augment` with --split-seed {seed} --validation-fraction {validation_fraction}"
+            )
+        train_set = with_augmented(train_set, rows)
     metrics = train_lstm(train_set, validation, config, out_dir, seed=seed, init_from=init_from,
                          progress=not quiet, num_threads=threads)
     click.echo(summary_line(metrics))

@@ -1,0 +1,44 @@
+"""`robustness augment` then `robustness train --augmented`: the standalone retrain path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from robustness.cli import main
+from robustness.config import DEFAULT_CONFIG, LANGTEST_ARTICLE_CONFIG
+
+
+def run(args) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    return exit_info.value.code
+
+
+def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archive, tmp_path, capsys):
+    out = tmp_path / "aug.csv"
+    assert run(["augment", "--config", str(LANGTEST_ARTICLE_CONFIG), "--data", str(tiny_imdb_archive),
+                "--out", str(out), "--ratio", "0.2", "--seed", "3"]) == 0
+    summary = json.loads((tmp_path / "aug.summary.json").read_text())
+    assert summary["n_rows"] > 0 and summary["seed"] == 3 and summary["split_seed"] == 13
+    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--quiet",
+                "--augmented", str(out), "--out", str(tmp_path / "model")]) == 0
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["n_train"] > 300 * 0.9  # the train part plus the augmented rows
+    capsys.readouterr()
+    # A different split seed would put some augmented source reviews into validation: refused, no model.
+    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--quiet",
+                "--augmented", str(out), "--seed", "5", "--out", str(tmp_path / "leaky")]) == 2
+    assert "come from validation reviews" in capsys.readouterr().err
+    assert not (tmp_path / "leaky" / "weights.safetensors").exists()
+
+
+def test_augment_usage_errors_are_one_line(tmp_path, capsys):
+    assert run(["augment", "--out", str(tmp_path / "a.csv")]) == 2
+    assert "exactly one of --results" in capsys.readouterr().err
+    assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.txt")]) == 2
+    assert ".csv or .jsonl" in capsys.readouterr().err
+    assert run(["augment", "--results", str(tmp_path / "missing.json"), "--out", str(tmp_path / "a.csv")]) == 2
+    assert "missing.json" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
