@@ -176,3 +176,15 @@ def test_report_refuses_wrong_files_with_exit_2(tmp_path, capsys, content, expec
     code, _, stderr = run_cli(["report", "--results", str(bad), "--out", str(tmp_path / "r.html")], capsys)
     assert code == 2 and expected in stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_langtest_engine_from_the_cli(model_dir, reviews, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, stderr = run_cli(["test", "--model", str(model_dir), "--config", str(suite(tmp_path, EASY)),
+                                    "--data", str(reviews), "--out", str(out), "--engine", "langtest",
+                                    "--no-progress"], capsys)
+    assert code == 0, stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["engine"] == "langtest" and "engine langtest" in stdout
+    assert [t["name"] for t in results["tests"]] == ["lowercase", "add_tabs"]
+    assert all(t["mode"] == "langtest" and t["langtest_pass_rate"] is not None for t in results["tests"])
