@@ -11,6 +11,7 @@ next to the TF-IDF bag-of-words baseline so the LSTM is always judged against it
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -50,7 +51,7 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
 
     load_before = os.getloadavg()
     started = time.perf_counter()
-    metrics = train_lstm(train, validation, preset, model_dir, seed=seed, progress=sys.stderr.isatty(), num_threads=threads)
+    metrics = train_lstm(train, validation, preset, model_dir, seed=seed, progress=True, num_threads=threads)
     train_s = time.perf_counter() - started
     model = load_lstm_model(model_dir)
     started = time.perf_counter()
@@ -69,7 +70,8 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "machine": {"cpus": os.cpu_count(), "threads": metrics["threads"], "load_average_before": load_before,
                     "load_average_after": os.getloadavg(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+                    "python": platform.python_version(),
+                    "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY")},
         "model_dir": str(model_dir),
     }
     if preset in TARGETS:
@@ -98,12 +100,13 @@ def baseline_result(train_all, test, seed: int) -> dict | None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="quick", choices=["full", "quick", "seed", "tiny", "all"])
+    parser.add_argument("--preset", default="quick", choices=["full", "quick", "seed", "tiny", "all", "baseline"],
+                        help="'baseline' fits only the TF-IDF baseline (saved and reused by later preset runs)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--data", default=None, help="aclImdb archive (default: the local one)")
     parser.add_argument("--models", default="/tmp/train_imdb_models", help="where the trained model directories go")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="do not fit the baseline (reuse a saved one if any)")
     args = parser.parse_args(argv)
 
     from robustness.data import load_dataset, train_validation_split
@@ -114,8 +117,19 @@ def main(argv=None) -> int:
     train_all = load_dataset(path, "train")
     test = load_dataset(path, "test")
     train, validation = train_validation_split(train_all, 0.1, seed=args.seed)
-    baseline = None if args.no_baseline else baseline_result(train_all, test, args.seed)
-    presets = ["quick", "full", "seed"] if args.preset == "all" else [args.preset]
+    baseline_file = RESULTS / "train_imdb_baseline.json"
+    if args.preset == "baseline" or not (args.no_baseline or baseline_file.is_file()):
+        baseline = baseline_result(train_all, test, args.seed)
+        if baseline is not None:
+            write_json(baseline_file, {"schema_version": 1, "kind": "train_imdb_baseline", "seed": args.seed,
+                                       "trained_on": "all 25,000 train reviews", **baseline})
+            print(f"baseline {baseline['name']}: test accuracy {baseline['accuracy']:.4f}", flush=True)
+            for earlier in RESULTS.glob("train_imdb_*.json"):  # results saved before the baseline existed
+                payload = json.loads(earlier.read_text())
+                if payload.get("kind") == "train_imdb_benchmark":
+                    write_json(earlier, {**payload, "baseline": json.loads(baseline_file.read_text())})
+    baseline = json.loads(baseline_file.read_text()) if baseline_file.is_file() else None
+    presets = [] if args.preset == "baseline" else ["quick", "full", "seed"] if args.preset == "all" else [args.preset]
     for preset in presets:
         result = benchmark_preset(preset, train, validation, test, args.seed, Path(args.models) / preset, args.threads)
         result["baseline"] = baseline

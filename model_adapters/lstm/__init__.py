@@ -3,6 +3,13 @@
 The only package that imports torch. Names are loaded lazily so importing the package stays cheap.
 """
 
+import os
+
+# torch's OpenMP threads spin while waiting for each other; on a busy machine (2 shared cores) a spinning
+# thread that lost its core makes training 5-20x slower. Passive waiting costs little when the machine is
+# idle. Set before torch is first imported by this package; an explicit user setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 _EXPORTS = {
     "train_lstm": "model_adapters.lstm.training",
     "load_lstm_model": "model_adapters.lstm.adapter",

@@ -49,7 +49,7 @@ class LSTMConfig:
     warmup_fraction: float = 0.1        # onecycle only
     clip_norm: float = 1.0              # 0 disables gradient clipping
     patience: int = 2                   # stop after this many epochs without validation-accuracy gain; 0: never
-    inference_batch_size: int = 256
+    inference_batch_size: int = 64      # small batches keep the LSTM's outputs in cache: faster on CPU
 
     @property
     def tail_tokens(self) -> int:

@@ -25,14 +25,14 @@ PRESETS: dict[str, LSTMConfig] = {
         epochs=6, batch_size=32, optimizer="adamw", learning_rate=1e-2, schedule="onecycle", patience=0,
     ),
     "quick": LSTMConfig(
-        name="quick", vocab_size=20_000, min_freq=2, max_tokens=200, head_tokens=60,
-        embedding_dim=64, hidden_size=48, num_layers=1, bidirectional=True, pooling="max_mean",
+        name="quick", vocab_size=20_000, min_freq=2, max_tokens=160, head_tokens=50,
+        embedding_dim=64, hidden_size=64, num_layers=1, bidirectional=False, pooling="max_mean",
         embedding_dropout=0.2, dropout=0.3, epochs=3, batch_size=64, optimizer="adamw",
         learning_rate=4e-3, weight_decay=1e-4, schedule="onecycle", clip_norm=1.0, patience=2,
     ),
     "full": LSTMConfig(
-        name="full", vocab_size=40_000, min_freq=2, max_tokens=450, head_tokens=150,
-        embedding_dim=128, hidden_size=128, num_layers=1, bidirectional=True, pooling="max_mean",
+        name="full", vocab_size=40_000, min_freq=2, max_tokens=400, head_tokens=130,
+        embedding_dim=128, hidden_size=96, num_layers=1, bidirectional=True, pooling="max_mean",
         embedding_dropout=0.25, dropout=0.4, epochs=5, batch_size=64, optimizer="adamw",
         learning_rate=3e-3, weight_decay=1e-4, schedule="onecycle", clip_norm=1.0, patience=2,
     ),
