@@ -10,6 +10,7 @@ LangTest draws from the global `random` / numpy state; we seed both and restore 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import gzip
@@ -18,6 +19,7 @@ import logging
 import os
 import random
 import re
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -75,24 +77,26 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
         try:
             for logger in quiet:
                 logger.setLevel(logging.ERROR)
-            t0 = time.perf_counter()
-            harness = make_harness(bridge, data_csv, langtest_config)
-            setup_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            harness.generate()
-            generate_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            try:
-                harness.run()
-            except Exception as exc:
+            # LangTest prints its config to stdout; keep our stdout for the results table
+            with contextlib.redirect_stdout(sys.stderr):
+                t0 = time.perf_counter()
+                harness = make_harness(bridge, data_csv, langtest_config)
+                setup_s = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                harness.generate()
+                generate_s = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                try:
+                    harness.run()
+                except Exception as exc:
+                    if bridge.error is not None:
+                        raise bridge.error from None
+                    raise ModelRuntimeError(f"LangTest's Harness.run failed: {type(exc).__name__}: {exc}") from exc
                 if bridge.error is not None:
-                    raise bridge.error from None
-                raise ModelRuntimeError(f"LangTest's Harness.run failed: {type(exc).__name__}: {exc}") from exc
-            if bridge.error is not None:
-                raise bridge.error
-            run_s = time.perf_counter() - t0
-            frame = harness.generated_results()
-            harness.report()  # part of LangTest's flow (and of its cost); rates are recomputed unrounded below
+                    raise bridge.error
+                run_s = time.perf_counter() - t0
+                frame = harness.generated_results()
+                harness.report()  # part of LangTest's flow (and of its cost); rates are recomputed unrounded below
         finally:
             random.setstate(py_state)
             np.random.set_state(np_state)

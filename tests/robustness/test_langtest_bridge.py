@@ -115,3 +115,15 @@ def test_diff_edits_rebuild_the_perturbed_text(original, perturbed):
     edits = [Edit(*e) for e in diff_edits(original, perturbed)]
     assert apply_edits(original, edits) == perturbed
     assert (not edits) == (original == perturbed)
+
+
+def test_a_model_failing_inside_langtest_is_our_model_runtime_error(langtest_sample):
+    from model_adapters.callable_adapter import CallableModel
+    from robustness.errors import ModelRuntimeError
+
+    def broken(texts):
+        raise RuntimeError("weights missing")
+
+    dataset = sample_dataset(load_dataset(langtest_sample), 10, seed=0)
+    with pytest.raises(ModelRuntimeError, match="weights missing"):
+        run_langtest_suite(CallableModel(broken, name="broken"), dataset, json.loads(json.dumps(CHEAP)))
