@@ -155,15 +155,7 @@ def load_config(path: str | Path | None = None) -> SuiteConfig:
     path = Path(path) if path is not None else DEFAULT_CONFIG
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist; pass a YAML/JSON suite config (see robustness/configs/default.yml)")
-    raw = path.read_bytes()
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: config is {len(raw)} bytes, over the {MAX_CONFIG_BYTES}-byte limit; a suite config is a few kB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not valid UTF-8 at byte {exc.start}; save the config as UTF-8") from None
-    data = _parse_json(text, path) if path.suffix.lower() == ".json" else _parse_yaml(text, path)
-    return config_from_dict(data, source=str(path))
+    return config_from_dict(read_config_data(path), source=str(path))
 
 
 def config_from_dict(data: Any, source: str = "<dict>") -> SuiteConfig:
@@ -318,7 +310,7 @@ def read_config_data(path: Path, what: str = "config") -> Any:
         raise ConfigError(f"{what} file {path} does not exist; check the path")
     raw = path.read_bytes()
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: {what} is {len(raw)} bytes, over the {MAX_CONFIG_BYTES}-byte limit")
+        raise ConfigError(f"{path}: {what} is {len(raw)} bytes, over the {MAX_CONFIG_BYTES}-byte limit; a {what} is a few kB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
