@@ -19,6 +19,7 @@ CONFIG_SCHEMA_VERSION = 1
 POOLINGS = ("last", "max_mean", "attention")
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULES = ("constant", "cosine", "onecycle")
+INITS = ("torch", "keras")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class LSTMConfig:
     pooling: str = "max_mean"           # last | max_mean | attention
     embedding_dropout: float = 0.0      # spatial dropout: whole embedding channels dropped per review
     dropout: float = 0.0                # between LSTM layers and before the output layer
+    init: str = "torch"                 # torch defaults, or "keras" (glorot/orthogonal, forget-gate bias 1) as in Keras models
     packed: bool = False                # packed sequences in training (exact, but slow on CPU; see training.py)
     # training
     epochs: int = 3
@@ -69,7 +71,7 @@ class LSTMConfig:
 
 ARCHITECTURE_FIELDS = (
     "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "embedding_dim", "hidden_size",
-    "num_layers", "bidirectional", "pooling",
+    "num_layers", "bidirectional", "pooling", "init",
 )
 
 
@@ -134,7 +136,7 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
             fail(field, "must be positive" if field == "learning_rate" else "must not be negative")
     if c.patience < 0:
         fail("patience", "must not be negative")
-    for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
+    for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("init", INITS)):
         if getattr(c, field) not in options:
             fail(field, f"is not one of {', '.join(options)}")
     if len(set(c.labels)) != len(c.labels):

@@ -43,6 +43,28 @@ class LSTMClassifier(nn.Module):
         features = width * 2 if config.pooling == "max_mean" else width
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(features, len(config.labels))
+        if config.init == "keras":
+            self._keras_init()
+
+    @torch.no_grad()
+    def _keras_init(self) -> None:
+        """Keras defaults: uniform(+-0.05) embeddings, glorot input and orthogonal recurrent weights, and a
+        forget-gate bias of 1 so the LSTM starts out remembering (matters for last-state models on long reviews)."""
+        nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+        hidden = self.config.hidden_size
+        for name, param in self.lstm.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(param)
+            elif name.startswith("weight_hh"):
+                for gate in range(4):  # Keras makes each gate's recurrent block orthogonal
+                    nn.init.orthogonal_(param[gate * hidden:(gate + 1) * hidden])
+            elif name.startswith("bias_ih"):
+                param.zero_()
+                param[hidden:2 * hidden] = 1.0  # torch gate order: input, forget, cell, output
+            elif name.startswith("bias_hh"):
+                param.zero_()
+        nn.init.xavier_uniform_(self.output.weight)
+        nn.init.zeros_(self.output.bias)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None, packed: bool = False) -> torch.Tensor:
         """Logits (batch, n_labels) for token ids (batch, time); `lengths` marks padding when a batch has any."""

@@ -1,7 +1,8 @@
 """Named LSTM configs. A new variant is a new entry here (or a config.json), never new code.
 
 `seed` reproduces the LangTest article's Keras model (Embedding 32 over a 5,000-word vocabulary,
-LSTM(100), last state, Adam, 3 epochs, reviews cut to their last 500 tokens as Keras pad_sequences does).
+LSTM(100), last state, Keras initialisation, Adam, 3 epochs, reviews cut to their last 500 tokens as Keras
+pad_sequences does).
 `tiny` trains in seconds on ~1,000 reviews, for tests; `quick` is for demos; `full` is the most accurate model that trains in minutes on 2 CPU cores.
 """
 
@@ -15,7 +16,7 @@ from robustness.errors import ConfigError
 PRESETS: dict[str, LSTMConfig] = {
     "seed": LSTMConfig(
         name="seed", vocab_size=5_000, min_freq=1, max_tokens=500, head_tokens=0,
-        embedding_dim=32, hidden_size=100, num_layers=1, bidirectional=False, pooling="last",
+        embedding_dim=32, hidden_size=100, num_layers=1, bidirectional=False, pooling="last", init="keras",
         embedding_dropout=0.0, dropout=0.0, epochs=3, batch_size=64, optimizer="adam",
         learning_rate=1e-3, weight_decay=0.0, schedule="constant", clip_norm=0.0, patience=3,
     ),
