@@ -28,7 +28,7 @@ def test_packed_padded_batch_matches_single_reviews(pooling, bidirectional):
 def test_keras_init_opens_the_forget_gate():
     network = LSTMClassifier(LSTMConfig(vocab_size=20, embedding_dim=4, hidden_size=3, init="keras"))
     assert network.lstm.bias_ih_l0[3:6].tolist() == [1.0, 1.0, 1.0]
-    assert float(network.embedding.weight.abs().max()) <= 0.05
+    assert float(network.embedding.weight.detach().abs().max()) <= 0.05
 
 
 def test_training_batches_cover_every_review_once_with_similar_lengths():
