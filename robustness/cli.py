@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("robustness.commands.report", "report", "Re-render a results JSON as HTML, optionally against a baseline."),
     "augment": ("robustness.commands.augment", "augment", "Make augmented training data from a suite's failures."),
     "loop": ("robustness.commands.loop", "loop", "Suite, augment, retrain, suite again: the whole loop with a before/after report."),
+    "compare": ("robustness.commands.compare", "compare", "Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."),
 }
 
 

@@ -52,6 +52,20 @@ class LSTMAdapter:
         them and reuses it: a casing change the tokenizer undoes costs no forward pass."""
         return [np.asarray(ids, dtype=np.int32).tobytes() for ids in encode_texts(list(texts), self.vocab, self.config)]
 
+    def attention_weights(self, text: str) -> list[tuple[str, float]] | None:
+        """(token, weight) of attention pooling over what the network reads of `text` (after truncation);
+        None when the model pools without attention."""
+        if self.config.pooling != "attention":
+            return None
+        from model_adapters.lstm.batching import tokenize_texts
+
+        tokens = tokenize_texts([text], self.config)[0]
+        ids = encode_texts([text], self.vocab, self.config)[0]
+        with torch.inference_mode():
+            weights = self.network.attention_weights(self.network.encode(torch.from_numpy(ids.astype(np.int64))[None]))[0]
+        tokens = tokens if len(tokens) == len(ids) else ["<empty>"]
+        return [(token, float(w)) for token, w in zip(tokens, weights.tolist())]
+
     def predict(self, texts: Sequence[str]) -> list[str]:
         proba = self.predict_proba(texts)
         return [self.labels[i] for i in proba.argmax(axis=1)]

@@ -16,8 +16,8 @@ from robustness.errors import ConfigError, ModelError
 from robustness.files import write_json
 
 CONFIG_SCHEMA_VERSION = 1
-POOLINGS = ("last", "max_mean", "attention")
-OPTIMIZERS = ("adam", "adamw")
+POOLINGS = ("last", "max_mean", "attention", "max", "mean")
+OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "onecycle")
 INITS = ("torch", "keras")
 
@@ -41,6 +41,9 @@ class LSTMConfig:
     dropout: float = 0.0                # between LSTM layers and before the output layer
     init: str = "torch"                 # torch defaults, or "keras" (glorot/orthogonal, forget-gate bias 1) as in Keras models
     packed: bool = False                # packed sequences in training (exact, but slow on CPU; see training.py)
+    head_layers: tuple[int, ...] = ()   # hidden ReLU layers between pooling and output (Keras Dense(50, relu) heads)
+    ngram_buckets: int = 0              # > vocab_size: a fastText-style bag of unigrams + hashed bigrams beside the LSTM; 0: off
+    ngram_dim: int = 64                 # width of that bag's mean embedding
     # training
     epochs: int = 3
     batch_size: int = 64
@@ -63,6 +66,10 @@ class LSTMConfig:
     def to_dict(self) -> dict[str, Any]:
         payload = dataclasses.asdict(self)
         payload["labels"] = list(self.labels)
+        payload["head_layers"] = list(self.head_layers)
+        for name in ADDED_FIELDS:  # left out at their defaults: older configs, artifacts and checkpoints stay identical
+            if getattr(self, name) == ADDED_FIELDS[name]:
+                payload.pop(name)
         return payload
 
     def save(self, path: str | Path) -> Path:
@@ -71,8 +78,10 @@ class LSTMConfig:
 
 ARCHITECTURE_FIELDS = (
     "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "embedding_dim", "hidden_size",
-    "num_layers", "bidirectional", "pooling", "init",
+    "num_layers", "bidirectional", "pooling", "init", "head_layers", "ngram_buckets", "ngram_dim",
 )
+# Fields added after the first saved models, with the default that reproduces those models.
+ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64}
 
 
 def validate_config(payload: dict, where: str = "config", error=ConfigError) -> LSTMConfig:
@@ -111,6 +120,10 @@ def _coerce(name: str, value: Any, expected: str, where: str, error):
         if not isinstance(value, str):
             raise bad
         return value
+    if expected == "tuple[int, ...]":
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value):
+            raise error(f"{where}: field '{name}' = {value!r} should be a list of positive layer widths, e.g. [50]")
+        return tuple(value)
     if not isinstance(value, (list, tuple)) or len(value) < 2 or not all(isinstance(v, str) for v in value):
         raise error(f"{where}: field '{name}' = {value!r} should be a list of at least two label names")
     return tuple(value)
@@ -136,6 +149,10 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
             fail(field, "must be positive" if field == "learning_rate" else "must not be negative")
     if c.patience < 0:
         fail("patience", "must not be negative")
+    if c.ngram_buckets and c.ngram_buckets <= c.vocab_size:
+        fail("ngram_buckets", f"must be 0 (off) or larger than vocab_size ({c.vocab_size}): unigrams take the first ids")
+    if c.ngram_dim < 1:
+        fail("ngram_dim", "must be at least 1")
     for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("init", INITS)):
         if getattr(c, field) not in options:
             fail(field, f"is not one of {', '.join(options)}")

@@ -41,7 +41,16 @@ class LSTMClassifier(nn.Module):
         if config.pooling == "attention":
             self.attention = nn.Linear(width, 1)
         features = width * 2 if config.pooling == "max_mean" else width
+        if config.ngram_buckets:  # only built when asked for, so older state dicts keep their exact keys
+            self.ngram_bag = nn.EmbeddingBag(config.ngram_buckets, config.ngram_dim, mode="mean", padding_idx=PAD_ID)
+            features += config.ngram_dim
         self.dropout = nn.Dropout(config.dropout)
+        if config.head_layers:  # only built when asked for, so older state dicts keep their exact keys
+            layers = []
+            for size in config.head_layers:
+                layers += [nn.Linear(features, size), nn.ReLU(), nn.Dropout(config.dropout)]
+                features = size
+            self.head = nn.Sequential(*layers)
         self.output = nn.Linear(features, len(config.labels))
         if config.init == "keras":
             self._keras_init()
@@ -63,8 +72,10 @@ class LSTMClassifier(nn.Module):
                 param[hidden:2 * hidden] = 1.0  # torch gate order: input, forget, cell, output
             elif name.startswith("bias_hh"):
                 param.zero_()
-        nn.init.xavier_uniform_(self.output.weight)
-        nn.init.zeros_(self.output.bias)
+        for layer in [*getattr(self, "head", []), self.output]:
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight)
+                nn.init.zeros_(layer.bias)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None, packed: bool = False) -> torch.Tensor:
         """Logits (batch, n_labels) for token ids (batch, time); `lengths` marks padding when a batch has any."""
@@ -75,7 +86,23 @@ class LSTMClassifier(nn.Module):
             out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])
         else:
             out, _ = self.lstm(x)
-        return self.output(self.dropout(self._pool(out, lengths)))
+        features = self._pool(out, lengths)
+        if self.config.ngram_buckets:
+            features = torch.cat([features, self.ngram_bag(self.ngram_ids(ids))], dim=1)
+        features = self.dropout(features)
+        if self.config.head_layers:
+            features = self.head(features)
+        return self.output(features)
+
+    def ngram_ids(self, ids: torch.Tensor) -> torch.Tensor:
+        """Unigram ids as they are, bigrams hashed into [vocab_size, ngram_buckets); any n-gram touching
+        padding becomes PAD_ID, which the bag ignores. Word order inside a review is thus seen twice: by the
+        LSTM, and as local bigrams ("not good") that survive however long the review is."""
+        vocab, buckets = self.config.vocab_size, self.config.ngram_buckets
+        left, right = ids[:, :-1], ids[:, 1:]
+        bigrams = vocab + (left * 1_000_003 + right) % (buckets - vocab)
+        bigrams = bigrams.masked_fill((left == PAD_ID) | (right == PAD_ID), PAD_ID)
+        return torch.cat([ids, bigrams], dim=1)
 
     def _pool(self, out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         pooling = self.config.pooling
@@ -84,6 +111,8 @@ class LSTMClassifier(nn.Module):
             mask = torch.arange(out.shape[1], device=out.device)[None, :] < lengths[:, None]  # (batch, time)
         if pooling == "last":
             return self._last_state(out, lengths)
+        if pooling in ("max", "mean"):
+            return self._max_mean(out, mask, lengths)[0 if pooling == "max" else 1]
         if pooling == "max_mean":
             if mask is None:
                 return torch.cat([out.amax(dim=1), out.mean(dim=1)], dim=1)
@@ -91,11 +120,28 @@ class LSTMClassifier(nn.Module):
             maxed = out.masked_fill(~m, float("-inf")).amax(dim=1)
             mean = (out * m).sum(dim=1) / lengths.clamp(min=1)[:, None].to(out.dtype)
             return torch.cat([maxed, mean], dim=1)
-        scores = self.attention(out).squeeze(-1)  # attention: a learned weighting of time steps
+        weights = self.attention_weights(out, mask).unsqueeze(-1)  # attention: a learned weighting of time steps
+        return (out * weights).sum(dim=1)
+
+    def attention_weights(self, out: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(batch, time) softmax weights of attention pooling over LSTM outputs (sum to 1 per review)."""
+        scores = self.attention(out).squeeze(-1)
         if mask is not None:
             scores = scores.masked_fill(~mask, float("-inf"))
-        weights = torch.softmax(scores, dim=1).unsqueeze(-1)
-        return (out * weights).sum(dim=1)
+        return torch.softmax(scores, dim=1)
+
+    def encode(self, ids: torch.Tensor) -> torch.Tensor:
+        """LSTM outputs (batch, time, width) for unpadded ids, in inference mode (used by explanations)."""
+        out, _ = self.lstm(self.embedding_dropout(self.embedding(ids)))
+        return out
+
+    @staticmethod
+    def _max_mean(out: torch.Tensor, mask: torch.Tensor | None, lengths: torch.Tensor | None):
+        if mask is None:
+            return out.amax(dim=1), out.mean(dim=1)
+        m = mask.unsqueeze(-1)
+        return (out.masked_fill(~m, float("-inf")).amax(dim=1),
+                (out * m).sum(dim=1) / lengths.clamp(min=1)[:, None].to(out.dtype))
 
     def _last_state(self, out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         """Forward direction at the last real token; backward direction at the first token (it has read everything)."""

@@ -54,3 +54,8 @@ def resolve_config(config_or_preset: "str | LSTMConfig | Mapping", **overrides) 
         raise ConfigError(f"expected a preset name, an LSTMConfig or a dict, got {type(config_or_preset).__name__}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     return config.replace(**overrides) if overrides else config
+
+# The seed articles' architectures (Keras Models A-D, attention BiLSTM), defined in their own module.
+from model_adapters.lstm.seed_presets import SEED_ARCHITECTURES  # noqa: E402
+
+PRESETS.update(SEED_ARCHITECTURES)

@@ -214,6 +214,8 @@ def learning_rate_at(step: int, total_steps: int, config: LSTMConfig) -> float:
 
 
 def _optimizer(network: nn.Module, config: LSTMConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "sgd":  # plain SGD as Keras' optimizer='SGD' (no momentum)
+        return torch.optim.SGD(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     if config.optimizer == "adam":
         return torch.optim.Adam(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     return torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)

