@@ -31,8 +31,10 @@ def check_comparison(comparison, where: str = "comparison") -> None:
 
 def render_compare_html(comparison: dict) -> str:
     check_comparison(comparison)
-    curves = [c for c in (training_curves(comparison, "validation_accuracy", "validation accuracy per epoch"),
-                          training_curves(comparison, "train_loss", "training loss per epoch")) if c is not None]
+    curves = [(title, chart) for title, chart in (
+        ("Validation accuracy per epoch", training_curves(comparison, "validation_accuracy", "validation accuracy per epoch")),
+        ("Training loss per epoch", training_curves(comparison, "train_loss", "training loss per epoch")),
+    ) if chart is not None]
     return _html_env().get_template("compare.html.j2").render(
         c=comparison, css=_css(), colours=[model_colour(k) for k in range(len(comparison["models"]))],
         bars=grouped_pass_rates(comparison), scatter=accuracy_vs_robustness(comparison), curves=curves,
