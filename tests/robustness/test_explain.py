@@ -68,3 +68,14 @@ def test_lstm_and_bad_labels(tiny_lstm_dir):
         occlusion_importance(lstm, "fine", label="neutral")
     with pytest.raises(UsageError, match="text string"):
         occlusion_importance(lstm, None)
+
+
+def test_random_forest_baseline_is_explained_like_any_model(tiny_imdb_archive):
+    from robustness.baseline import train_random_forest
+
+    forest = train_random_forest(load_dataset(tiny_imdb_archive, "train"), seed=1, n_estimators=20)
+    assert forest.info["kind"] == "random_forest" and forest.predict_proba(["a great film"]).shape == (1, 2)
+    again = train_random_forest(load_dataset(tiny_imdb_archive, "train"), seed=1, n_estimators=20)
+    texts = ["a great film", "an awful, boring mess"]
+    assert np.array_equal(forest.predict_proba(texts), again.predict_proba(texts))  # seeded: rebuildable
+    assert len(occlusion_importance(forest, "an awful, boring mess")["words"]) == 4
