@@ -6,11 +6,10 @@ mistyped one becomes a DataError naming the field, instead of a template error d
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 from robustness.errors import DataError
+from robustness.files import read_json_object
 
 RESULTS_SCHEMA_VERSION = 1
 LOOP_SCHEMA_VERSION = 1
@@ -18,19 +17,7 @@ STATUSES = ("pass", "fail", "insufficient")
 
 
 def read_json_file(path: str | os.PathLike, what: str) -> dict:
-    path = Path(path)
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{what} file {path} does not exist; pass the path of an existing file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {what} file {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{what} file {path} is not valid JSON (line {exc.lineno}: {exc.msg}); "
-                        "regenerate it") from None
-    if not isinstance(payload, dict):
-        raise DataError(f"{what} file {path} must hold a JSON object, found {type(payload).__name__}")
-    return payload
+    return read_json_object(path, what, DataError, "pass the file a run wrote, or regenerate it")
 
 
 def read_results(path: str | os.PathLike) -> dict:

@@ -63,3 +63,19 @@ def write_text(target: str | os.PathLike, text: str) -> Path:
 
 def write_json(target: str | os.PathLike, payload: Any) -> Path:
     return write_text(target, json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def read_json_object(path: str | os.PathLike, what: str, error: type[Exception], fix: str) -> dict:
+    """A JSON object from `path`, or one `error` line naming the file, what is wrong and `fix`."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{what} file {path} does not exist; {fix}")
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read {what} file {path}: {exc}; {fix}") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{what} file {path} is not valid JSON (line {exc.lineno}: {exc.msg}); {fix}") from None
+    if not isinstance(payload, dict):
+        raise error(f"{what} file {path} must hold a JSON object, found {type(payload).__name__}; {fix}")
+    return payload

@@ -22,7 +22,6 @@ import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 
 from robustness.cases import generate_cases
 from robustness.config import SuiteConfig, config_from_dict, load_config

@@ -7,13 +7,12 @@ saved as config.json beside the weights, and validated on load with the bad fiel
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from robustness.errors import ConfigError, ModelError
-from robustness.files import write_json
+from robustness.files import read_json_object, write_json
 
 CONFIG_SCHEMA_VERSION = 1
 POOLINGS = ("last", "max_mean", "attention", "max", "mean")
@@ -162,11 +161,6 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
 
 def load_config(path: str | Path) -> LSTMConfig:
     """Read a model's config.json; any problem is a ModelError naming the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: config file is missing; a model directory needs config.json (train one with `robustness train`)")
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path}: not valid JSON ({exc}); re-train or restore config.json") from exc
+    payload = read_json_object(path, "model config", ModelError,
+                               "a model directory needs config.json: train one with `robustness train` or restore it")
     return validate_config(payload, where=str(path), error=ModelError)

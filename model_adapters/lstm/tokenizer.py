@@ -6,7 +6,6 @@ The vocabulary is plain data (a token list) saved as vocab.json; ids 0 and 1 are
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from robustness.errors import ModelError
-from robustness.files import write_json
+from robustness.files import read_json_object, write_json
 
 PAD = "<pad>"
 OOV = "<oov>"
@@ -96,14 +95,9 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path: str | Path) -> "Vocabulary":
-        path = Path(path)
-        if not path.is_file():
-            raise ModelError(f"{path}: vocabulary file is missing; a model directory needs vocab.json")
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelError(f"{path}: not valid JSON ({exc}); re-train or restore vocab.json") from exc
-        tokens = payload.get("tokens") if isinstance(payload, dict) else None
+        payload = read_json_object(path, "vocabulary", ModelError,
+                                   "a model directory needs vocab.json: re-train or restore it")
+        tokens = payload.get("tokens")
         if not isinstance(tokens, list) or len(tokens) < 2 or not all(isinstance(t, str) for t in tokens):
             raise ModelError(f"{path}: field 'tokens' must be a list of strings starting with {PAD!r}, {OOV!r}")
         if tokens[PAD_ID] != PAD or tokens[OOV_ID] != OOV:

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model, save_weights, WEIGHTS_FILE
+from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
 from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig

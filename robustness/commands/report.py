@@ -5,7 +5,6 @@ Reads files only (no model), so a report can be rebuilt anywhere, long after the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -19,42 +18,17 @@ import click
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="HTML file to write.")
 def report(results_path, baseline_path, out_path):
     """Re-render a results JSON as HTML, optionally against a baseline."""
+    from reports import read_results, render_suite_html
     from robustness.files import write_text
 
-    results = load_results(results_path)
-    baseline = load_results(baseline_path) if baseline_path is not None else None
-    try:
-        from reports import render_suite_html
-    except ImportError as exc:
-        from robustness.errors import UsageError
-
-        raise UsageError(f"the reports package is not available ({exc}); reinstall the harness") from None
+    results = read_results(results_path)
+    baseline = read_results(baseline_path) if baseline_path is not None else None
     html = render_suite_html(results, baseline=baseline)
     write_text(out_path, html)
     if baseline is not None:
         for line in regressions(results, baseline):
             click.echo(line)
     click.echo(f"wrote {out_path}")
-
-
-def load_results(path: Path) -> dict:
-    """A results.json, checked enough that rendering cannot fail half-way on a wrong file."""
-    from robustness.errors import DataError
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"results file {path} does not exist; pass the results.json of a `robustness test` run")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not valid JSON ({exc}); pass a results.json written by `robustness test`") from None
-    if not isinstance(data, dict) or data.get("kind") != "suite_results":
-        raise DataError(f"{path}: not a suite results file (kind != 'suite_results'); pass a run's results.json")
-    if data.get("schema_version") != 1:
-        raise DataError(f"{path}: schema_version {data.get('schema_version')!r} is not supported (expected 1)")
-    if not isinstance(data.get("tests"), list):
-        raise DataError(f"{path}: field 'tests' is missing or not a list; the file is truncated or hand-edited")
-    return data
 
 
 def regressions(results: dict, baseline: dict) -> list[str]:

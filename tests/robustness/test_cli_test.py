@@ -167,8 +167,8 @@ def test_report_rerenders_and_marks_regressions(model_dir, reviews, tmp_path, ca
 
 @pytest.mark.parametrize("content, expected", [
     ("{not json", "not valid JSON"),
-    ('{"kind": "loop_summary"}', "not a suite results file"),
-    ('{"kind": "suite_results", "schema_version": 9, "tests": []}', "schema_version 9 is not supported"),
+    ('{"kind": "loop_summary"}', "field 'kind' is 'loop_summary', expected 'suite_results'"),
+    ('{"kind": "suite_results", "schema_version": 9, "tests": []}', "field 'schema_version' is 9, this harness reads 1"),
 ])
 def test_report_refuses_wrong_files_with_exit_2(tmp_path, capsys, content, expected):
     bad = tmp_path / "results.json"

@@ -35,7 +35,7 @@ def test_damaged_vocab_file_is_a_model_error(tmp_path):
     (tmp_path / "vocab.json").write_text('{"tokens": ["x", "y"]}')
     with pytest.raises(ModelError, match="vocab.json"):
         Vocabulary.load(tmp_path / "vocab.json")
-    with pytest.raises(ModelError, match="missing"):
+    with pytest.raises(ModelError, match="does not exist"):
         Vocabulary.load(tmp_path / "nope.json")
 
 
