@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "augment": ("robustness.commands.augment", "augment", "Make augmented training data from a suite's failures."),
     "loop": ("robustness.commands.loop", "loop", "Suite, augment, retrain, suite again: the whole loop with a before/after report."),
     "compare": ("robustness.commands.compare", "compare", "Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."),
+    "ablate": ("robustness.commands.ablate", "ablate", "Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."),
 }
 
 
