@@ -32,6 +32,7 @@ def main(argv=None) -> int:
     parser.add_argument("--ratio", type=float, default=0.5)
     parser.add_argument("--retrain", choices=["finetune", "scratch"], default="finetune")
     parser.add_argument("--retrain-epochs", type=int, default=2)
+    parser.add_argument("--retrain-lr", type=float, default=1e-3, help="peak learning rate of the retrain")
     parser.add_argument("--out", default="/tmp/loop_imdb")
     parser.add_argument("--restart", action="store_true")
     args = parser.parse_args(argv)
@@ -45,7 +46,7 @@ def main(argv=None) -> int:
         "data": {"path": args.data},
         "suite": {"config": args.suite, "sample": args.sample, "seed": 7, "fresh_seed": 8},
         "augment": {"ratio": args.ratio, "seed": 11, "include_passing": False},
-        "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs},
+        "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr},
     })
     load_before = os.getloadavg()
     started = time.perf_counter()

@@ -134,16 +134,16 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
     from robustness.augment import read_augmented, with_augmented
 
     preset = config.model.preset
-    epochs = config.model.epochs
+    overrides = {"epochs": config.model.epochs}
     if augmented is not None:
         train = with_augmented(train, read_augmented(augmented))
         if config.model.existing:  # retrain the existing model's own architecture and settings
             preset = json.loads((Path(config.model.existing) / "config.json").read_text(encoding="utf-8"))
-        epochs = config.retrain.epochs or epochs
+        overrides = {"epochs": config.retrain.epochs or config.model.epochs, "learning_rate": config.retrain.learning_rate}
     finetune = augmented is not None and config.retrain.mode == "finetune"
     from model_adapters.lstm.presets import resolve_config
 
-    metrics = train_lstm(train, validation, resolve_config(preset, epochs=epochs), model_dir, seed=config.model.seed,
+    metrics = train_lstm(train, validation, resolve_config(preset, **overrides), model_dir, seed=config.model.seed,
                          init_from=init_from if finetune else None, progress=progress)
     return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation")}
 

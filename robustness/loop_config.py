@@ -55,6 +55,7 @@ class AugmentSection(_Strict):
 class RetrainSection(_Strict):
     mode: Literal["scratch", "finetune"] = "scratch"
     epochs: int | None = Field(None, ge=1, le=100)
+    learning_rate: float | None = Field(None, gt=0.0, le=1.0)  # e.g. lower for finetune; None: the preset's
 
 
 class LoopConfig(_Strict):
