@@ -14,6 +14,7 @@ from reports.render import _css, _html_env, _markdown_env
 
 COMPARE_KIND = "model_comparison"
 TOP_WORDS = 5
+MIN_SCALE = 0.02  # probability change that gets full colour at least: near-zero effects stay pale
 
 
 def check_comparison(comparison, where: str = "comparison") -> None:
@@ -65,7 +66,7 @@ def failure_views(comparison: dict) -> list[dict]:
         for failure in model.get("failures") or []:
             explanation = failure.get("explanation") or {}
             original, perturbed = explanation.get("original"), explanation.get("perturbed")
-            scale = max([abs(w["importance"]) for side in (original, perturbed) if side for w in side["words"]] or [0]) or 1.0
+            scale = max([abs(w["importance"]) for side in (original, perturbed) if side for w in side["words"]] + [MIN_SCALE])
             items.append({
                 "failure": failure, "label": (original or {}).get("label"),
                 "original": highlight(failure["original"], original, scale),

@@ -24,7 +24,7 @@ import numpy as np
 from model_adapters.protocol import checked_proba
 from robustness.data import Dataset, sample_dataset
 from robustness.errors import ModelError, RobustnessError, UsageError
-from robustness.explain import explain_pair
+from robustness.explain import attention_weights, explain_pair
 from robustness.files import ensure_writable_dir, write_json, write_text
 from robustness.stats import mcnemar_exact
 from robustness.suite import _as_config, _display_labels, clean_metrics, run_suite, versions
@@ -33,6 +33,7 @@ COMPARE_SCHEMA_VERSION = 1
 COMPARE_FILE = "compare.json"
 EXAMPLES_PER_MODEL = 6     # failing cases explained per model (one per test, shortest reviews first)
 EXPLAIN_MAX_CHARS = 1_500  # long reviews make unreadable highlights and slow occlusion
+ATTENTION_TOP = 8          # most-attended tokens kept per explained text
 
 
 @dataclass
@@ -153,9 +154,14 @@ def _explain(model, failing: list[dict]) -> list[dict]:
     for case in failing:
         label = display.index(case["original_prediction"]) if case["original_prediction"] in display else None
         pair = explain_pair(model, case["original"], case["perturbed"], label)
-        explained.append({k: case[k] for k in ("case_id", "test", "gold", "original", "perturbed", "expected",
-                                                "original_prediction", "actual", "original_proba", "perturbed_proba")}
-                         | {"explanation": pair})
+        entry = {k: case[k] for k in ("case_id", "test", "gold", "original", "perturbed", "expected",
+                                      "original_prediction", "actual", "original_proba", "perturbed_proba")}
+        entry["explanation"] = pair
+        attention = {side: attention_weights(model, case[side]) for side in ("original", "perturbed")}
+        if attention["original"] is not None:  # attention models: what the pooling looked at, strongest first
+            entry["attention"] = {side: sorted(weights, key=lambda tw: -tw[1])[:ATTENTION_TOP]
+                                  for side, weights in attention.items()}
+        explained.append(entry)
     return explained
 
 

@@ -106,3 +106,23 @@ def test_cli_bad_inputs_exit_2_with_one_line(args, fragment, tmp_path, tiny_lstm
     err = capsys.readouterr().err.strip()
     assert exit_info.value.code == 2 and "\n" not in err and fragment in err
     assert not (tmp_path / "out" / "compare.json").exists()
+
+
+def test_attention_models_add_their_weights_to_explained_failures(tmp_path, tiny_data, tiny_lstm_dir):
+    from model_adapters import load_model
+    from model_adapters.lstm.presets import resolve_config
+    from model_adapters.lstm.training import train_lstm
+    from robustness.data import train_validation_split
+
+    train, validation = train_validation_split(tiny_data[0], 0.2, seed=1)
+    config = resolve_config("attention_bilstm", embedding_dim=16, hidden_size=8, num_layers=1, head_layers=[8],
+                            vocab_size=2000, max_tokens=60, head_tokens=60, epochs=1, packed=False)
+    train_lstm(train, validation, config, tmp_path / "att", seed=2, progress=False, num_threads=1)
+    models = [NamedModel("att", load_model(tmp_path / "att")), NamedModel("lstm", load_model(tiny_lstm_dir))]
+    comparison = compare_models(models, tiny_data[1], SUITE, seed=5, sample=20, examples_per_model=3)
+    attention_failures = comparison["models"][0]["failures"]
+    assert attention_failures, "a one-epoch model fails the antonym DIR test somewhere"
+    for failure in attention_failures:
+        tokens = failure["attention"]["original"]
+        assert 0 < len(tokens) <= 8 and tokens == sorted(tokens, key=lambda tw: -tw[1])
+    assert all("attention" not in f for f in comparison["models"][1]["failures"])
