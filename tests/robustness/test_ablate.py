@@ -63,3 +63,15 @@ def test_cli_ablate_bad_config_exits_2(tmp_path, capsys):
         main(["ablate", "--config", str(config), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip()
     assert info.value.code == 2 and "\n" not in err and "factors.pooling" in err
+
+
+def test_shipped_ablation_config_is_valid():
+    from pathlib import Path
+
+    from robustness.ablate import load_ablation_config
+
+    path = Path(__file__).resolve().parents[2] / "robustness" / "configs" / "ablate.yml"
+    variants = build_variants(load_ablation_config(path))
+    factors = {v.factor for v in variants[1:]}
+    assert factors == {"bidirectional", "pooling", "packed", "dropout", "vocab_size", "max_tokens"}
+    assert len(variants) == 1 + 12
