@@ -14,7 +14,6 @@ comparison, test accuracy per model, and each article's own figure beside ours),
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys

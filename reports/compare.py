@@ -6,11 +6,9 @@ every value (reviews are untrusted text); Markdown escapes every value through t
 
 from __future__ import annotations
 
-from markupsafe import Markup
-
 from reports.compare_charts import accuracy_vs_robustness, grouped_pass_rates, model_colour, training_curves
-from robustness.errors import DataError
 from reports.render import _css, _html_env, _markdown_env
+from robustness.errors import DataError
 
 COMPARE_KIND = "model_comparison"
 TOP_WORDS = 5
@@ -106,4 +104,4 @@ def top_words(explanation: dict | None, k: int = TOP_WORDS) -> list[tuple[str, f
     return [(w["word"], w["importance"]) for w in words[:k] if w["importance"] != 0]
 
 
-__all__ = ["check_comparison", "render_compare_html", "render_compare_markdown", "Markup"]
+__all__ = ["check_comparison", "render_compare_html", "render_compare_markdown"]

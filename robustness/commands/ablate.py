@@ -26,10 +26,11 @@ import click
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress output on stderr.")
 def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
     """Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."""
-    from robustness.ablate import format_effects, load_ablation_config, run_ablation
+    from robustness.ablate import build_variants, format_effects, load_ablation_config, run_ablation
     from robustness.commands.test import _load_data
 
     spec = load_ablation_config(config_path)
+    build_variants(spec)  # every variant validated before data is loaded or anything is trained
     train, _ = _load_data(data_path, "train")
     test, _ = _load_data(data_path, "test")
     summary = run_ablation(spec, train, test, out_dir, sample=sample, seed=seed, threads=threads,

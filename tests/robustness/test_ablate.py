@@ -10,6 +10,18 @@ from robustness.ablate import ablation_from_dict, build_variants
 from robustness.cli import main
 from robustness.errors import ConfigError
 
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Two OpenMP threads on a busy 2-core machine can make tiny LSTM inference many times slower."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 TINY = {"base": "tiny", "overrides": {"epochs": 1, "embedding_dim": 8, "hidden_size": 8, "vocab_size": 500,
                                       "max_tokens": 40, "head_tokens": 10},
         "factors": {"pooling": ["max_mean", "attention"], "bidirectional": [True, False], "max_tokens": [20]},
