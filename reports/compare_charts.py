@@ -20,23 +20,28 @@ def _svg(width: int, height: int, title: str, parts: list[str]) -> Markup:
     return Markup(head + "\n".join(parts) + "</svg>")
 
 
-def _legend(names: list[str], y: float = 10) -> list[str]:
-    parts, x = [], 10.0
+def _legend(names: list[str], y: float = 10, width: float = 750) -> tuple[list[str], float]:
+    """Swatches with model names, wrapped onto more rows when they would leave the chart; returns the
+    parts and the height the legend takes."""
+    parts, x, row = [], 10.0, 0
     for k, name in enumerate(names):
-        parts.append(f'<g transform="translate({x:.0f},{y:.0f})"><rect width="12" height="12" fill="{model_colour(k)}"/>'
-                     f'<text x="18" y="11" class="legend">{escape(name)}</text></g>')
-        x += 34 + 6.3 * len(name)
-    return parts
+        item = 34 + 6.3 * len(name)
+        if x + item > width and x > 10:
+            x, row = 10.0, row + 1
+        parts.append(f'<g transform="translate({x:.0f},{y + 18 * row:.0f})"><rect width="12" height="12" '
+                     f'fill="{model_colour(k)}"/><text x="18" y="11" class="legend">{escape(name)}</text></g>')
+        x += item
+    return parts, 18.0 * (row + 1)
 
 
 def grouped_pass_rates(comparison: dict) -> Markup:
     """One row per test, one bar per model, Wilson 95% whiskers, the test's threshold as a dashed mark."""
     models, tests = comparison["models"], comparison["tests"]
-    left, right, top, bar_h, gap = 190, 714, 40, 10, 12
+    parts, legend_h = _legend([m["name"] for m in models])
+    left, right, top, bar_h, gap = 190, 714, 22 + legend_h, 10, 12
     row_h = len(models) * (bar_h + 2) + gap
     height = int(top + len(tests) * row_h + 30)
     x = lambda r: left + max(0.0, min(1.0, r)) * (right - left)  # noqa: E731
-    parts = _legend([m["name"] for m in models])
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         parts.append(f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 24}" class="grid"/>'
                      f'<text x="{x(tick):.1f}" y="{height - 8}" class="tick" text-anchor="middle">{tick:.0%}</text>')
@@ -70,7 +75,7 @@ def grouped_pass_rates(comparison: dict) -> Markup:
 def accuracy_vs_robustness(comparison: dict) -> Markup:
     """Clean accuracy (x) against the worst test's pass rate (y); marker area grows with reviews per second."""
     models = comparison["models"]
-    width, height, left, right, top, bottom = 760, 360, 70, 560, 30, 310
+    width, height, left, right, top, bottom = 760, 360, 70, 720, 30, 310
     points = [(m["clean"]["accuracy"], (m["worst_test"] or {}).get("pass_rate"), m) for m in models]
     xs = [p[0] for p in points if p[0] is not None] or [0.5]
     ys = [p[1] for p in points if p[1] is not None] or [0.5]
@@ -89,6 +94,7 @@ def accuracy_vs_robustness(comparison: dict) -> Markup:
         parts.append(f'<text x="{sx(v):.1f}" y="{bottom + 16}" class="tick" text-anchor="middle">{v:.1%}</text>')
     for v in (y_lo, (y_lo + y_hi) / 2, y_hi):
         parts.append(f'<text x="{left - 6}" y="{sy(v) + 4:.1f}" class="tick" text-anchor="end">{v:.0%}</text>')
+    placed: list[tuple[float, float, float]] = []  # (x from, x to, y) of labels already drawn
     for k, (acc, worst, model) in enumerate(points):
         if acc is None or worst is None:
             continue
@@ -98,8 +104,27 @@ def accuracy_vs_robustness(comparison: dict) -> Markup:
         tip = f'{model["name"]}: accuracy {acc:.1%}, worst test {model["worst_test"]["name"]} {worst:.1%}'
         parts.append(f'<circle cx="{sx(acc):.1f}" cy="{sy(worst):.1f}" r="{radius:.1f}" fill="{model_colour(k)}" '
                      f'fill-opacity="0.75"><title>{escape(tip)}</title></circle>'
-                     f'<text x="{sx(acc) + radius + 4:.1f}" y="{sy(worst) + 4:.1f}" class="label">{escape(label)}</text>')
+                     + _point_label(sx(acc), sy(worst), radius, label, sx(acc) > (left + right) / 2, placed))
     return _svg(width, height, "clean accuracy against worst-test pass rate (marker size: speed)", parts)
+
+
+def _free_y(placed: list, x0: float, x1: float, y: float, line: float = 14.0) -> float:
+    """Move a label down until it overlaps no label already placed (clustered models); x0-x1 is its extent."""
+    while any(x0 < px1 and px0 < x1 and abs(py - y) < line for px0, px1, py in placed):
+        y += line
+    placed.append((x0, x1, y))
+    return y
+
+
+def _point_label(x: float, y: float, radius: float, label: str, right_half: bool, placed: list) -> str:
+    """A marker's label on its right, or on its left in the right half so it stays inside the chart; moved
+    down when it would overlap an earlier label."""
+    width = 6.6 * len(label)
+    if right_half:
+        y = _free_y(placed, x - radius - 4 - width, x - radius - 4, y)
+        return f'<text x="{x - radius - 4:.1f}" y="{y + 4:.1f}" class="label" text-anchor="end">{escape(label)}</text>'
+    y = _free_y(placed, x + radius + 4, x + radius + 4 + width, y)
+    return f'<text x="{x + radius + 4:.1f}" y="{y + 4:.1f}" class="label">{escape(label)}</text>'
 
 
 def training_curves(comparison: dict, key: str, title: str) -> Markup | None:
@@ -109,14 +134,17 @@ def training_curves(comparison: dict, key: str, title: str) -> Markup | None:
     series = [s for s in series if s[2]]
     if not series:
         return None
-    width, height, left, right, top, bottom = 760, 260, 60, 740, 40, 225
+    legend, legend_h = _legend([name for _, name, _ in series])
+    width, left, right, top = 760, 60, 740, 22 + legend_h
+    bottom = top + 185
+    height = bottom + 35
     epochs = [e for _, _, pts in series for e, _ in pts]
     values = [v for _, _, pts in series for _, v in pts]
     e_hi = max(max(epochs), 2)
     v_lo, v_hi = _range(values)
     sx = lambda e: left + (e - 1) / (e_hi - 1) * (right - left)  # noqa: E731
     sy = lambda v: bottom - (v - v_lo) / (v_hi - v_lo) * (bottom - top)  # noqa: E731
-    parts = _legend([name for _, name, _ in series])
+    parts = legend
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="grid"/>')
     for e in range(1, e_hi + 1):
         parts.append(f'<text x="{sx(e):.1f}" y="{bottom + 15}" class="tick" text-anchor="middle">{e}</text>')
