@@ -108,3 +108,13 @@ def test_bad_input_names_the_field(comparison):
         check_comparison(comparison)
     with pytest.raises(DataError, match="not a model comparison"):
         render_compare_html({"kind": "suite_results"})
+
+
+def test_scatter_labels_of_clustered_models_do_not_overlap(comparison):
+    from reports.compare_charts import accuracy_vs_robustness
+
+    template = comparison["models"][1]
+    comparison["models"] = [dict(template, name=f"model_{k}") for k in range(5)]  # five identical points
+    svg = ET.fromstring(str(accuracy_vs_robustness(comparison)))
+    ys = [float(t.get("y")) for t in svg.findall(f"{SVG}text[@class='label']")]
+    assert len(ys) == 5 and min(b - a for a, b in zip(sorted(ys), sorted(ys)[1:])) >= 14
