@@ -106,7 +106,7 @@ def baseline_result(train_all, test, seed: int) -> dict | None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="quick", choices=["full", "full_bilstm", "quick", "seed", "tiny", "all", "baseline"],
+    parser.add_argument("--preset", default="quick", choices=["full", "quick", "seed", "tiny", "all", "baseline"],
                         help="'baseline' fits only the TF-IDF baseline (saved and reused by later preset runs)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--data", default=None, help="aclImdb archive (default: the local one)")

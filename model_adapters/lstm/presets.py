@@ -31,18 +31,8 @@ PRESETS: dict[str, LSTMConfig] = {
         embedding_dropout=0.2, dropout=0.3, epochs=3, batch_size=64, optimizer="adamw",
         learning_rate=4e-3, weight_decay=1e-4, schedule="onecycle", clip_norm=1.0, patience=2,
     ),
-    # The BiLSTM beside a bag of unigrams and hashed bigrams (fastText-style): the LSTM reads word order over
-    # the whole (truncated) review, the bag keeps every local phrase. 89.0% -> see benchmarks/results.
     "full": LSTMConfig(
-        name="full", vocab_size=40_000, min_freq=2, max_tokens=320, head_tokens=100,
-        embedding_dim=128, hidden_size=64, num_layers=1, bidirectional=True, pooling="max_mean",
-        ngram_buckets=262_144, ngram_dim=64,
-        embedding_dropout=0.25, dropout=0.4, epochs=4, batch_size=64, optimizer="adamw",
-        learning_rate=3e-3, weight_decay=1e-4, schedule="onecycle", clip_norm=1.0, patience=2,
-    ),
-    # The pure BiLSTM that `full` was before the n-gram bag (89.0% test): kept for comparison and ablation.
-    "full_bilstm": LSTMConfig(
-        name="full_bilstm", vocab_size=40_000, min_freq=2, max_tokens=400, head_tokens=130,
+        name="full", vocab_size=40_000, min_freq=2, max_tokens=400, head_tokens=130,
         embedding_dim=128, hidden_size=96, num_layers=1, bidirectional=True, pooling="max_mean",
         embedding_dropout=0.25, dropout=0.4, epochs=5, batch_size=64, optimizer="adamw",
         learning_rate=3e-3, weight_decay=1e-4, schedule="onecycle", clip_norm=1.0, patience=2,
