@@ -72,6 +72,8 @@ class Param:
                 raise PerturbationParameterError(f"{where} is {value!r}; expected a non-empty list of non-empty strings")
             return tuple(value)
         if self.kind in (int, float):
+            if value != value or value in (float("inf"), float("-inf")):  # NaN slips past both range comparisons
+                raise PerturbationParameterError(f"{where} is {value!r}; expected a finite number, {self.describe_range()}")
             if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
                 raise PerturbationParameterError(f"{where} is {value!r}; expected {self.describe_range()}")
         return value

@@ -45,6 +45,8 @@ def check_results(results: dict, where: str = "results") -> dict:
         if test.get("status") not in STATUSES:
             raise DataError(f"{field}.status' is {test.get('status')!r}; expected one of {', '.join(STATUSES)}")
         for key in ("pass_rate", "ci_low", "ci_high", "min_pass_rate"):
+            if key not in test:
+                raise DataError(f"{field}.{key}' is missing; the file is truncated or hand-edited, regenerate it")
             value = test.get(key)
             if value is not None and not (isinstance(value, (int, float)) and 0 <= value <= 1):
                 raise DataError(f"{field}.{key}' must be a number between 0 and 1 or null, found {value!r}")

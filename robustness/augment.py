@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from robustness.data import LABELS, Dataset
-from robustness.errors import ConfigError, UsageError
+from robustness.errors import ConfigError, DataError, UsageError
 from robustness.files import write_json, write_text
 
 BUDGET_MODES = ("proportional", "langtest")
@@ -205,5 +205,12 @@ def read_augmented(path: str | Path) -> list[AugmentedRow]:
     for line, row in zip(table.lines, table.rows):
         where = f"{path}:{line}"
         rows.append(AugmentedRow(text=review_text(row["text"], where), label=normalize_label(row["label"], f"{where}: field 'label'"),
-                                 source_id=str(row["source_id"]), test=str(row["test"]), seed=int(row["seed"])))
+                                 source_id=str(row["source_id"]), test=str(row["test"]), seed=_seed(row["seed"], where)))
     return rows
+
+
+def _seed(value, where: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: field 'seed' is {value!r}, not a whole number; regenerate the file with `robustness augment`") from None

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from robustness.errors import RobustnessError
+from robustness.errors import EXIT_INTERNAL, RobustnessError
 
 # name -> (module, attribute, one-line help shown by `robustness --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -43,6 +43,17 @@ class LazyGroup(click.Group):
             raise
         return getattr(module, attribute)
 
+    def resolve_command(self, ctx, args):
+        """An unknown command name gets the closest valid one suggested."""
+        name = args[0] if args else None
+        if name is not None and name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"commands: {', '.join(COMMANDS)}"
+            raise click.UsageError(f"unknown command '{name}'; {hint}", ctx)
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx, formatter):
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         if rows:
@@ -64,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {exc.format_message()} (see `robustness --help`)", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -74,4 +85,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception:  # a bug, not a user mistake: keep it apart from "gate failed" (1) in CI scripts
+        import traceback
+
+        traceback.print_exc()
+        click.echo("error: internal error (a bug in the harness; please report it with the traceback above)", err=True)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(0)

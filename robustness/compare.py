@@ -115,7 +115,7 @@ def write_comparison(comparison: dict, out_dir: str | Path, reports: bool = True
     out_dir = ensure_writable_dir(out_dir)
     written = {"json": write_json(out_dir / COMPARE_FILE, comparison)}
     if reports:
-        from reports.compare import render_compare_html, render_compare_markdown
+        from reports import render_compare_html, render_compare_markdown
 
         written["html"] = write_text(out_dir / "compare.html", render_compare_html(comparison))
         written["markdown"] = write_text(out_dir / "compare.md", render_compare_markdown(comparison))

@@ -36,3 +36,4 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MODEL = 3
+EXIT_INTERNAL = 4  # a bug (uncaught exception), never a user mistake

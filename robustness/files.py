@@ -32,8 +32,13 @@ def ensure_writable_dir(path: str | os.PathLike) -> Path:
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temp path beside `target`; on success it is renamed onto `target`, on error removed."""
     target = Path(target)
+    if target.is_dir():
+        raise UsageError(f"output {target} is a directory; pass a file path, e.g. {target / 'report.html'}")
     ensure_writable_dir(target.parent if str(target.parent) else ".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}; choose a writable path") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual permissions

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from robustness.errors import ConfigError, DataError
-from robustness.files import ensure_writable_dir, write_json
+from robustness.files import ensure_writable_dir, read_json_object, write_json
 from robustness.loop_config import LoopConfig
 
 STATE_FILE = "state.json"
@@ -36,7 +36,7 @@ class LoopState:
         self.fingerprint = fingerprint
         self.stages: dict[str, dict] = {}
         if self.path.is_file():
-            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            saved = read_json_object(self.path, "loop state", ConfigError, "pass --restart to start this loop over")
             if saved.get("fingerprint") != fingerprint:
                 raise ConfigError(
                     f"{out_dir} holds a loop run with a different config or data; use a new --out directory "
@@ -62,13 +62,14 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    if restart and out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir = ensure_writable_dir(out_dir)
-    data_path = Path(config.data.path) if config.data.path else resolve_imdb()
     suite_config = load_config(config.suite.config)
+    _check_models(config)
+    data_path = Path(config.data.path) if config.data.path else resolve_imdb()
+    train, validation, test = _load_splits(config, data_path)  # before anything is deleted or created
+    if restart:
+        _discard_run(out_dir)
+    out_dir = ensure_writable_dir(out_dir)
     state = LoopState(out_dir, _fingerprint(config, data_path, suite_config.to_dict()))
-    train, validation, test = _load_splits(config, data_path)
 
     def stage(name: str, work: Callable[[], dict]) -> dict:
         record = state.done(name)
@@ -113,6 +114,28 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     write_loop_reports(summary, out_dir)
     log(f"[loop] wrote {out_dir / 'before_after.html'}")
     return summary
+
+
+def _check_models(config: LoopConfig) -> None:
+    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model."""
+    from model_adapters.lstm.presets import resolve_config
+
+    if config.model.existing:
+        if not (Path(config.model.existing) / "config.json").is_file():
+            raise ConfigError(f"model.existing: {config.model.existing} is not a model directory (no config.json); "
+                              f"pass a directory written by `robustness train`")
+    else:
+        resolve_config(config.model.preset)
+
+
+def _discard_run(out_dir: Path) -> None:
+    """--restart deletes an earlier loop run, and nothing else: a directory without state.json is refused."""
+    if not out_dir.exists():
+        return
+    if not (out_dir / STATE_FILE).is_file() and any(out_dir.iterdir()):
+        raise ConfigError(f"--restart would delete {out_dir}, which holds no loop run ({STATE_FILE} is missing); "
+                          f"pass the --out directory of a loop run or a new path")
+    shutil.rmtree(out_dir)
 
 
 def _load_splits(config: LoopConfig, data_path: Path):

@@ -45,8 +45,8 @@ def test(model_dir, config_path, data_path, out_dir, sample, seed, split, engine
                                                      batch_size=batch_size)
     if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
         config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
-    dataset, data_info = _load_data(data_path, split)
     model = load_any_model(model_dir)
+    dataset, data_info = _load_data(data_path, split)
     ensure_writable_dir(out_dir)
     progress = progress and sys.stderr.isatty()
     run_kwargs = dict(progress=progress, model_info={"path": str(model_dir)}, data_info=data_info)

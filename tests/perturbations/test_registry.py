@@ -128,3 +128,12 @@ def test_validated_composite_parameters_survive_a_json_round_trip():
     assert info.validate_params(round_tripped) == checked
     text = "I do not like it. It is a good film, is it not?"
     assert info.apply(text, random.Random(3), **round_tripped) == info.apply(text, random.Random(3), **checked)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_numbers_are_refused(value):
+    import perturbations
+    from perturbations.errors import PerturbationParameterError
+
+    with pytest.raises(PerturbationParameterError, match="finite"):
+        perturbations.get_perturbation("add_typo").validate_params({"prob": value})

@@ -318,3 +318,15 @@ def test_evaluate_model_rejects_a_label_set_that_does_not_cover_the_data(reviews
     model = CallableModel(lambda texts: [[0.5, 0.5]] * len(texts), labels=("bad", "good"))
     with pytest.raises(ModelError, match=r"label\(s\) \['negative', 'positive'\] that model labels \['bad', 'good'\]"):
         evaluate_model(model, load_dataset(reviews_csv))
+
+
+def test_usage_mistakes_are_one_line_with_suggestions(capsys):
+    from robustness.cli import main
+
+    for args, expected in ((["tset"], "did you mean 'test'?"), (["test", "--out", "x"], "Missing option '--model'"),
+                           (["augment", "--ratio", "abc", "--out", "a.csv"], "'abc' is not a valid float")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and expected in err
+        assert err.count("\n") == 1 and err.startswith("error: ")

@@ -98,3 +98,20 @@ def test_loop_config_errors_name_the_field(tmp_path):
     path.write_text("model: !!python/object:os.system {}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="tag"):
         load_loop_config(path)
+
+
+def test_restart_refuses_to_delete_a_directory_that_is_not_a_loop_run(tmp_path, tiny_imdb_archive):
+    keep = tmp_path / "precious"
+    keep.mkdir()
+    (keep / "important.txt").write_text("keep me")
+    config = loop_config_from_dict({"model": {"preset": "tiny"}, "data": {"path": str(tiny_imdb_archive)}})
+    with pytest.raises(ConfigError, match="holds no loop run"):
+        run_loop(config, keep, restart=True, progress=False, log=lambda message: None)
+    assert (keep / "important.txt").read_text() == "keep me"
+
+
+def test_unknown_preset_fails_before_any_output_exists(tmp_path, tiny_imdb_archive):
+    config = loop_config_from_dict({"model": {"preset": "bogus"}, "data": {"path": str(tiny_imdb_archive)}})
+    with pytest.raises(ConfigError, match="unknown preset 'bogus'"):
+        run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
+    assert not (tmp_path / "out").exists()
