@@ -15,7 +15,7 @@ import click
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("runs/loop"), show_default=True)
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="Start from this existing model instead of training one.")
-@click.option("--preset", default=None, help="LSTM preset for the models trained by the loop (quick, full, seed).")
+@click.option("--preset", default=None, help="LSTM preset for the models the loop trains (quick, full, seed, ...; see `robustness train --help`).")
 @click.option("--sample", type=int, default=None, help="Test reviews per suite run.")
 @click.option("--max-train", type=int, default=None, help="Train on a seeded subsample of this many reviews.")
 @click.option("--restart", is_flag=True, help="Discard an earlier run in --out instead of resuming it.")

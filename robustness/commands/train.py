@@ -14,7 +14,7 @@ import click
 @click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
               help="aclImdb archive/directory or a CSV/TSV/JSONL with text,label (default: the local IMDB archive).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Model directory to write.")
-@click.option("--preset", default="quick", show_default=True, help="LSTM preset: tiny, quick, full or seed.")
+@click.option("--preset", default="quick", show_default=True, help="LSTM preset: quick, full, seed (the LangTest article's model), tiny, keras_a-keras_d, attention_bilstm.")
 @click.option("--seed", default=13, show_default=True, type=int, help="Seed for initialisation, batches and the split.")
 @click.option("--epochs", default=None, type=click.IntRange(min=1), help="Override the preset's number of epochs.")
 @click.option("--validation-fraction", default=0.1, show_default=True, type=float,
