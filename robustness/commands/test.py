@@ -12,21 +12,16 @@ from pathlib import Path
 
 import click
 
+from robustness.commands.options import suite_input_options
+
 ENGINES = ("ours", "langtest")
 
 
 @click.command("test")
 @click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
               help="Model directory (an LSTM artifact, or a saved TF-IDF baseline).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Suite config, LangTest YAML/JSON format (default: the shipped default.yml).")
-@click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
-              help="Labeled reviews: aclImdb tarball/directory or CSV/TSV/JSONL (default: the local IMDB archive).")
+@suite_input_options
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Run directory to write.")
-@click.option("--sample", type=click.IntRange(min=1), default=None, help="Test a seeded sample of N reviews.")
-@click.option("--seed", type=int, default=None, help="Seed for sampling and every perturbation (default: config's).")
-@click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
-              help="aclImdb split to test on (ignored for CSV/JSONL data).")
 @click.option("--engine", type=click.Choice(ENGINES), default="ours", show_default=True,
               help="'langtest' runs the same config through LangTest's Harness, for comparison.")
 @click.option("--gate", "gate_rule", type=click.Choice(["point", "wilson_lower"]), default=None,
