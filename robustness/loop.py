@@ -268,14 +268,20 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
         "augmentation": {"seed": augmentation["seed"], "ratio": augmentation["ratio"], "mode": augmentation["mode"],
                          "dir_policy": augmentation["dir_policy"], "n_train_original": augmentation["n_train"],
                          "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"]},
-        "models": {"before": {"path": str(before_dir), "name": f"lstm-{config.model.preset}"},
-                   "after": {"path": str(after_dir), "name": f"lstm-{config.model.preset}-augmented"}},
+        "models": {"before": {"path": str(before_dir), "name": _model_name(before_dir)},
+                   "after": {"path": str(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
         "config": config.to_dict(),
         "seeds": {"suite": config.suite.seed, "fresh_suite": config.suite.fresh_seed, "augment": config.augment.seed,
                   "train": config.model.seed, "sample": config.suite.seed},
         "versions": versions(),
         "timings": timings,
     }
+
+
+def _model_name(model_dir: Path) -> str:
+    """The preset a model directory was trained with, as the reports name it (lstm-<preset>)."""
+    config = read_json_object(Path(model_dir) / "config.json", "model config", ConfigError, "re-train the model")
+    return f"lstm-{config.get('name', 'custom')}"
 
 
 def _fingerprint(config: LoopConfig, data_path: Path, suite_config: dict) -> str:

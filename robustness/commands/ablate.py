@@ -29,8 +29,18 @@ def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
     from robustness.ablate import build_variants, format_effects, load_ablation_config, run_ablation
     from robustness.commands.test import _load_data
 
+    from robustness.config import load_config
+    from robustness.data import has_splits
+    from robustness.download import resolve_imdb
+    from robustness.errors import DataError
+
     spec = load_ablation_config(config_path)
-    build_variants(spec)  # every variant validated before data is loaded or anything is trained
+    build_variants(spec)  # every variant and the suite validated before data is loaded or anything is trained
+    load_config(spec["suite"])
+    if data_path is not None and not has_splits(data_path):
+        raise DataError(f"{data_path}: ablation trains on the train split and tests on the test split; "
+                        f"pass the aclImdb archive or an aclImdb/ directory")
+    data_path = data_path or resolve_imdb()
     train, _ = _load_data(data_path, "train")
     test, _ = _load_data(data_path, "test")
     summary = run_ablation(spec, train, test, out_dir, sample=sample, seed=seed, threads=threads,
