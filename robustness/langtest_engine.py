@@ -22,7 +22,6 @@ import re
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +32,8 @@ from robustness.data import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError, ModelRuntimeError
 from robustness.gate import apply_gate
 from robustness.scoring import TestTally, case_record, judge
-from robustness.suite import (SCHEMA_VERSION, SuiteResult, _as_config, _display_labels, _model_block,
-                              clean_metrics, versions)
+from robustness.suite import (SuiteResult, _as_config, _display_labels, _model_block, clean_metrics,
+                              results_document)
 
 _TOKEN = re.compile(r"\S+|\s+")
 
@@ -151,26 +150,13 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
     gate = apply_gate(results_tests, harness_settings.gate, harness_settings.fail_on_insufficient)
     normalised = config.to_dict()
     normalised["tests"]["robustness"] = {k: v for k, v in normalised["tests"]["robustness"].items() if k not in skipped}
-    results = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "suite_results",
-        "engine": "langtest",
-        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seed": harness_settings.seed,
-        "config": normalised,
-        "langtest_config": langtest_config,
-        "skipped_tests": skipped,
-        "model": _model_block(model, model_info),
-        "data": {"path": dataset.source, "split": None, "n_available": n_available, "n_sampled": len(dataset),
-                 "sample_seed": harness_settings.seed} | dict(data_info or {}),
-        "versions": versions(),
-        "timings": {"setup_s": round(setup_s, 4), "generate_s": round(generate_s, 4), "predict_s": round(run_s, 4),
-                    "total_s": round(time.perf_counter() - started, 4),
-                    "n_unique_texts": len(bridge.recorded), "n_model_calls": bridge.n_calls},
-        "clean": clean,
-        "gate": gate,
-        "tests": results_tests,
-    }
+    timings = {"setup_s": round(setup_s, 4), "generate_s": round(generate_s, 4), "predict_s": round(run_s, 4),
+               "total_s": round(time.perf_counter() - started, 4),
+               "n_unique_texts": len(bridge.recorded), "n_model_calls": bridge.n_calls}
+    results = results_document(engine="langtest", seed=harness_settings.seed, config=normalised,
+                               model=_model_block(model, model_info), dataset=dataset, n_available=n_available,
+                               data_info=data_info, timings=timings, clean=clean, gate=gate, tests=results_tests,
+                               langtest_config=langtest_config, skipped_tests=skipped)
     return SuiteResult(results, cases_file, owns_cases_file=True)
 
 

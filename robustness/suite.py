@@ -103,25 +103,36 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
         cases_file.unlink(missing_ok=True)
         raise
     gate = apply_gate(tests, harness.gate, harness.fail_on_insufficient)
-    results = {
+    timings = {"generate_s": round(generate_s, 4), "predict_s": round(predictor.predict_seconds, 4),
+               "total_s": round(time.perf_counter() - started, 4),
+               "n_unique_texts": predictor.n_unique_texts, "n_model_batches": predictor.n_model_calls}
+    results = results_document(engine="robustness", seed=harness.seed, config=config.to_dict(),
+                               model=_model_block(model, model_info), dataset=dataset, n_available=n_available,
+                               data_info=data_info, timings=timings, clean=clean, gate=gate, tests=tests)
+    return SuiteResult(results, cases_file, owns_cases_file=True)
+
+
+def results_document(*, engine: str, seed: int, config: dict, model: dict, dataset: Dataset, n_available: int,
+                     data_info: dict | None, timings: dict, clean: dict, gate: dict, tests: list, **extra) -> dict:
+    """The results.json of one run (docs/results-schema.md), whichever engine produced it; `extra` holds
+    engine-specific fields (LangTest's own config, skipped tests)."""
+    return {
         "schema_version": SCHEMA_VERSION,
         "kind": "suite_results",
-        "engine": "robustness",
+        "engine": engine,
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seed": harness.seed,
-        "config": config.to_dict(),
-        "model": _model_block(model, model_info),
+        "seed": seed,
+        "config": config,
+        **extra,
+        "model": model,
         "data": {"path": dataset.source, "split": None, "n_available": n_available, "n_sampled": len(dataset),
-                 "sample_seed": harness.seed} | dict(data_info or {}),
+                 "sample_seed": seed} | dict(data_info or {}),
         "versions": versions(),
-        "timings": {"generate_s": round(generate_s, 4), "predict_s": round(predictor.predict_seconds, 4),
-                    "total_s": round(time.perf_counter() - started, 4),
-                    "n_unique_texts": predictor.n_unique_texts, "n_model_batches": predictor.n_model_calls},
+        "timings": timings,
         "clean": clean,
         "gate": gate,
         "tests": tests,
     }
-    return SuiteResult(results, cases_file, owns_cases_file=True)
 
 
 def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, labels, positive,
