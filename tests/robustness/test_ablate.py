@@ -11,15 +11,8 @@ from robustness.cli import main
 from robustness.errors import ConfigError
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Two OpenMP threads on a busy 2-core machine can make tiny LSTM inference many times slower."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+# Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 TINY = {"base": "tiny", "overrides": {"epochs": 1, "embedding_dim": 8, "hidden_size": 8, "vocab_size": 500,

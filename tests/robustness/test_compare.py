@@ -12,15 +12,8 @@ from robustness.compare import NamedModel, compare_models, write_comparison
 from robustness.data import load_dataset
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Two OpenMP threads on a busy 2-core machine can make tiny LSTM inference many times slower."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+# Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SUITE = {"tests": {"defaults": {"min_pass_rate": 0.6, "min_cases": 5},

@@ -11,15 +11,8 @@ from robustness.errors import UsageError
 from robustness.explain import attention_weights, explain_pair, occlusion_importance, top_words, word_spans
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Two OpenMP threads on a busy 2-core machine can make tiny LSTM inference many times slower."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+# Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class CountingModel:
