@@ -161,7 +161,8 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
     if augmented is not None:
         train = with_augmented(train, read_augmented(augmented))
         if config.model.existing:  # retrain the existing model's own architecture and settings
-            preset = json.loads((Path(config.model.existing) / "config.json").read_text(encoding="utf-8"))
+            preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
+                                      "pass a directory written by `robustness train`")
         overrides = {"epochs": config.retrain.epochs or config.model.epochs, "learning_rate": config.retrain.learning_rate}
     finetune = augmented is not None and config.retrain.mode == "finetune"
     from model_adapters.lstm.presets import resolve_config
@@ -187,7 +188,7 @@ def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, r
 def _augment(config: LoopConfig, train, out_dir: Path) -> dict:
     from robustness import augment
 
-    before = json.loads((out_dir / "suite_before" / "results.json").read_text(encoding="utf-8"))
+    before = _read_results(out_dir / "suite_before")
     options = config.augment
     needs = augment.augmentable(augment.needs_from_results(before), options.dir_policy)
     budget = augment.plan_budget(needs, len(train), options.ratio, options.mode, options.include_passing)
@@ -241,7 +242,7 @@ def _iter_cases(path: Path):
 
 
 def _read_results(run_dir: Path) -> dict:
-    return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    return read_json_object(run_dir / "results.json", "results", ConfigError, "pass --restart to rerun the loop")
 
 
 def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Path, augmentation: dict, clean: dict,
