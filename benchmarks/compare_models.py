@@ -68,14 +68,22 @@ def train_models(args, train, validation, train_all):
     from robustness.baseline import train_random_forest, train_tfidf_baseline
     from robustness.compare import NamedModel
 
-    named = []
+    jobs = []
     for preset in args.presets:
         model_dir = Path(args.models) / f"{preset}-{args.preset_scale}"
         if not (args.reuse and read_metrics(model_dir).get("completed")):
-            print(f"training {preset} ({args.preset_scale}) ...", flush=True)
             config = scaled_config(preset, args.preset_scale, args.max_epochs, args.epochs.get(preset))
+            jobs.append((preset, config, str(model_dir)))
+    if args.jobs > 1 and len(jobs) > 1:
+        _train_in_parallel(jobs, train, validation, args)
+    else:
+        for preset, config, model_dir in jobs:
+            print(f"training {preset} ({args.preset_scale}) ...", flush=True)
             train_lstm(train, validation, config, model_dir,
                        seed=args.seed, progress=sys.stderr.isatty(), num_threads=args.threads)
+    named = []
+    for preset in args.presets:
+        model_dir = Path(args.models) / f"{preset}-{args.preset_scale}"
         model = load_lstm_model(model_dir)
         named.append(NamedModel(preset, model, str(model_dir), read_metrics(model_dir)))
     for baseline in args.baselines:
@@ -87,6 +95,30 @@ def train_models(args, train, validation, train_all):
             model = train_tfidf_baseline(train_all, seed=args.seed, kind=baseline.split("_", 1)[1])
         named.append(NamedModel(baseline, model, None, dict(model.info)))
     return named
+
+
+def _train_one(job) -> tuple[str, float]:
+    """One preset in a worker process, on one thread: two such workers keep both cores busy, which two threads
+    in one small-matrix LSTM do not."""
+    from model_adapters.lstm.training import train_lstm
+
+    preset, config, model_dir, train, validation, seed = job
+    started = time.perf_counter()
+    train_lstm(train, validation, config, model_dir, seed=seed, progress=False, num_threads=1)
+    return preset, time.perf_counter() - started
+
+
+def _train_in_parallel(jobs, train, validation, args) -> None:
+    """Longest preset first, so the attention BiLSTM runs on one core while the small ones share the other."""
+    import multiprocessing
+
+    cost = {"attention_bilstm": 0, "keras_c": 1, "keras_b": 2, "seed": 3, "keras_a": 4, "keras_d": 5}
+    ordered = sorted(jobs, key=lambda job: cost.get(job[0], 9))
+    print(f"training {', '.join(job[0] for job in ordered)} in {args.jobs} processes, one thread each ...", flush=True)
+    with multiprocessing.get_context("spawn").Pool(args.jobs, maxtasksperchild=1) as pool:
+        work = [(preset, config, model_dir, train, validation, args.seed) for preset, config, model_dir in ordered]
+        for preset, seconds in pool.imap_unordered(_train_one, work):
+            print(f"trained {preset} in {seconds:.0f} s", flush=True)
 
 
 def test_accuracy(named, test) -> dict:
@@ -106,25 +138,31 @@ def test_accuracy(named, test) -> dict:
     return scores
 
 
-def article_table(scores: dict, comparison: dict) -> list[dict]:
+def article_table(scores: dict, comparison: dict, named) -> list[dict]:
+    """Our figures beside each article's; validation accuracy too, since one article reports only that."""
     by_name = {m["name"]: m for m in comparison["models"]}
+    validation = {item.name: item.training.get("validation", {}).get("accuracy") for item in named}
     rows = []
     for name, score in scores.items():
         model = by_name.get(name, {})
         rows.append({"model": name, "test_accuracy": score["accuracy"], "test_macro_f1": score["macro_f1"],
+                     "validation_accuracy": validation.get(name),
                      "article": ARTICLE_FIGURES.get(name), "worst_test": model.get("worst_test"),
                      "parameters": model.get("parameters"), "training_seconds": model.get("training_seconds")})
     return rows
 
 
 def article_markdown(rows: list[dict]) -> str:
-    lines = ["| Model | Test accuracy | Test macro F1 | Article's figure | Worst test |", "|:--|--:|--:|:--|:--|"]
+    lines = ["| Model | Test accuracy | Test macro F1 | Validation accuracy | Article's figure | Worst test |",
+             "|:--|--:|--:|--:|:--|:--|"]
     for row in rows:
         article = row["article"]
         figure = f"{article['value']:.1%} {article['metric']} ({article['source']})" if article else "–"
         worst = row["worst_test"]
         worst_text = f"{worst['name']} {worst['pass_rate']:.1%}" if worst else "–"
-        lines.append(f"| {row['model']} | {row['test_accuracy']:.2%} | {row['test_macro_f1']:.2%} | {figure} | {worst_text} |")
+        validation = f"{row['validation_accuracy']:.2%}" if row["validation_accuracy"] is not None else "–"
+        lines.append(f"| {row['model']} | {row['test_accuracy']:.2%} | {row['test_macro_f1']:.2%} | {validation} "
+                     f"| {figure} | {worst_text} |")
     return "\n".join(lines) + "\n"
 
 
@@ -144,6 +182,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sample", type=int, default=1000, help="test reviews in the robustness comparison")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="train presets in this many processes of one thread each (1: one after another)")
     parser.add_argument("--models", default="/tmp/compare_models", help="where trained model directories go")
     parser.add_argument("--reuse", action="store_true", help="reuse completed model directories in --models")
     parser.add_argument("--out", default=None, help="output directory (default: benchmarks/results for full runs)")
@@ -172,7 +212,7 @@ def main(argv=None) -> int:
     print(f"comparing {len(named)} models on {args.sample} test reviews ...", flush=True)
     comparison = compare_models(named, test, config, seed=args.seed, sample=args.sample,
                                 data_info={"path": str(path), "split": "test"})
-    rows = article_table(scores, comparison)
+    rows = article_table(scores, comparison, named)
     comparison["benchmark"] = {
         "kind": "compare_models_benchmark", "preset_scale": args.preset_scale, "max_epochs": args.max_epochs,
         "epochs_overrides": args.epochs,

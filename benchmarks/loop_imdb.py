@@ -30,6 +30,9 @@ def main(argv=None) -> int:
     parser.add_argument("--suite", default=str(HERE / "configs" / "suite_95.yml"))
     parser.add_argument("--sample", type=int, default=2000, help="test reviews per suite run")
     parser.add_argument("--ratio", type=float, default=0.5)
+    parser.add_argument("--margin", type=float, default=0.0, help="aim this far above the 95%% bar")
+    parser.add_argument("--dir-policy", choices=["exclude", "flip"], default="exclude",
+                        help="antonym-swap rows: left out, or labelled with the opposite label (what the DIR test expects)")
     parser.add_argument("--retrain", choices=["finetune", "scratch"], default="finetune")
     parser.add_argument("--retrain-epochs", type=int, default=2)
     parser.add_argument("--retrain-lr", type=float, default=1e-3, help="peak learning rate of the retrain")
@@ -45,7 +48,8 @@ def main(argv=None) -> int:
         "model": {"preset": args.preset, "existing": args.model},
         "data": {"path": args.data},
         "suite": {"config": args.suite, "sample": args.sample, "seed": 7, "fresh_seed": 8},
-        "augment": {"ratio": args.ratio, "seed": 11, "include_passing": False},
+        "augment": {"ratio": args.ratio, "seed": 11, "include_passing": False, "margin": args.margin,
+                    "dir_policy": args.dir_policy},
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr},
     })
     load_before = os.getloadavg()

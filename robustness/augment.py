@@ -77,15 +77,19 @@ def langtest_proportion(ratio: float) -> float | None:
 
 
 def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: str = "proportional",
-                include_passing: bool = False) -> dict[str, int]:
+                include_passing: bool = False, margin: float = 0.0) -> dict[str, int]:
     """Rows to generate per test; the total is about `total_ratio * n_train`.
 
     `include_passing` spreads the budget evenly over every test, for augmenting from a config alone.
+    `margin` aims above each bar (proportional mode): a test that passes by less than the margin still gets
+    rows, since a retrained model lands a point or two either side of where it started on untargeted tests.
     """
     if mode not in BUDGET_MODES:
         raise ConfigError(f"augment budget mode {mode!r} is unknown; choose one of {', '.join(BUDGET_MODES)}")
     if not 0 < total_ratio <= 5:
         raise ConfigError(f"augment ratio {total_ratio} is out of range; use a value in (0, 5], e.g. 0.3")
+    if not 0 <= margin < 1:
+        raise ConfigError(f"augment margin {margin} is out of range; use a pass-rate margin in [0, 1), e.g. 0.02")
     weights: dict[str, float] = {}
     for need in needs:
         if include_passing:
@@ -96,8 +100,8 @@ def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: s
             share = langtest_proportion(need.pass_rate / need.min_pass_rate if need.min_pass_rate else 1.0)
             if share:
                 weights[need.name] = share
-        elif need.pass_rate < need.min_pass_rate:
-            weights[need.name] = need.min_pass_rate - need.pass_rate
+        elif need.pass_rate < min(need.min_pass_rate + margin, 1.0):
+            weights[need.name] = min(need.min_pass_rate + margin, 1.0) - need.pass_rate
     total_weight = sum(weights.values())
     if not total_weight:
         return {}
@@ -142,7 +146,7 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
 
 
 def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, seed: int, mode: str,
-              total_ratio: float, dir_policy: str) -> dict:
+              total_ratio: float, dir_policy: str, margin: float = 0.0) -> dict:
     per_test: dict[str, int] = {}
     for row in rows:
         per_test[row.test] = per_test.get(row.test, 0) + 1
@@ -153,6 +157,7 @@ def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, se
         "mode": mode,
         "ratio": total_ratio,
         "dir_policy": dir_policy,
+        "margin": margin,
         "n_train": n_train,
         "n_rows": len(rows),
         "budget": budget,

@@ -191,9 +191,11 @@ def _augment(config: LoopConfig, train, out_dir: Path) -> dict:
     before = _read_results(out_dir / "suite_before")
     options = config.augment
     needs = augment.augmentable(augment.needs_from_results(before), options.dir_policy)
-    budget = augment.plan_budget(needs, len(train), options.ratio, options.mode, options.include_passing)
+    budget = augment.plan_budget(needs, len(train), options.ratio, options.mode, options.include_passing,
+                                 options.margin)
     rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy)
-    summary = augment.summarize(rows, budget, len(train), options.seed, options.mode, options.ratio, options.dir_policy)
+    summary = augment.summarize(rows, budget, len(train), options.seed, options.mode, options.ratio,
+                                options.dir_policy, options.margin)
     augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
     augment.write_summary(summary, out_dir / "augment" / "summary.json")
     return summary
@@ -267,7 +269,8 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
                    "tests": paired_outcomes(runs["suite_before"] / "cases.jsonl.gz",
                                             runs["suite_after"] / "cases.jsonl.gz")},
         "augmentation": {"seed": augmentation["seed"], "ratio": augmentation["ratio"], "mode": augmentation["mode"],
-                         "dir_policy": augmentation["dir_policy"], "n_train_original": augmentation["n_train"],
+                         "dir_policy": augmentation["dir_policy"],
+                         "margin": augmentation.get("margin", 0.0), "n_train_original": augmentation["n_train"],
                          "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"]},
         "models": {"before": {"path": str(before_dir), "name": _model_name(before_dir)},
                    "after": {"path": str(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},

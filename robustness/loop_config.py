@@ -3,7 +3,7 @@
     model:   {preset: quick, existing: null, seed: 13}
     data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
     suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
-    augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: exclude}
+    augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: exclude, margin: 0.0}
     retrain: {mode: scratch, epochs: null}
 
 Every section and field is optional; the defaults run a short loop on the quick preset.
@@ -50,6 +50,7 @@ class AugmentSection(_Strict):
     seed: int = 11
     dir_policy: Literal["exclude", "flip"] = "exclude"
     include_passing: bool = False
+    margin: float = Field(0.0, ge=0.0, lt=1.0)   # aim this far above each bar (tests just passing get rows too)
 
 
 class RetrainSection(_Strict):

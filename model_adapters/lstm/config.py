@@ -54,6 +54,8 @@ class LSTMConfig:
     clip_norm: float = 1.0              # 0 disables gradient clipping
     patience: int = 2                   # stop after this many epochs without validation-accuracy gain; 0: never
     inference_batch_size: int = 64      # small batches keep the LSTM's outputs in cache: faster on CPU
+    pretrain_epochs: int = 0            # word2vec (skip-gram) epochs over the train reviews to initialise the embedding; 0: off
+    pretrain_window: int = 5
 
     @property
     def tail_tokens(self) -> int:
@@ -80,7 +82,8 @@ ARCHITECTURE_FIELDS = (
     "num_layers", "bidirectional", "pooling", "init", "head_layers", "ngram_buckets", "ngram_dim",
 )
 # Fields added after the first saved models, with the default that reproduces those models.
-ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64}
+ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain_epochs": 0,
+                                "pretrain_window": 5}
 
 
 def validate_config(payload: dict, where: str = "config", error=ConfigError) -> LSTMConfig:
@@ -148,6 +151,10 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
             fail(field, "must be positive" if field == "learning_rate" else "must not be negative")
     if c.patience < 0:
         fail("patience", "must not be negative")
+    if c.pretrain_epochs < 0:
+        fail("pretrain_epochs", "must not be negative (0 turns word2vec pretraining off)")
+    if c.pretrain_window < 1:
+        fail("pretrain_window", "must be at least 1")
     if c.ngram_buckets and c.ngram_buckets <= c.vocab_size:
         fail("ngram_buckets", f"must be 0 (off) or larger than vocab_size ({c.vocab_size}): unigrams take the first ids")
     if c.ngram_dim < 1:

@@ -25,7 +25,7 @@ from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_stat
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
-from model_adapters.lstm.tokenizer import Vocabulary
+from model_adapters.lstm.tokenizer import PAD_ID, Vocabulary
 from robustness.errors import DataError, UsageError
 from robustness.files import ensure_writable_dir, write_json
 
@@ -101,6 +101,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
             )
         restore_checkpoint(tensors, metadata, network, optimizer)
         state = saved
+    elif init_from is None and config.pretrain_epochs:
+        state["pretrain"] = _pretrain_embedding(network, train_x, config, seed)
 
     steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -171,7 +173,9 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         "validation": {"n": len(val_x), **final},
         "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab),
         "parameters": sum(p.numel() for p in best.parameters()),
-        "timings": {"tokenize_s": round(tokenize_s, 3), "train_s": round(state["train_s"], 3),
+        "pretrain": state.get("pretrain"),
+        "timings": {"tokenize_s": round(tokenize_s, 3), "pretrain_s": (state.get("pretrain") or {}).get("seconds", 0.0),
+                    "train_s": round(state["train_s"], 3),
                     "total_s": round(time.perf_counter() - started, 3)},
         "threads": torch.get_num_threads(),
         "versions": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()},
@@ -180,6 +184,18 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     write_json(out_dir / METRICS_FILE, metrics)
     checkpoint.unlink(missing_ok=True)
     return {**metrics, "out_dir": str(out_dir)}
+
+
+def _pretrain_embedding(network: LSTMClassifier, train_x, config: LSTMConfig, seed: int) -> dict:
+    """Word2vec over the train reviews into the embedding layer (fine-tuned afterwards like any weight)."""
+    from model_adapters.lstm.pretrain import pretrain_embeddings
+
+    vectors, record = pretrain_embeddings(train_x, network.embedding.num_embeddings, network.embedding.embedding_dim,
+                                          config.pretrain_epochs, config.pretrain_window, seed)
+    with torch.no_grad():
+        network.embedding.weight.copy_(torch.from_numpy(vectors))
+        network.embedding.weight[PAD_ID].zero_()
+    return record
 
 
 def evaluate_encoded(network: LSTMClassifier, encoded: Sequence[np.ndarray], gold: np.ndarray, config: LSTMConfig) -> dict:

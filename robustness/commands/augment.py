@@ -23,10 +23,12 @@ import click
 @click.option("--seed", type=int, default=11, show_default=True, help="Augmentation seed (separate from the suite's).")
 @click.option("--dir-policy", type=click.Choice(["exclude", "flip"]), default="exclude", show_default=True,
               help="DIR tests (antonym swaps): leave their rows out, or label them with the opposite label.")
+@click.option("--margin", type=float, default=0.0, show_default=True,
+              help="Aim this far above each threshold: tests passing by less also get rows (e.g. 0.02).")
 @click.option("--validation-fraction", type=float, default=0.1, show_default=True,
               help="Held-out share that `robustness train` will carve; those reviews are never augmented.")
 @click.option("--split-seed", type=int, default=13, show_default=True, help="The --seed `robustness train` will use.")
-def augment(results_path, config_path, data_path, out_path, model_dir, ratio, mode, seed, dir_policy,
+def augment(results_path, config_path, data_path, out_path, model_dir, ratio, mode, seed, dir_policy, margin,
             validation_fraction, split_seed):
     import json
 
@@ -52,9 +54,9 @@ def augment(results_path, config_path, data_path, out_path, model_dir, ratio, mo
         include_passing = True
     train, _ = train_validation_split(load_dataset(data_path or resolve_imdb(), "train"), validation_fraction, split_seed)
     needs = aug.augmentable(needs, dir_policy)
-    budget = aug.plan_budget(needs, len(train), ratio, mode, include_passing)
+    budget = aug.plan_budget(needs, len(train), ratio, mode, include_passing, margin)
     rows = aug.generate_augmented(train, needs, budget, seed, dir_policy)
-    summary = aug.summarize(rows, budget, len(train), seed, mode, ratio, dir_policy) | {
+    summary = aug.summarize(rows, budget, len(train), seed, mode, ratio, dir_policy, margin) | {
         "results": str(results_path) if results_path else None, "config": str(config_path) if config_path else None,
         "model": str(model_dir) if model_dir else None, "validation_fraction": validation_fraction,
         "split_seed": split_seed,

@@ -29,6 +29,16 @@ def test_budget_is_proportional_to_the_shortfall_and_skips_passing_tests():
     assert budget["add_typo"] == 200 and budget["lowercase"] == 100  # shortfalls 0.2 and 0.1 share 300 rows
 
 
+def test_margin_also_targets_tests_that_pass_by_less_than_it():
+    needs = [need("add_typo", 0.6), need("lowercase", 0.81), need("uppercase", 0.95)]
+    assert set(augment.plan_budget(needs, 1000, 0.3)) == {"add_typo"}
+    budget = augment.plan_budget(needs, 1000, 0.3, margin=0.05)
+    assert set(budget) == {"add_typo", "lowercase"}  # 0.81 < 0.85; 0.95 is clear of it
+    assert budget["add_typo"] == round(300 * 0.25 / 0.29) and budget["lowercase"] == round(300 * 0.04 / 0.29)
+    with pytest.raises(ConfigError, match="margin"):
+        augment.plan_budget(needs, 1000, 0.3, margin=1.5)
+
+
 def test_langtest_mode_uses_its_step_mapping():
     budget = augment.plan_budget([need("add_typo", 0.5), need("lowercase", 0.78)], 1000, 0.5, mode="langtest")
     # ratios 0.625 -> 0.3 and 0.975 -> 0.05 of LangTest's table, normalised over a 500-row budget
