@@ -66,13 +66,46 @@ def equal_length_batches(encoded: Sequence[np.ndarray], batch_size: int) -> Iter
             yield indices, torch.from_numpy(np.stack([encoded[j] for j in indices]).astype(np.int64))
 
 
-def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batch_size: int) -> np.ndarray:
-    """Logits in input order, computed in equal-length batches under inference mode."""
+def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batch_size: int,
+                   workers: int | None = None) -> np.ndarray:
+    """Logits in input order, computed in equal-length batches under inference mode.
+
+    With several torch threads, batches run side by side in that many Python threads of one torch thread
+    each: a small LSTM's per-step matrix products are too small to split across cores, whole batches are not.
+    A batch's logits do not depend on which thread ran it.
+    """
     out = np.zeros((len(encoded), network.output.out_features), dtype=np.float32)
+    batches = list(equal_length_batches(encoded, batch_size))
+    workers = min(workers or torch.get_num_threads(), len(batches))
     was_training = network.training
     network.eval()
-    with torch.inference_mode():
-        for indices, ids in equal_length_batches(encoded, batch_size):
-            out[indices] = network(ids).numpy()
-    network.train(was_training)
+    try:
+        if workers <= 1:
+            with torch.inference_mode():
+                for indices, ids in batches:
+                    out[indices] = network(ids).numpy()
+        else:
+            _predict_in_threads(network, batches, out, workers)
+    finally:
+        network.train(was_training)
     return out
+
+
+def _predict_in_threads(network: torch.nn.Module, batches: list, out: np.ndarray, workers: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(share: list) -> None:
+        torch.set_num_threads(1)  # this worker thread's own setting; the caller's is restored below
+        with torch.inference_mode():
+            for indices, ids in share:
+                out[indices] = network(ids).numpy()
+
+    caller_threads = torch.get_num_threads()
+    # Deal batches round-robin by cost (length x rows, longest first) so the workers finish together.
+    ordered = sorted(batches, key=lambda batch: -batch[1].numel())
+    shares = [ordered[i::workers] for i in range(workers)]
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, shares))
+    finally:
+        torch.set_num_threads(caller_threads)

@@ -23,3 +23,19 @@ def test_empty_input_and_info(tiny_lstm_dir):
     model = load_model(tiny_lstm_dir)
     assert model.predict_proba([]).shape == (0, 2)
     assert model.info["preset"] == "tiny" and model.info["parameters"] > 0
+
+
+def test_batches_in_worker_threads_give_the_same_logits_and_leave_torch_threads_alone(tiny_lstm_dir, imdb_archive):
+    import torch
+
+    from model_adapters.lstm.batching import encode_texts, predict_logits
+    from robustness.data import load_dataset, sample_dataset
+
+    model = load_model(tiny_lstm_dir)
+    texts = list(sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=2).texts)
+    encoded = encode_texts(texts, model.vocab, model.config)
+    before = torch.get_num_threads()
+    serial = predict_logits(model.network, encoded, 16, workers=1)
+    threaded = predict_logits(model.network, encoded, 16, workers=3)
+    np.testing.assert_array_equal(serial, threaded)
+    assert torch.get_num_threads() == before and not model.network.training
