@@ -19,6 +19,7 @@ POOLINGS = ("last", "max_mean", "attention", "max", "mean")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "onecycle")
 INITS = ("torch", "keras")
+PRETRAINS = ("none", "ppmi_svd")
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ class LSTMConfig:
     clip_norm: float = 1.0              # 0 disables gradient clipping
     patience: int = 2                   # stop after this many epochs without validation-accuracy gain; 0: never
     inference_batch_size: int = 64      # small batches keep the LSTM's outputs in cache: faster on CPU
-    pretrain_epochs: int = 0            # word2vec (skip-gram) epochs over the train reviews to initialise the embedding; 0: off
-    pretrain_window: int = 5
+    pretrain: str = "none"              # none | ppmi_svd: embedding initialised from co-occurrence in the train reviews
+    pretrain_window: int = 5            # +- words counted as co-occurring
 
     @property
     def tail_tokens(self) -> int:
@@ -82,7 +83,7 @@ ARCHITECTURE_FIELDS = (
     "num_layers", "bidirectional", "pooling", "init", "head_layers", "ngram_buckets", "ngram_dim",
 )
 # Fields added after the first saved models, with the default that reproduces those models.
-ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain_epochs": 0,
+ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain": "none",
                                 "pretrain_window": 5}
 
 
@@ -151,15 +152,14 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
             fail(field, "must be positive" if field == "learning_rate" else "must not be negative")
     if c.patience < 0:
         fail("patience", "must not be negative")
-    if c.pretrain_epochs < 0:
-        fail("pretrain_epochs", "must not be negative (0 turns word2vec pretraining off)")
     if c.pretrain_window < 1:
         fail("pretrain_window", "must be at least 1")
     if c.ngram_buckets and c.ngram_buckets <= c.vocab_size:
         fail("ngram_buckets", f"must be 0 (off) or larger than vocab_size ({c.vocab_size}): unigrams take the first ids")
     if c.ngram_dim < 1:
         fail("ngram_dim", "must be at least 1")
-    for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("init", INITS)):
+    for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("init", INITS),
+                           ("pretrain", PRETRAINS)):
         if getattr(c, field) not in options:
             fail(field, f"is not one of {', '.join(options)}")
     if len(set(c.labels)) != len(c.labels):

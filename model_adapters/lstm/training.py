@@ -25,7 +25,7 @@ from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_stat
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
-from model_adapters.lstm.tokenizer import PAD_ID, Vocabulary
+from model_adapters.lstm.tokenizer import Vocabulary
 from robustness.errors import DataError, UsageError
 from robustness.files import ensure_writable_dir, write_json
 
@@ -101,7 +101,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
             )
         restore_checkpoint(tensors, metadata, network, optimizer)
         state = saved
-    elif init_from is None and config.pretrain_epochs:
+    elif init_from is None and config.pretrain != "none":
         state["pretrain"] = _pretrain_embedding(network, train_x, config, seed)
 
     steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
@@ -187,14 +187,13 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
 
 
 def _pretrain_embedding(network: LSTMClassifier, train_x, config: LSTMConfig, seed: int) -> dict:
-    """Word2vec over the train reviews into the embedding layer (fine-tuned afterwards like any weight)."""
-    from model_adapters.lstm.pretrain import pretrain_embeddings
+    """Co-occurrence vectors of the train reviews into the embedding layer (fine-tuned afterwards like any weight)."""
+    from model_adapters.lstm.pretrain import cooccurrence_vectors
 
-    vectors, record = pretrain_embeddings(train_x, network.embedding.num_embeddings, network.embedding.embedding_dim,
-                                          config.pretrain_epochs, config.pretrain_window, seed)
+    vectors, record = cooccurrence_vectors(train_x, network.embedding.num_embeddings,
+                                           network.embedding.embedding_dim, config.pretrain_window, seed)
     with torch.no_grad():
         network.embedding.weight.copy_(torch.from_numpy(vectors))
-        network.embedding.weight[PAD_ID].zero_()
     return record
 
 
