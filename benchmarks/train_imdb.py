@@ -6,6 +6,7 @@ next to the TF-IDF bag-of-words baseline so the LSTM is always judged against it
 
     python benchmarks/train_imdb.py --preset quick
     python benchmarks/train_imdb.py --preset all
+    python benchmarks/train_imdb.py --preset full --set pretrain=ppmi_svd --tag ppmi   # an experiment, kept apart
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def score(gold, predicted) -> dict:
 
 
 def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir: Path, threads: int | None,
-                     reuse: bool = False) -> dict:
+                     reuse: bool = False, overrides: dict | None = None) -> dict:
     from model_adapters.lstm.adapter import load_lstm_model
     from model_adapters.lstm.artifact import read_metrics
     from model_adapters.lstm.training import train_lstm
@@ -57,7 +58,10 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
         metrics = read_metrics(model_dir)
         train_s = metrics["timings"]["total_s"]
     else:
-        metrics = train_lstm(train, validation, preset, model_dir, seed=seed, progress=True, num_threads=threads)
+        from model_adapters.lstm.presets import resolve_config
+
+        config = resolve_config(preset, **(overrides or {}))
+        metrics = train_lstm(train, validation, config, model_dir, seed=seed, progress=True, num_threads=threads)
         train_s = time.perf_counter() - started
     model = load_lstm_model(model_dir)
     started = time.perf_counter()
@@ -65,6 +69,7 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
     predict_s = time.perf_counter() - started
     result = {
         "schema_version": 1, "kind": "train_imdb_benchmark", "preset": preset, "seed": seed,
+        "overrides": overrides or {},
         "test": {"n": len(test), **score(list(test.labels), predicted)},
         "validation": metrics["validation"],
         "training_seconds": round(train_s, 1),
@@ -114,8 +119,21 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--reuse-model", action="store_true",
                         help="evaluate an already trained model in --models/<preset> instead of training again")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                        help="change one config field of the preset (repeatable); use with --tag")
+    parser.add_argument("--tag", default=None, help="experiment name: results go to train_imdb_<preset>_<tag>.json")
     parser.add_argument("--no-baseline", action="store_true", help="do not fit the baseline (reuse a saved one if any)")
     args = parser.parse_args(argv)
+    overrides = {}
+    for item in args.overrides:
+        field, _, value = item.partition("=")
+        try:
+            overrides[field] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[field] = value
+    if overrides and not args.tag:
+        parser.error("--set changes the preset: name the experiment with --tag so the preset's own results stay")
+    name = f"_{args.tag}" if args.tag else ""
 
     from robustness.data import load_dataset, train_validation_split
     from robustness.download import resolve_imdb
@@ -139,11 +157,11 @@ def main(argv=None) -> int:
     baseline = json.loads(baseline_file.read_text()) if baseline_file.is_file() else None
     presets = [] if args.preset == "baseline" else ["quick", "full", "seed"] if args.preset == "all" else [args.preset]
     for preset in presets:
-        result = benchmark_preset(preset, train, validation, test, args.seed, Path(args.models) / preset, args.threads,
-                                  reuse=args.reuse_model)
+        result = benchmark_preset(preset, train, validation, test, args.seed, Path(args.models) / f"{preset}{name}",
+                                  args.threads, reuse=args.reuse_model, overrides=overrides)
         result["baseline"] = baseline
         result["data"] = {"path": str(path), "n_train_all": len(train_all), "n_test": len(test), "validation_fraction": 0.1}
-        write_json(RESULTS / f"train_imdb_{preset}.json", result)
+        write_json(RESULTS / f"train_imdb_{preset}{name}.json", result)
         print(f"{preset}: test accuracy {result['test']['accuracy']:.4f} (macro F1 {result['test']['macro_f1']:.4f}), "
               f"training {result['training_seconds']:.0f}s over {result['epochs_run']} epochs, inference "
               f"{result['inference']['reviews_per_s']:.0f} reviews/s, peak RSS {result['peak_rss_mb']:.0f} MB"
