@@ -43,7 +43,8 @@ def test_words_used_alike_end_up_alike_and_runs_are_reproducible():
 
 
 def test_pretraining_is_off_by_default_and_validated():
-    assert "pretrain" not in resolve_config("full").to_dict()  # older artifacts stay byte-identical
+    assert "pretrain" not in resolve_config("quick").to_dict()  # older artifacts stay byte-identical
+    assert resolve_config("full").pretrain == "ppmi_svd"
     with pytest.raises(ConfigError, match="pretrain"):
         validate_config(resolve_config("tiny").to_dict() | {"pretrain": "glove"})
     with pytest.raises(ConfigError, match="pretrain_window"):
