@@ -76,11 +76,13 @@ def train_models(args, train, validation, train_all):
     jobs = []
     for preset in args.presets:
         model_dir = Path(args.models) / f"{preset}-{args.preset_scale}"
-        if not (args.reuse and read_metrics(model_dir).get("completed")):
-            config = scaled_config(preset, args.preset_scale, args.max_epochs, args.epochs.get(preset))
-            if preset in args.overrides:
-                config = config.replace(**args.overrides[preset])
+        config = scaled_config(preset, args.preset_scale, args.max_epochs, args.epochs.get(preset))
+        config = config.replace(**args.overrides.get(preset, {}))
+        saved = read_metrics(model_dir)
+        if not (args.reuse and saved.get("completed") and saved.get("config") == json.loads(json.dumps(config.to_dict()))):
             jobs.append((preset, config, str(model_dir)))
+        else:
+            print(f"reusing {model_dir} (same config, completed)", flush=True)
     if args.jobs > 1 and len(jobs) > 1:
         _train_in_parallel(jobs, train, validation, args)
     else:
@@ -218,7 +220,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-test", type=int, default=None, help="score on a seeded sample of N test reviews")
     parser.add_argument("--sample", type=int, default=1000, help="test reviews in the robustness comparison")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads when presets train one after another")
     parser.add_argument("--jobs", type=int, default=2,
                         help="train presets in this many processes of one thread each (1: one after another)")
     parser.add_argument("--models", default="/tmp/compare_models", help="where trained model directories go")
@@ -229,16 +231,14 @@ def main(argv=None) -> int:
         args.epochs = {name: int(n) for name, n in (item.split("=", 1) for item in args.epochs)}
     except ValueError:
         parser.error(f"--epochs takes PRESET=N, got {args.epochs}")
+    from model_adapters.lstm.config import parse_settings
+
     args.overrides = {}
     for item in args.settings:
-        target, sep, value = item.partition("=")
-        preset, dot, field = target.partition(".")
-        if not (sep and dot and preset in PRESETS + ("tiny", "quick", "full")):
-            parser.error(f"--set takes PRESET.FIELD=VALUE with a known preset, got {item!r}")
-        try:
-            args.overrides.setdefault(preset, {})[field] = json.loads(value)
-        except json.JSONDecodeError:
-            args.overrides.setdefault(preset, {})[field] = value
+        preset, dot, setting = item.partition(".")
+        if not (dot and preset in args.presets):
+            parser.error(f"--set takes PRESET.FIELD=VALUE for one of the presets being trained, got {item!r}")
+        args.overrides.setdefault(preset, {}).update(parse_settings([setting]))
 
     from robustness.compare import compare_models
     from robustness.data import load_dataset, sample_dataset, train_validation_split
@@ -262,7 +262,8 @@ def main(argv=None) -> int:
     rows = article_table(scores, comparison, named)
     comparison["benchmark"] = {
         "kind": "compare_models_benchmark", "preset_scale": args.preset_scale, "max_epochs": args.max_epochs,
-        "epochs_overrides": args.epochs, "config_overrides": args.overrides,
+        "epochs_overrides": args.epochs, "config_overrides": args.overrides, "jobs": args.jobs,
+        "threads": args.threads, "reused_models": args.reuse,
         "n_train": len(train), "n_validation": len(validation), "n_train_baselines": len(train_all),
         "n_test": len(test), "test_scores": scores, "article_table": rows, "seed": args.seed,
         "total_seconds": round(time.perf_counter() - started, 1),

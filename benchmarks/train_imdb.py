@@ -124,13 +124,9 @@ def main(argv=None) -> int:
     parser.add_argument("--tag", default=None, help="experiment name: results go to train_imdb_<preset>_<tag>.json")
     parser.add_argument("--no-baseline", action="store_true", help="do not fit the baseline (reuse a saved one if any)")
     args = parser.parse_args(argv)
-    overrides = {}
-    for item in args.overrides:
-        field, _, value = item.partition("=")
-        try:
-            overrides[field] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[field] = value
+    from model_adapters.lstm.config import parse_settings
+
+    overrides = parse_settings(args.overrides)
     if overrides and not args.tag:
         parser.error("--set changes the preset: name the experiment with --tag so the preset's own results stay")
     name = f"_{args.tag}" if args.tag else ""

@@ -90,6 +90,9 @@ def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: s
         raise ConfigError(f"augment ratio {total_ratio} is out of range; use a value in (0, 5], e.g. 0.3")
     if not 0 <= margin < 1:
         raise ConfigError(f"augment margin {margin} is out of range; use a pass-rate margin in [0, 1), e.g. 0.02")
+    if margin and (mode == "langtest" or include_passing):
+        raise ConfigError("augment margin applies to the proportional budget of a suite run's results; "
+                          "drop it for mode 'langtest' or when augmenting from a config alone")
     weights: dict[str, float] = {}
     for need in needs:
         if include_passing:

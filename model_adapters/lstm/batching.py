@@ -7,6 +7,7 @@ never depend on which other reviews it was batched with.
 
 from __future__ import annotations
 
+import threading
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -91,21 +92,26 @@ def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batc
     return out
 
 
+_THREADS_LOCK = threading.Lock()  # torch's thread count is process-wide: one threaded prediction at a time
+
+
 def _predict_in_threads(network: torch.nn.Module, batches: list, out: np.ndarray, workers: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def run(share: list) -> None:
-        torch.set_num_threads(1)  # this worker thread's own setting; the caller's is restored below
+        torch.set_num_threads(1)  # process-wide in OpenMP builds (set once below); per thread in others
         with torch.inference_mode():
             for indices, ids in share:
                 out[indices] = network(ids).numpy()
 
-    caller_threads = torch.get_num_threads()
     # Deal batches round-robin by cost (length x rows, longest first) so the workers finish together.
     ordered = sorted(batches, key=lambda batch: -batch[1].numel())
     shares = [ordered[i::workers] for i in range(workers)]
-    try:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run, shares))
-    finally:
-        torch.set_num_threads(caller_threads)
+    with _THREADS_LOCK:
+        caller_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, shares))
+        finally:
+            torch.set_num_threads(caller_threads)

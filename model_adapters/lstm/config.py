@@ -7,6 +7,7 @@ saved as config.json beside the weights, and validated on load with the bad fiel
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,23 @@ ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_di
                                 "pretrain_window": 5}
 
 
+def parse_settings(items, error=ConfigError) -> dict:
+    """FIELD=VALUE strings (from --set) -> {field: value}; VALUE is read as JSON when it parses (numbers, true,
+    [50]) and as text otherwise. Field names and values are checked later by validate_config."""
+    import json
+
+    parsed = {}
+    for item in items:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise error(f"--set {item!r} should be FIELD=VALUE, e.g. --set hidden_size=128")
+        try:
+            parsed[field.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            parsed[field.strip()] = value
+    return parsed
+
+
 def validate_config(payload: dict, where: str = "config", error=ConfigError) -> LSTMConfig:
     """Build a config from a dict, naming the bad field, its value and the fix in the error."""
     if not isinstance(payload, dict):
@@ -147,6 +165,9 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
     for field in ("embedding_dropout", "dropout", "warmup_fraction"):
         if not 0.0 <= getattr(c, field) < 1.0:
             fail(field, "must be in [0, 1)")
+    for field in ("embedding_dropout", "dropout", "warmup_fraction", "learning_rate", "weight_decay", "clip_norm"):
+        if not math.isfinite(getattr(c, field)):
+            fail(field, "must be a finite number")
     for field in ("learning_rate", "weight_decay", "clip_norm"):
         if getattr(c, field) < 0 or (field == "learning_rate" and c.learning_rate == 0):
             fail(field, "must be positive" if field == "learning_rate" else "must not be negative")

@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID
+from robustness.errors import DataError
 
 CONTEXT_SMOOTHING = 0.75   # context counts ** 0.75, as word2vec's negative sampling
 TARGET_STD = 0.1           # vectors are rescaled to this spread, close to what the LSTM's own init gives
@@ -30,7 +31,8 @@ def cooccurrence_vectors(encoded: Sequence[np.ndarray], vocab_size: int, dim: in
     counts = cooccurrence_counts(encoded, vocab_size, window)
     total = counts.sum()
     if total == 0:
-        raise ValueError("no two known words occur together in the training reviews: nothing to pretrain on")
+        raise DataError("pretrain: no two known words occur together in the training reviews, so there is nothing "
+                        "to learn vectors from; train with --set pretrain=none or on more reviews")
     word_p = np.asarray(counts.sum(axis=1)).ravel() / total
     context = np.asarray(counts.sum(axis=0)).ravel() ** CONTEXT_SMOOTHING
     context_p = context / context.sum()
@@ -43,10 +45,11 @@ def cooccurrence_vectors(encoded: Sequence[np.ndarray], vocab_size: int, dim: in
     left, singular, _ = randomized_svd(ppmi, rank, random_state=seed)
     vectors = np.zeros((vocab_size, dim), dtype=np.float32)
     vectors[:, :rank] = left * np.sqrt(singular)
-    spread = vectors.std()
+    vectors[[PAD_ID, OOV_ID]] = 0.0
+    seen = vectors[np.any(vectors != 0, axis=1), :rank]  # unseen ids stay zero and must not shrink the spread
+    spread = seen.std() if seen.size else 0.0
     if spread > 0:
         vectors *= TARGET_STD / spread
-    vectors[[PAD_ID, OOV_ID]] = 0.0
     record = {"method": "ppmi_svd", "window": window, "dim": dim, "nonzero_ppmi": int(ppmi.nnz),
               "seconds": round(time.perf_counter() - started, 2)}
     return vectors, record

@@ -70,9 +70,9 @@ def train_lstm(
 
 
 def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started) -> dict:
-    if init_from is not None:
+    if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
         base, vocab = load_network(init_from)
-        config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS})
+        config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS}, pretrain="none")
     train_y = _label_ids(train, config, "train")
     val_y = _label_ids(validation, config, "validation")
     t0 = time.perf_counter()

