@@ -56,6 +56,7 @@ class LSTMConfig:
     clip_norm: float = 1.0              # 0 disables gradient clipping
     patience: int = 2                   # stop after this many epochs without validation-accuracy gain; 0: never
     inference_batch_size: int = 64      # small batches keep the LSTM's outputs in cache: faster on CPU
+    word_dropout: float = 0.0           # share of training tokens replaced by the unknown word: robustness to typos/OOV
     pretrain: str = "none"              # none | ppmi_svd: embedding initialised from co-occurrence in the train reviews
     pretrain_window: int = 5            # +- words counted as co-occurring
 
@@ -84,7 +85,7 @@ ARCHITECTURE_FIELDS = (
     "num_layers", "bidirectional", "pooling", "init", "head_layers", "ngram_buckets", "ngram_dim",
 )
 # Fields added after the first saved models, with the default that reproduces those models.
-ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain": "none",
+ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain": "none", "word_dropout": 0.0,
                                 "pretrain_window": 5}
 
 
@@ -162,10 +163,11 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
         fail("vocab_size", "must be at least 3 (padding, out-of-vocabulary and one word)")
     if not 0 <= c.head_tokens <= c.max_tokens:
         fail("head_tokens", f"must be between 0 and max_tokens ({c.max_tokens})")
-    for field in ("embedding_dropout", "dropout", "warmup_fraction"):
+    for field in ("embedding_dropout", "dropout", "warmup_fraction", "word_dropout"):
         if not 0.0 <= getattr(c, field) < 1.0:
             fail(field, "must be in [0, 1)")
-    for field in ("embedding_dropout", "dropout", "warmup_fraction", "learning_rate", "weight_decay", "clip_norm"):
+    for field in ("embedding_dropout", "dropout", "warmup_fraction", "word_dropout", "learning_rate", "weight_decay",
+                  "clip_norm"):
         if not math.isfinite(getattr(c, field)):
             fail(field, "must be a finite number")
     for field in ("learning_rate", "weight_decay", "clip_norm"):

@@ -25,7 +25,7 @@ from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_stat
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
-from model_adapters.lstm.tokenizer import Vocabulary
+from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
 from robustness.errors import DataError, UsageError
 from robustness.files import ensure_writable_dir, write_json
 
@@ -116,6 +116,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         network.train()
         loss_sum, correct, seen = 0.0, 0, 0
         bar = _progress(len(batches), f"epoch {epoch + 1}/{config.epochs}", progress)
+        unknown_words = torch.Generator().manual_seed(seed * 1_000 + epoch)  # word dropout, reproducible on resume
         for step, batch in enumerate(batches):
             lr = learning_rate_at(epoch * steps_per_epoch + step, total_steps, config)
             for group in optimizer.param_groups:
@@ -123,9 +124,10 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
             targets = torch.from_numpy(train_y[batch])
             if config.packed:
                 ids, lengths = collate_padded(train_x, batch)
-                logits = network(ids, lengths, packed=True)
+                logits = network(word_dropout(ids, config.word_dropout, unknown_words), lengths, packed=True)
             else:
-                logits = network(collate_trimmed(train_x, batch, head_fraction))
+                ids = collate_trimmed(train_x, batch, head_fraction)
+                logits = network(word_dropout(ids, config.word_dropout, unknown_words))
             loss = loss_fn(logits, targets)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -184,6 +186,15 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     write_json(out_dir / METRICS_FILE, metrics)
     checkpoint.unlink(missing_ok=True)
     return {**metrics, "out_dir": str(out_dir)}
+
+
+def word_dropout(ids: torch.Tensor, rate: float, generator: torch.Generator) -> torch.Tensor:
+    """Replace a `rate` share of the (non-padding) tokens by the unknown word, so the model learns not to lean
+    on any single word being spelled right: typos, OCR errors and slang all arrive as unknown words."""
+    if rate <= 0:
+        return ids
+    drop = (torch.rand(ids.shape, generator=generator) < rate) & (ids != PAD_ID)
+    return ids.masked_fill(drop, OOV_ID)
 
 
 def _pretrain_embedding(network: LSTMClassifier, train_x, config: LSTMConfig, seed: int) -> dict:

@@ -106,3 +106,19 @@ def test_learning_rate_schedules():
     rates = [learning_rate_at(s, 100, one_cycle) for s in range(100)]
     assert rates[0] < max(rates) == pytest.approx(one_cycle.learning_rate, rel=0.05) and rates[-1] < rates[0]
     assert learning_rate_at(50, 100, one_cycle.replace(schedule="constant")) == one_cycle.learning_rate
+
+
+def test_word_dropout_replaces_a_share_of_tokens_by_the_unknown_word_and_never_padding():
+    import torch
+
+    from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID
+    from model_adapters.lstm.training import word_dropout
+
+    ids = torch.randint(2, 500, (64, 100))
+    ids[:, 90:] = PAD_ID
+    dropped = word_dropout(ids, 0.2, torch.Generator().manual_seed(1))
+    again = word_dropout(ids, 0.2, torch.Generator().manual_seed(1))
+    changed = dropped != ids
+    assert torch.equal(dropped, again) and (dropped[changed] == OOV_ID).all()
+    assert not changed[:, 90:].any() and 0.17 < changed[:, :90].float().mean() < 0.23
+    assert word_dropout(ids, 0.0, torch.Generator()) is ids
