@@ -6,7 +6,6 @@ same whichever other reviews it arrives with (the suite compares originals and p
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -17,9 +16,6 @@ from model_adapters.lstm.artifact import load_network, read_metrics
 from model_adapters.lstm.batching import encode_texts, predict_logits
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.tokenizer import Vocabulary
-
-PIPELINE_CHUNK = 2048  # texts per chunk when tokenizing and predicting overlap
-_PIPELINE_LOCK = threading.Lock()
 
 
 class LSTMAdapter:
@@ -46,36 +42,8 @@ class LSTMAdapter:
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        workers = torch.get_num_threads()
-        if len(texts) > PIPELINE_CHUNK and workers > 1:
-            logits = self._predict_pipelined(texts, workers)
-        else:
-            logits = predict_logits(self.network, self._encode(texts), self.config.inference_batch_size, workers)
+        logits = predict_logits(self.network, self._encode(texts), self.config.inference_batch_size)
         return torch.softmax(torch.from_numpy(logits).double(), dim=1).numpy()
-
-    def _predict_pipelined(self, texts: list[str], workers: int) -> np.ndarray:
-        """Tokenize the next chunk (Python, holds the GIL) while torch threads run the previous one's batches
-        (C++, releases it): on 2 cores tokenizing is a quarter of a small model's time, hidden this way."""
-        import sys
-
-        with _PIPELINE_LOCK:  # the switch interval is process-wide: one pipelined prediction at a time
-            switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(switch_interval, 0.0005))  # hand the GIL back to torch threads promptly
-            try:
-                return self._run_pipeline(texts, workers)
-            finally:
-                sys.setswitchinterval(switch_interval)
-
-    def _run_pipeline(self, texts: list[str], workers: int) -> np.ndarray:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as runner:
-            pending = []
-            for start in range(0, len(texts), PIPELINE_CHUNK):
-                encoded = self._encode(texts[start:start + PIPELINE_CHUNK])
-                pending.append(runner.submit(predict_logits, self.network, encoded,
-                                             self.config.inference_batch_size, workers))
-            return np.concatenate([future.result() for future in pending])
 
     def input_keys(self, texts: Sequence[str]) -> list[bytes]:
         """What the network actually sees for each text (token ids after truncation), as bytes. Texts with

@@ -40,25 +40,3 @@ def test_batches_in_worker_threads_give_the_same_logits_and_leave_torch_threads_
     np.testing.assert_array_equal(serial, threaded)
     assert torch.get_num_threads() == before and not model.network.training
 
-
-def test_pipelined_prediction_matches_one_pass_and_restores_the_switch_interval(tiny_lstm_dir, imdb_archive, monkeypatch):
-    import sys
-
-    import torch
-
-    import model_adapters.lstm.adapter as adapter_module
-    from robustness.data import load_dataset, sample_dataset
-
-    model = load_model(tiny_lstm_dir)
-    texts = list(sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=3).texts)
-    one_pass = model.predict_proba(texts)
-    monkeypatch.setattr(adapter_module, "PIPELINE_CHUNK", 64)
-    interval = sys.getswitchinterval()
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        pipelined = model.predict_proba(texts)
-    finally:
-        torch.set_num_threads(previous_threads)
-    np.testing.assert_allclose(pipelined, one_pass, rtol=1e-5, atol=1e-6)
-    assert (pipelined.argmax(1) == one_pass.argmax(1)).all() and sys.getswitchinterval() == interval
