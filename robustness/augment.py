@@ -103,8 +103,8 @@ def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: s
             share = langtest_proportion(need.pass_rate / need.min_pass_rate if need.min_pass_rate else 1.0)
             if share:
                 weights[need.name] = share
-        elif need.pass_rate < min(need.min_pass_rate + margin, 1.0):
-            weights[need.name] = min(need.min_pass_rate + margin, 1.0) - need.pass_rate
+        elif need.pass_rate < (target := min(need.min_pass_rate + margin, 1.0)):
+            weights[need.name] = target - need.pass_rate
     total_weight = sum(weights.values())
     if not total_weight:
         return {}

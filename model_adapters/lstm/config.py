@@ -166,8 +166,7 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
     for field in ("embedding_dropout", "dropout", "warmup_fraction", "word_dropout"):
         if not 0.0 <= getattr(c, field) < 1.0:
             fail(field, "must be in [0, 1)")
-    for field in ("embedding_dropout", "dropout", "warmup_fraction", "word_dropout", "learning_rate", "weight_decay",
-                  "clip_norm"):
+    for field in ("learning_rate", "weight_decay", "clip_norm"):  # NaN would pass the sign checks below
         if not math.isfinite(getattr(c, field)):
             fail(field, "must be a finite number")
     for field in ("learning_rate", "weight_decay", "clip_norm"):

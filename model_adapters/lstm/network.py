@@ -114,12 +114,7 @@ class LSTMClassifier(nn.Module):
         if pooling in ("max", "mean"):
             return self._max_mean(out, mask, lengths)[0 if pooling == "max" else 1]
         if pooling == "max_mean":
-            if mask is None:
-                return torch.cat([out.amax(dim=1), out.mean(dim=1)], dim=1)
-            m = mask.unsqueeze(-1)
-            maxed = out.masked_fill(~m, float("-inf")).amax(dim=1)
-            mean = (out * m).sum(dim=1) / lengths.clamp(min=1)[:, None].to(out.dtype)
-            return torch.cat([maxed, mean], dim=1)
+            return torch.cat(self._max_mean(out, mask, lengths), dim=1)
         weights = self.attention_weights(out, mask).unsqueeze(-1)  # attention: a learned weighting of time steps
         return (out * weights).sum(dim=1)
 

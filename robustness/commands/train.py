@@ -73,4 +73,3 @@ def summary_line(metrics: dict) -> str:
         f"best epoch {metrics['best_epoch']}/{metrics['epochs_run']}, validation accuracy "
         f"{metrics['validation']['accuracy']:.3f} on {metrics['n_validation']:,} reviews -> {metrics['out_dir']}"
     )
-
