@@ -160,14 +160,15 @@ def factor_effects(variants: list[Variant], comparison: dict) -> list[dict]:
 
 
 def format_effects(summary: dict) -> str:
+    from robustness.text_table import text_table
+
     rows = [("variant", "accuracy", "Δacc", "mean pass", "Δmean", "worst pass", "Δworst", "p(clean)", "p(robust)")]
     fmt = lambda v, signed=False: "-" if v is None else (f"{v:+.3f}" if signed else f"{v:.3f}")  # noqa: E731
     for e in summary["effects"]:
         rows.append((e["variant"], fmt(e["accuracy"]), fmt(e["delta_accuracy"], True), fmt(e["mean_pass_rate"]),
                      fmt(e["delta_mean_pass_rate"], True), fmt(e["worst_pass_rate"]),
                      fmt(e["delta_worst_pass_rate"], True), fmt(e["mcnemar_clean_p"]), fmt(e["mcnemar_robustness_p"])))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    return "\n".join(text_table(rows))
 
 
 def _delta(a, b):

@@ -27,8 +27,7 @@ import click
 def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
     """Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."""
     from robustness.ablate import build_variants, format_effects, load_ablation_config, run_ablation
-    from robustness.commands.test import _load_data
-
+    from robustness.commands.options import load_suite_data
     from robustness.config import load_config
     from robustness.data import has_splits
     from robustness.download import resolve_imdb
@@ -41,8 +40,8 @@ def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
         raise DataError(f"{data_path}: ablation trains on the train split and tests on the test split; "
                         f"pass the aclImdb archive or an aclImdb/ directory")
     data_path = data_path or resolve_imdb()
-    train, _ = _load_data(data_path, "train")
-    test, _ = _load_data(data_path, "test")
+    train, _ = load_suite_data(data_path, "train")
+    test, _ = load_suite_data(data_path, "test")
     summary = run_ablation(spec, train, test, out_dir, sample=sample, seed=seed, threads=threads,
                            progress=progress and sys.stderr.isatty())
     click.echo(format_effects(summary))

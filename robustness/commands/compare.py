@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from robustness.commands.options import suite_input_options
+from robustness.commands.options import load_suite_data, suite_input_options
+from robustness.text_table import text_table
 
 
 @click.command("compare")
@@ -27,7 +28,6 @@ from robustness.commands.options import suite_input_options
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 def compare(listed_models, more_models, config_path, data_path, out_dir, sample, seed, split, examples, progress):
     """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
-    from robustness.commands.test import _load_data
     from robustness.compare import compare_models, load_named_models, write_comparison
     from robustness.config import load_config
     from robustness.errors import UsageError
@@ -37,7 +37,7 @@ def compare(listed_models, more_models, config_path, data_path, out_dir, sample,
         if not path.exists():
             raise UsageError(f"--models {path} does not exist; pass model directories written by `robustness train`")
     config = load_config(config_path)
-    dataset, data_info = _load_data(data_path, split)
+    dataset, data_info = load_suite_data(data_path, split)
     models = load_named_models(paths)
     comparison = compare_models(models, dataset, config, seed=seed, sample=sample, examples_per_model=examples,
                                 progress=progress and sys.stderr.isatty(), data_info=data_info)
@@ -53,8 +53,7 @@ def format_summary(comparison: dict) -> str:
         rows.append((m["name"], _f(m["clean"]["accuracy"]), _f(m["clean"]["macro_f1"]), str(m["parameters"] or "-"),
                      str(round(m["inference_reviews_per_s"])) if m["inference_reviews_per_s"] else "-",
                      f"{worst['name']} {worst['pass_rate']:.3f}" if worst else "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = text_table(rows)
     lines.append(f"{comparison['n_cases']} shared cases, seed {comparison['seed']}")
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""Options shared by the commands that run a suite on data (`test`, `compare`), declared once."""
+"""Options shared by the commands that run a suite on data (`test`, `compare`, `ablate`), declared once."""
 
 from __future__ import annotations
 
@@ -23,3 +23,14 @@ def suite_input_options(command):
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def load_suite_data(data_path, split: str):
+    """The reviews `--data`/`--split` name (default: the local IMDB archive), and how results describe them."""
+    from robustness.data import load_dataset
+    from robustness.download import resolve_imdb
+
+    path = Path(data_path) if data_path is not None else resolve_imdb()
+    dataset = load_dataset(path, split=split)
+    is_imdb = path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
+    return dataset, {"path": str(path), "split": split if is_imdb else None}

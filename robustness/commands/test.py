@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from robustness.commands.options import suite_input_options
+from robustness.commands.options import load_suite_data, suite_input_options
+from robustness.text_table import text_table
 
 ENGINES = ("ours", "langtest")
 
@@ -41,7 +42,7 @@ def test(model_dir, config_path, data_path, out_dir, sample, seed, split, engine
     if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
         config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
     model = load_any_model(model_dir)
-    dataset, data_info = _load_data(data_path, split)
+    dataset, data_info = load_suite_data(data_path, split)
     ensure_writable_dir(out_dir)
     progress = progress and sys.stderr.isatty()
     run_kwargs = dict(progress=progress, model_info={"path": str(model_dir)}, data_info=data_info)
@@ -74,16 +75,6 @@ def load_any_model(model_dir: Path):
     return load_model(model_dir)
 
 
-def _load_data(data_path, split):
-    from robustness.data import load_dataset
-    from robustness.download import resolve_imdb
-
-    path = Path(data_path) if data_path is not None else resolve_imdb()
-    dataset = load_dataset(path, split=split)
-    is_imdb = path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
-    return dataset, {"path": str(path), "split": split if is_imdb else None}
-
-
 def format_table(results: dict) -> str:
     """The compact per-test table printed after a run (also used by `robustness report`)."""
     rows = [("test", "exp", "n", "pass rate", "95% CI", "min", "status")]
@@ -93,8 +84,7 @@ def format_table(results: dict) -> str:
         expectation = t["expectation"] + ("*" if t["expectation"] == "DIR" and t["mode"] == "langtest" else "")
         rows.append((t["name"], expectation, str(t["n_applicable"]), rate, ci, f"{t['min_pass_rate']:.2f}",
                      t["status"].upper()))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = text_table(rows)
     gate = results["gate"]
     clean = results.get("clean") or {}
     accuracy = clean.get("accuracy")
