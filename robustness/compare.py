@@ -230,13 +230,8 @@ def _parameters(model, info: dict) -> int | None:
 
 def _training_record(model, path: Path) -> dict:
     """metrics.json of an LSTM directory (history, timings) or a baseline's fit info."""
-    import json
+    from model_adapters.lstm.artifact import METRICS_FILE, read_metrics
 
-    metrics = path / "metrics.json"
-    if metrics.is_file():
-        try:
-            payload = json.loads(metrics.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelError(f"{metrics}: not valid JSON ({exc}); re-train or restore metrics.json") from exc
-        return payload if isinstance(payload, dict) else {}
+    if (path / METRICS_FILE).is_file():
+        return read_metrics(path)
     return dict(getattr(model, "info", {}) or {})
