@@ -20,6 +20,7 @@ of accuracy and 3 pt on the worst test" is a claim about pooling alone. Training
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,9 +81,10 @@ def build_variants(spec: dict) -> list[Variant]:
         raise ConfigError(f"{where}: overrides: {exc}") from None
     base = base.replace(name="base")
     variants = [Variant("base", None, None, base)]
+    known = [f.name for f in dataclasses.fields(base)]  # to_dict() leaves out later fields at their defaults
     for field, values in spec["factors"].items():
-        if field not in base.to_dict() and field != "head_layers":
-            raise ConfigError(f"{where}: factors.{field} is not an LSTM config field; valid: {', '.join(base.to_dict())}")
+        if field not in known:
+            raise ConfigError(f"{where}: factors.{field} is not an LSTM config field; valid: {', '.join(known)}")
         for value in values:
             if getattr(base, field) == (tuple(value) if isinstance(value, list) else value):
                 continue

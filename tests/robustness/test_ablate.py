@@ -31,6 +31,11 @@ def test_variants_differ_from_the_base_in_exactly_one_field():
     assert variants[3].config.head_tokens == 5  # the base's head/tail proportion kept
 
 
+def test_fields_added_after_the_first_models_are_factors_too():
+    spec = ablation_from_dict(TINY | {"factors": {"word_dropout": [0.0, 0.2], "pretrain": ["ppmi_svd"]}})
+    assert [v.name for v in build_variants(spec)] == ["base", "word_dropout=0.2", "pretrain=ppmi_svd"]
+
+
 @pytest.mark.parametrize("change, fragment", [
     ({"factors": {"pooling": ["sum"]}}, "factors.pooling value 'sum'"),
     ({"factors": {"colour": [1]}}, "factors.colour is not an LSTM config field"),
