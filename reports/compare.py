@@ -9,6 +9,7 @@ from __future__ import annotations
 from reports.compare_charts import accuracy_vs_robustness, grouped_pass_rates, model_colour, training_curves
 from reports.render import _css, _html_env, _markdown_env
 from robustness.errors import DataError
+from robustness.explain import top_words as strongest_words
 
 COMPARE_KIND = "model_comparison"
 TOP_WORDS = 5
@@ -98,10 +99,10 @@ def highlight(text: str, explanation: dict | None, scale: float) -> list[dict]:
 
 
 def top_words(explanation: dict | None, k: int = TOP_WORDS) -> list[tuple[str, float]]:
+    """The explanation's strongest words (robustness.explain.top_words), minus any that moved nothing."""
     if not explanation:
         return []
-    words = sorted(explanation["words"], key=lambda w: abs(w["importance"]), reverse=True)
-    return [(w["word"], w["importance"]) for w in words[:k] if w["importance"] != 0]
+    return [(word, value) for word, value in strongest_words(explanation, k) if value != 0]
 
 
 __all__ = ["check_comparison", "render_compare_html", "render_compare_markdown"]
