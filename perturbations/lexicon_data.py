@@ -27,6 +27,12 @@ def phrase_lexicon(name: str) -> PhraseLexicon:
 
 
 @cache
+def sentiment_antonym_lexicon() -> PhraseLexicon:
+    """positive adjective -> its negative antonym (pairs whose polarity really flips; see build_lexicons.py)."""
+    return PhraseLexicon({word: [entry["antonym"]] for word, entry in load("sentiment_antonyms").items()})
+
+
+@cache
 def homophone_lexicon() -> PhraseLexicon:
     """word -> the other words that sound identical (groups precomputed from the CMU dictionary)."""
     table: dict[str, list[str]] = {}

@@ -141,8 +141,8 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
                 continue
             seen.add(result.text)
             label = train.labels[index]
-            if info.expectation == "DIR":
-                label = LABELS[1 - LABELS.index(label)]
+            if info.expectation == "DIR":  # what the test expects: less positive, or less of the gold label
+                label = "negative" if info.lowers_positive else LABELS[1 - LABELS.index(label)]
             rows.append(AugmentedRow(text=result.text, label=label, source_id=source_id, test=need.name, seed=seed))
             made += 1
     return rows

@@ -22,18 +22,20 @@ class Verdict:
 
 
 def judge(expectation: str, mode: str, original_proba, perturbed_proba, labels, applicable: bool,
-          dir_epsilon: float) -> Verdict:
+          dir_epsilon: float, lowered_column: int | None = None) -> Verdict:
     """INV: the predicted label must not change. DIR (ours): P(originally predicted label) must drop by more
-    than `dir_epsilon`. DIR in `langtest` mode is judged like LangTest does it: same label = pass."""
+    than `dir_epsilon`, or P(labels[lowered_column]) when the test says which way its change points. DIR in
+    `langtest` mode is judged like LangTest does it: same label = pass."""
     original_index = int(max(range(len(labels)), key=lambda i: original_proba[i]))
     perturbed_index = int(max(range(len(labels)), key=lambda i: perturbed_proba[i]))
     original_label, actual = labels[original_index], labels[perturbed_index]
     directional = expectation == "DIR" and mode == "ours"
-    expected = f"less {original_label}" if directional else original_label
+    lowered = original_index if lowered_column is None else lowered_column
+    expected = f"less {labels[lowered]}" if directional else original_label
     if not applicable:
         return Verdict(False, None, expected, original_label, actual)
     if directional:
-        passed = perturbed_proba[original_index] < original_proba[original_index] - dir_epsilon
+        passed = perturbed_proba[lowered] < original_proba[lowered] - dir_epsilon
     else:
         passed = perturbed_index == original_index
     return Verdict(True, bool(passed), expected, original_label, actual)

@@ -22,7 +22,7 @@ import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
-
+import perturbations
 from robustness.cases import generate_cases
 from robustness.config import SuiteConfig, config_from_dict, load_config
 from robustness.data import LABELS, Dataset, normalize_label, sample_dataset
@@ -148,6 +148,7 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
     tallies = [TestTally(name=t.name, expectation=t.expectation, mode=t.mode, parameters=t.parameters,
                          min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=positive,
                          max_examples=harness.max_examples) for t in config.tests]
+    lowered = [positive if perturbations.get_perturbation(t.name).lowers_positive else None for t in config.tests]
     generate_s = 0.0
     bar = tqdm(total=len(config.tests) * len(dataset), desc="suite", unit="case", file=sys.stderr,
                disable=not progress, dynamic_ncols=True)
@@ -159,12 +160,12 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
             generate_s += time.perf_counter() - t0
             texts = [case.perturbed for cases in per_test for case in cases if case.applicable]
             perturbed_proba = iter(predictor.predict(texts))
-            for test, tally, cases in zip(config.tests, tallies, per_test):
+            for test, tally, cases, lowered_column in zip(config.tests, tallies, per_test, lowered):
                 for case in cases:
                     before = original_proba[start + case.source_index]
                     after = next(perturbed_proba) if case.applicable else before
                     verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable,
-                                    harness.dir_epsilon)
+                                    harness.dir_epsilon, lowered_column)
                     record = case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
                                          gold=case.gold, original=case.original, perturbed=case.perturbed,
                                          edits=case.edits, verdict=verdict, original_proba=before,

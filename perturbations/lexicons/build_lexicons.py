@@ -14,6 +14,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LANGTEST = "LangTest 2.7.0 langtest/transform/constants.py (Apache-2.0, https://github.com/JohnSnowLabs/langtest)"
 NLPAUG = "nlpaug 1.1.11 nlpaug/res/char/{}/en.json (MIT, https://github.com/makcedward/nlpaug)"
+VADER = "vaderSentiment 3.3.2 vaderSentiment/vader_lexicon.txt (MIT, https://github.com/cjhutto/vaderSentiment)"
+# A swap counts as sentiment-bearing when VADER rates the word at least this positive and its antonym at least
+# this negative (VADER's scale runs from -4 to +4; 1.0 keeps "fair -> unfair", drops "big -> small" at 0).
+POLARITY = 1.0
+# Antonyms LangTest lists that are verbs, adverbs or nouns: swapping them in would make broken sentences.
+NOT_ADJECTIVES = {"badly", "disadvantageously", "worry", "depress", "disrespect", "agitate", "block", "blame",
+                  "starve", "bore", "dissatisfy", "timidity", "ill", "evil", "hate", "coward"}
+# Positive words mostly used as something else in reviews ("kind of slow" must not become "unkind of slow").
+NOT_SWAPPED = {"kind"}
+# Where LangTest lists several antonyms, the one of the same degree (best -> worst, not best -> bad).
+SAME_DEGREE = {"best": "worst", "better": "worse", "good": "bad"}
 
 
 def write(name: str, source: str, note: str, entries) -> None:
@@ -27,6 +38,32 @@ def adjectives_only(table: dict) -> dict:
     kept = {word: [w for w in words if word.endswith("ness") or not w.endswith("ness")]
             for word, words in table.items()}
     return {word: words for word, words in kept.items() if words}
+
+
+def vader_valence() -> dict[str, float]:
+    from importlib.resources import files
+
+    valence = {}
+    for line in files("vaderSentiment").joinpath("vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        word, score, *_ = line.split("\t") + ["", ""]
+        try:
+            valence[word] = float(score)
+        except ValueError:
+            continue
+    return valence
+
+
+def sentiment_antonyms(antonyms: dict, valence: dict) -> dict:
+    """Positive adjective -> its negative antonym, for the directional test: only pairs whose polarity really
+    flips, so the expected direction (toward negative) is justified for every swap the test makes."""
+    pairs = {}
+    for word, options in antonyms.items():
+        if " " in word or word in NOT_SWAPPED or valence.get(word, 0.0) < POLARITY:
+            continue
+        negative = [a for a in options if " " not in a and a not in NOT_ADJECTIVES and valence.get(a, 0.0) <= -POLARITY]
+        if negative:
+            pairs[word] = SAME_DEGREE.get(word, min(negative, key=lambda a: valence[a]))
+    return {word: {"antonym": antonym, "valence": [valence[word], valence[antonym]]} for word, antonym in sorted(pairs.items())}
 
 
 def main() -> None:
@@ -58,6 +95,9 @@ def main() -> None:
     write("adjective_antonyms.json", LANGTEST + " adjective_antonym_dict",
           "adjective -> antonyms (nouns in -ness dropped: good -> badness is not an adjective swap)",
           adjectives_only(c.adjective_antonym_dict))
+    write("sentiment_antonyms.json", LANGTEST + " adjective_antonym_dict, filtered by " + VADER,
+          f"positive adjective -> negative antonym with VADER valences [word, antonym]; both |valence| >= {POLARITY}",
+          sentiment_antonyms(adjectives_only(c.adjective_antonym_dict), vader_valence()))
     slang: dict[str, list[str]] = {}
     for table in (c.Slang_Nouns, c.Slang_Adverbs, c.Slang_Adjectives):  # LangTest's category precedence
         found = defaultdict(list)

