@@ -1,7 +1,7 @@
 """Regenerate the lexicon JSON files from LangTest 2.7 (Apache-2.0) and nlpaug 1.1 (MIT) shipped data.
 
-Run once by a maintainer (`python perturbations/lexicons/build_lexicons.py`); the library itself only reads
-the JSON, offline, and never imports langtest or nlpaug. Derived, not copied verbatim: dictionaries are
+Run once by a maintainer (`python perturbations/lexicons/build_lexicons.py`, with langtest, nlpaug and
+vaderSentiment installed); the library itself only reads the JSON, offline, and never imports them. Derived, not copied verbatim: dictionaries are
 inverted / lower-cased / grouped into the shape the one-pass lookups need.
 """
 
