@@ -1,8 +1,8 @@
 """Regenerate the lexicon JSON files from LangTest 2.7 (Apache-2.0) and nlpaug 1.1 (MIT) shipped data.
 
 Run once by a maintainer (`python perturbations/lexicons/build_lexicons.py`, with langtest, nlpaug and
-vaderSentiment installed); the library itself only reads the JSON, offline, and never imports them. Derived, not copied verbatim: dictionaries are
-inverted / lower-cased / grouped into the shape the one-pass lookups need.
+vaderSentiment installed); the library itself only reads the JSON, offline, and never imports them. Derived,
+not copied verbatim: dictionaries are inverted / lower-cased / grouped into the shape the one-pass lookups need.
 """
 
 from __future__ import annotations
