@@ -73,6 +73,13 @@ def test_dir_rows_are_left_out_by_default_and_flipped_on_request():
     assert all(row.label != by_id[row.source_id] for row in flipped)
 
 
+def test_rows_of_a_toward_negative_test_are_labelled_negative_when_flipped():
+    sentiment = [need("sentiment_antonym_swap", 0.2, expectation="DIR")]
+    rows = augment.generate_augmented(TRAIN, sentiment, {"sentiment_antonym_swap": 10}, seed=1, dir_policy="flip")
+    assert len(rows) == 10 and all("bad movie" in row.text for row in rows)
+    assert {row.label for row in rows} == {"negative"}  # negative sources stay negative, not "flipped" to positive
+
+
 def test_unchanged_and_duplicate_texts_are_dropped():
     already_lower = Dataset(ids=("a", "b", "c"), texts=("all lower", "Mixed Case", "Mixed Case"),
                             labels=("positive", "negative", "negative"), source="inline")
