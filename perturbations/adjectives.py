@@ -13,11 +13,10 @@ from __future__ import annotations
 import random
 import re
 
-from perturbations.base import Edit, Perturbed
+from perturbations.base import Perturbed
 from perturbations.common_params import prob
 from perturbations.lexicon_data import phrase_lexicon, sentiment_antonym_lexicon
 from perturbations.lexicon_swaps import swap_from_lexicon
-from perturbations.words import finish, match_case
 from perturbations.registry import register
 
 _PROB = prob(1.0, "probability of swapping each adjective found in the table")
@@ -39,10 +38,7 @@ def adjective_antonym_swap(text: str, rng: random.Random, prob: float) -> Pertur
           randomized=False)
 def sentiment_antonym_swap(text: str, rng: random.Random, prob: float) -> Perturbed:
     """Replace positive adjectives with negative antonyms (good -> bad, useful -> useless); P(positive) should drop."""
-    found = [match for match in sentiment_antonym_lexicon().matches(text) if not _negated(text, match[0])]
-    edits = [Edit(start, end, match_case(word, options[0])) for start, end, word, options in found
-             if prob >= 1.0 or rng.random() < prob]
-    return finish(text, edits)
+    return swap_from_lexicon(text, rng, sentiment_antonym_lexicon(), prob, skip=_negated)
 
 
 # "not good" -> "not bad" moves meaning toward positive, so negated adjectives are left alone.

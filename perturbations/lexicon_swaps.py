@@ -8,6 +8,7 @@ they replace (Good -> Great, GOOD -> GREAT), and nothing outside the replaced sp
 from __future__ import annotations
 
 import random
+from typing import Callable
 
 from perturbations.base import Edit, Perturbed
 from perturbations.common_params import prob
@@ -24,9 +25,12 @@ def _cased(source: str, replacement: str) -> str:
 
 
 def swap_from_lexicon(text: str, rng: random.Random, lexicon: PhraseLexicon, share: float,
-                      max_swaps: int = 0) -> Perturbed:
-    """Replace each lexicon match with probability `share` (at most `max_swaps` when > 0, chosen at random)."""
+                      max_swaps: int = 0, skip: Callable[[str, int], bool] | None = None) -> Perturbed:
+    """Replace each lexicon match with probability `share` (at most `max_swaps` when > 0, chosen at random);
+    `skip(text, start)` leaves a match alone (a negated adjective, say)."""
     found = lexicon.matches(text)
+    if skip is not None:
+        found = [match for match in found if not skip(text, match[0])]
     if max_swaps and len(found) > max_swaps:
         found = sorted(rng.sample(found, max_swaps))
     edits = []
