@@ -68,7 +68,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from robustness.files import write_json
 
-    result = {"kind": "antonym_breakdown", "cases": str(args.cases), "tests": breakdown(args.cases)}
+    try:
+        tests = breakdown(args.cases)
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:  # gzip, JSON and shape errors alike
+        print(f"error: {args.cases}: not a readable suite cases file ({type(exc).__name__}: {exc}); pass the "
+              f"cases.jsonl.gz that `robustness test` wrote", file=sys.stderr)
+        return 2
+    result = {"kind": "antonym_breakdown", "cases": str(args.cases), "tests": tests}
     write_json(args.out, result)
     for test, rows in result["tests"].items():
         print(test)

@@ -81,8 +81,8 @@ def train_models(args, train, validation, train_all):
     for preset in args.presets:
         model_dir = Path(args.models) / f"{preset}-{args.preset_scale}"
         config = scaled_config(preset, args.preset_scale, args.max_epochs, args.epochs.get(preset))
-        if preset == "attention_bilstm" and not args.as_published and args.preset_scale == "as-published":
-            config = config.replace(**ATTENTION_BUDGET)
+        if preset == "attention_bilstm" and args.attention_budget:
+            config = config.replace(**args.attention_budget)
         config = config.replace(**args.overrides.get(preset, {}))
         saved = read_metrics(model_dir)
         if not (args.reuse and saved.get("completed") and saved.get("config") == json.loads(json.dumps(config.to_dict()))):
@@ -236,6 +236,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse completed model directories in --models")
     parser.add_argument("--out", default=None, help="output directory (default: benchmarks/results for full runs)")
     args = parser.parse_args(argv)
+    args.attention_budget = ATTENTION_BUDGET if args.preset_scale == "as-published" and not args.as_published else None
     try:
         args.epochs = {name: int(n) for name, n in (item.split("=", 1) for item in args.epochs)}
     except ValueError:
@@ -272,7 +273,7 @@ def main(argv=None) -> int:
     comparison["benchmark"] = {
         "kind": "compare_models_benchmark", "preset_scale": args.preset_scale, "max_epochs": args.max_epochs,
         "epochs_overrides": args.epochs, "config_overrides": args.overrides, "jobs": args.jobs,
-        "attention_budget": None if args.as_published or args.preset_scale != "as-published" else ATTENTION_BUDGET,
+        "attention_budget": args.attention_budget,
         "threads": args.threads, "reused_models": args.reuse,
         "n_train": len(train), "n_validation": len(validation), "n_train_baselines": len(train_all),
         "n_test": len(test), "test_scores": scores, "article_table": rows, "seed": args.seed,

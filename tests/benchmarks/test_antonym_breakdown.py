@@ -37,3 +37,10 @@ def test_breakdown_counts_applicable_cases_per_group(tmp_path):
     [row] = antonym_breakdown.breakdown(path)["adjective_antonym_swap"]
     assert row == {"swaps_toward": "negative" if "bad" in swapped.text.lower() else "neutral",
                    "original_prediction": "positive", "n": 3, "passed": 2, "pass_rate": 0.6667}
+
+
+def test_a_file_that_is_not_a_cases_file_gets_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "cases.jsonl.gz"
+    bad.write_text("not gzip")
+    assert antonym_breakdown.main([str(bad), "--out", str(tmp_path / "out.json")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "out.json").exists()
