@@ -6,8 +6,8 @@ Models A-D of the Keras IMDB article (86.3% best, Model C); `attention_bilstm` i
 BiLSTM with attention pooling (89.1% validation; vocabulary 25,000 at min frequency 2, first 300 tokens). The
 case study packs padded batches; here batches of length-sorted neighbours are trimmed to equal length instead,
 which is the same computation on each batch's common length (reviews lose at most a few tail tokens) and was
-measured 8x faster on this CPU (a 2 x BiLSTM(256) step on 64 reviews of ~230 tokens, 2 threads: 27.3 s packed,
-3.3 s trimmed). `packed=True` restores the exact published setup.
+measured 7.5x faster on this CPU (one step on 64 reviews of ~230 tokens, 2 threads: 24.4 s packed, 3.3 s
+trimmed; benchmarks/packing_speed.py). `packed=True` restores the exact published setup.
 """
 
 from __future__ import annotations
