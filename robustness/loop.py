@@ -158,8 +158,17 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
     preset = config.model.preset
     overrides = {"epochs": config.model.epochs}
+    retrain = config.retrain
+    extra = {}
     if augmented is not None:
-        train = with_augmented(train, read_augmented(augmented))
+        rows = read_augmented(augmented)
+        if retrain.targets == "teacher":
+            from robustness.teacher_targets import targets_from_model
+
+            extra["soft_targets"] = targets_from_model(init_from, train, rows, retrain.teacher_weight, retrain.dir_shift)
+        if retrain.grow_vocab:
+            extra["grow_vocab_from"] = [row.text for row in rows]
+        train = with_augmented(train, rows)
         if config.model.existing:  # retrain the existing model's own architecture and settings
             preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
                                       "pass a directory written by `robustness train`")
@@ -168,8 +177,9 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
     from model_adapters.lstm.presets import resolve_config
 
     metrics = train_lstm(train, validation, resolve_config(preset, **overrides), model_dir, seed=config.model.seed,
-                         init_from=init_from if finetune else None, progress=progress)
-    return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation")}
+                         init_from=init_from if finetune else None, progress=progress, **extra)
+    return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation"),
+            "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets"))}
 
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,

@@ -23,6 +23,7 @@ from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
 from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
+from model_adapters.lstm.finetune import check_soft_targets, grown_network, grown_vocabulary
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
@@ -49,12 +50,17 @@ def train_lstm(
     progress: bool = True,
     epoch_callback: Callable[[dict], None] | None = None,
     num_threads: int | None = None,
+    soft_targets: "np.ndarray | None" = None,
+    grow_vocab_from: "Sequence[str] | None" = None,
+    grow_vocab_limit: int = 20_000,
 ) -> dict:
     """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
 
     `train`/`validation` need `.texts` and `.labels` (robustness.data.Dataset). With `init_from`, the existing
     model's vocabulary and architecture are kept and only the training settings come from the config
-    (fine-tuning for the augment-and-retrain loop). `epoch_callback(record)` runs after each saved epoch.
+    (fine-tuning for the augment-and-retrain loop); `grow_vocab_from` (texts, with `init_from`) adds the
+    tokens they bring in that the vocabulary lacks. `soft_targets` (one probability row per train review)
+    replaces the one-hot gold labels in the loss. `epoch_callback(record)` runs after each saved epoch.
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
@@ -64,21 +70,35 @@ def train_lstm(
     try:
         with torch.random.fork_rng(devices=[]):  # seeded locally; the caller's global RNG is left untouched
             torch.manual_seed(seed)
-            return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started)
+            return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
+                          soft_targets, grow_vocab_from, grow_vocab_limit)
     finally:
         torch.set_num_threads(previous_threads)
 
 
-def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started) -> dict:
+def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
+           soft_targets, grow_vocab_from, grow_vocab_limit) -> dict:
+    if grow_vocab_from is not None and init_from is None:
+        raise UsageError("grow_vocab_from needs init_from: only an existing model's vocabulary can grow")
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
         base, vocab = load_network(init_from)
         config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS}, pretrain="none")
     train_y = _label_ids(train, config, "train")
     val_y = _label_ids(validation, config, "validation")
+    if soft_targets is not None:
+        soft_targets = check_soft_targets(soft_targets, len(train), len(config.labels))
     t0 = time.perf_counter()
     train_tokens = tokenize_texts(train.texts, config)
+    grown = 0
     if init_from is None:
         vocab = Vocabulary.build(train_tokens, config.vocab_size, config.min_freq)
+    elif grow_vocab_from is not None:
+        base_size = len(vocab)
+        vocab = grown_vocabulary(vocab, tokenize_texts(grow_vocab_from, config), config.min_freq, grow_vocab_limit)
+        grown = len(vocab) - base_size
+        if grown:
+            base = grown_network(base, config, base_size, len(vocab))
+            config = config.replace(vocab_size=base.config.vocab_size)
     train_x = encode_tokens(train_tokens, vocab)
     del train_tokens
     val_x = encode_tokens(tokenize_texts(validation.texts, config), vocab)
@@ -88,7 +108,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     if init_from is not None:
         network.load_state_dict(base.state_dict())
     optimizer = _optimizer(network, config)
-    fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from)
+    fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from, soft_targets)
     checkpoint = out_dir / CHECKPOINT_FILE
     state = {"fingerprint": fingerprint, "next_epoch": 0, "history": [], "best_epoch": None,
              "best_accuracy": -1.0, "stale_epochs": 0, "train_s": 0.0}
@@ -122,13 +142,14 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
             for group in optimizer.param_groups:
                 group["lr"] = lr
             targets = torch.from_numpy(train_y[batch])
+            wanted = targets if soft_targets is None else torch.from_numpy(soft_targets[batch])
             if config.packed:
                 ids, lengths = collate_padded(train_x, batch)
                 logits = network(word_dropout(ids, config.word_dropout, unknown_words), lengths, packed=True)
             else:
                 ids = collate_trimmed(train_x, batch, head_fraction)
                 logits = network(word_dropout(ids, config.word_dropout, unknown_words))
-            loss = loss_fn(logits, targets)
+            loss = loss_fn(logits, wanted)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.clip_norm > 0:
@@ -173,7 +194,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         "config": config.to_dict(), "history": state["history"], "best_epoch": state["best_epoch"],
         "epochs_run": len(state["history"]),
         "validation": {"n": len(val_x), **final},
-        "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab),
+        "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab), "vocab_grown": grown,
+        "soft_targets": soft_targets is not None,
         "parameters": sum(p.numel() for p in best.parameters()),
         "pretrain": state.get("pretrain"),
         "timings": {"tokenize_s": round(tokenize_s, 3), "pretrain_s": (state.get("pretrain") or {}).get("seconds", 0.0),
@@ -257,13 +279,16 @@ def _label_ids(dataset, config: LSTMConfig, name: str) -> np.ndarray:
     return np.array([index[label] for label in dataset.labels], dtype=np.int64)
 
 
-def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabulary, init_from) -> dict:
-    """What a checkpoint must match to be resumed: the config, seed, data, vocabulary and starting model."""
+def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabulary, init_from,
+                 soft_targets: np.ndarray | None = None) -> dict:
+    """What a checkpoint must match to be resumed: the config, seed, data, targets, vocabulary and starting model."""
     data = hashlib.sha256()
     for dataset in (train, validation):
         for text, label in zip(dataset.texts, dataset.labels):
             data.update(hashlib.sha256(text.encode("utf-8")).digest() + label.encode("utf-8"))
         data.update(b"|")
+    if soft_targets is not None:
+        data.update(soft_targets.tobytes())
     vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
     return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
             "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}

@@ -80,6 +80,17 @@ def test_rows_of_a_toward_negative_test_are_labelled_negative_when_flipped():
     assert {row.label for row in rows} == {"negative"}  # negative sources stay negative, not "flipped" to positive
 
 
+def test_directed_policy_keeps_only_dir_tests_that_know_their_direction():
+    needs = [need("adjective_antonym_swap", 0.2, expectation="DIR"), need("sentiment_antonym_swap", 0.5, expectation="DIR"),
+             need("add_typo", 0.5)]
+    assert [n.name for n in augment.augmentable(needs, "directed")] == ["sentiment_antonym_swap", "add_typo"]
+    budget = {"adjective_antonym_swap": 5, "sentiment_antonym_swap": 5, "add_typo": 5}
+    rows = augment.generate_augmented(TRAIN, needs, budget, seed=1, dir_policy="directed")
+    assert {row.test for row in rows} == {"sentiment_antonym_swap", "add_typo"}
+    with pytest.raises(ConfigError, match="dir_policy 'sideways' is unknown"):
+        augment.augmentable(needs, "sideways")
+
+
 def test_unchanged_and_duplicate_texts_are_dropped():
     already_lower = Dataset(ids=("a", "b", "c"), texts=("all lower", "Mixed Case", "Mixed Case"),
                             labels=("positive", "negative", "negative"), source="inline")

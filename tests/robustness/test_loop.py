@@ -115,3 +115,27 @@ def test_unknown_preset_fails_before_any_output_exists(tmp_path, tiny_imdb_archi
     with pytest.raises(ConfigError, match="unknown preset 'bogus'"):
         run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
     assert not (tmp_path / "out").exists()
+
+
+def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_rows(tmp_path, tiny_imdb_archive):
+    from model_adapters import load_model
+
+    (tmp_path / "suite.yml").write_text(SUITE, encoding="utf-8")
+    config = loop_config_from_dict({
+        "model": {"preset": "tiny", "epochs": 1},
+        "data": {"path": str(tiny_imdb_archive)},
+        "suite": {"config": str(tmp_path / "suite.yml"), "sample": 30, "seed": 3, "fresh_seed": None},
+        "augment": {"ratio": 1.0, "seed": 5, "include_passing": True},
+        "retrain": {"mode": "finetune", "epochs": 1, "targets": "teacher", "grow_vocab": True},
+    })
+    run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
+    record = json.loads((tmp_path / "out" / "state.json").read_text())["stages"]["train_after"]
+    assert record["soft_targets"] and record["vocab_grown"] > 0
+    before, after = load_model(tmp_path / "out" / "model_before"), load_model(tmp_path / "out" / "model_after")
+    assert len(after.vocab) == len(before.vocab) + record["vocab_grown"]
+    assert after.vocab.tokens[:len(before.vocab)] == before.vocab.tokens
+
+
+def test_growing_the_vocabulary_needs_finetuning():
+    with pytest.raises(ConfigError, match="retrain: .*grow_vocab needs mode finetune"):
+        loop_config_from_dict({"retrain": {"mode": "scratch", "grow_vocab": True}})

@@ -1,0 +1,57 @@
+"""Fine-tuning an existing LSTM on augmented rows: a vocabulary that grows, and soft targets.
+
+A frozen vocabulary maps every OCR typo, slang word and abbreviation the augmented rows bring in to the
+unknown word, so fine-tuning could only teach the model to ignore them. Growing it adds those tokens with
+embeddings copied from the unknown word's: the grown model predicts exactly as before until training moves
+them, and training can then learn that "tlie" reads like "the".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable
+
+import numpy as np
+import torch
+
+from model_adapters.lstm.config import LSTMConfig
+from model_adapters.lstm.network import LSTMClassifier
+from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
+from robustness.errors import UsageError
+
+
+def grown_vocabulary(vocab: Vocabulary, token_lists: Iterable[list[str]], min_freq: int, limit: int) -> Vocabulary:
+    """`vocab` plus at most `limit` tokens it lacks that occur at least `min_freq` times in `token_lists`
+    (most frequent first, ties by token, so the result is deterministic)."""
+    counts: Counter = Counter()
+    known = set(vocab.tokens)
+    for tokens in token_lists:
+        counts.update(t for t in tokens if t not in known)
+    ranked = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
+    return Vocabulary(tokens=vocab.tokens + tuple(ranked[:limit]))
+
+
+def grown_network(base: LSTMClassifier, config: LSTMConfig, known: int, vocab_size: int) -> LSTMClassifier:
+    """A copy of `base` for a vocabulary of `vocab_size` tokens whose first `known` are base's: every other
+    token's embedding row starts as the unknown word's, so predictions are unchanged until training."""
+    if base.config.ngram_buckets:
+        raise UsageError("growing the vocabulary of a model with an n-gram bag would re-hash its bigrams; "
+                         "fine-tune it with grow_vocab off")
+    rows = max(base.config.vocab_size, vocab_size)
+    network = LSTMClassifier(config.replace(vocab_size=rows))
+    state = base.state_dict()
+    old = state["embedding.weight"]
+    embedding = old[OOV_ID].repeat(rows, 1)
+    embedding[:known] = old[:known]
+    state["embedding.weight"] = embedding
+    network.load_state_dict(state)
+    return network
+
+
+def check_soft_targets(targets: np.ndarray, n_rows: int, n_labels: int) -> np.ndarray:
+    targets = np.asarray(targets, dtype=np.float32)
+    if targets.shape != (n_rows, n_labels):
+        raise UsageError(f"soft targets have shape {targets.shape}; expected ({n_rows}, {n_labels}): one row per training review")
+    if not np.all(np.isfinite(targets)) or (targets < 0).any() or not np.allclose(targets.sum(1), 1.0, atol=1e-4):
+        raise UsageError("soft targets must be probabilities: non-negative rows that sum to 1")
+    return targets

@@ -1,0 +1,64 @@
+"""What each retraining row should predict when the model before the loop is the teacher.
+
+Gold labels ask a fine-tuned model to be more certain than it was on reviews it already fits; that pushes it
+to memorise the training movies and costs clean accuracy. Teacher targets anchor it instead: a clean review
+aims at a mix of its gold label and the old model's own probabilities, and an invariance row (a typo'd copy)
+aims at the very same mix as its source review, which is what an INV test asks (the prediction must not move).
+A DIR row aims at its source's mix with the probability that should fall scaled down by `dir_shift`: honest
+(one swapped adjective does not make a rave a pan) and still the direction the test expects.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from robustness.augment import AugmentedRow
+from robustness.data import Dataset
+from robustness.errors import DataError
+
+
+def teacher_targets(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[AugmentedRow], labels: Sequence[str],
+                    teacher_weight: float, dir_shift: float) -> np.ndarray:
+    """One probability row per training row: the train reviews first, then `rows`, as with_augmented orders them.
+
+    `teacher_proba[i]` is the teacher's prediction on `train.texts[i]` (columns in `labels` order).
+    """
+    import perturbations
+
+    labels = list(labels)
+    gold = np.zeros((len(train), len(labels)), dtype=np.float64)
+    gold[np.arange(len(train)), [labels.index(label) for label in train.labels]] = 1.0
+    anchored = teacher_weight * np.asarray(teacher_proba, dtype=np.float64) + (1 - teacher_weight) * gold
+    position = {source_id: i for i, source_id in enumerate(train.ids)}
+    extra = np.zeros((len(rows), len(labels)), dtype=np.float64)
+    for k, row in enumerate(rows):
+        if row.source_id not in position:
+            raise DataError(f"augmented row {k + 1} (test {row.test}): source_id {row.source_id!r} is not a train "
+                            f"review of this split; regenerate the rows from the same data and seed")
+        target = anchored[position[row.source_id]].copy()
+        info = perturbations.get_perturbation(row.test)
+        if info.expectation == "DIR":
+            lowered = labels.index("positive") if info.lowers_positive else int(np.argmax(target))
+            moved = target[lowered] * dir_shift
+            target[lowered] -= moved
+            target += moved * _others(len(labels), lowered)
+        extra[k] = target
+    return np.concatenate([anchored, extra]).astype(np.float32)
+
+
+def _others(n_labels: int, lowered: int) -> np.ndarray:
+    """The share of a lowered probability each other label receives (spread evenly)."""
+    share = np.full(n_labels, 1.0 / (n_labels - 1))
+    share[lowered] = 0.0
+    return share
+
+
+def targets_from_model(model_dir, train: Dataset, rows: Sequence[AugmentedRow], teacher_weight: float,
+                       dir_shift: float) -> np.ndarray:
+    """teacher_targets with the model in `model_dir` as the teacher (its predictions on the clean train reviews)."""
+    from model_adapters import checked_proba, load_model
+
+    teacher = load_model(model_dir)
+    return teacher_targets(checked_proba(teacher, train.texts), train, rows, teacher.labels, teacher_weight, dir_shift)

@@ -1,0 +1,77 @@
+"""Fine-tuning on augmented rows: the vocabulary grows without changing a prediction, soft targets are checked."""
+
+import numpy as np
+import pytest
+
+from model_adapters.lstm.finetune import check_soft_targets, grown_network, grown_vocabulary
+from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
+from robustness.data import Dataset
+from robustness.errors import UsageError
+
+TYPOS = ["tlie rnovie was grcat", "tlie acting was awfu1", "grcat fun , tlie end", "tlie rnovie"]
+
+
+def test_grown_vocabulary_adds_frequent_unknown_tokens_in_a_fixed_order():
+    base = Vocabulary(tokens=("<pad>", "<oov>", "the", "movie", "was"))
+    grown = grown_vocabulary(base, [t.split() for t in TYPOS], min_freq=2, limit=10)
+    assert grown.tokens[:5] == base.tokens
+    assert grown.tokens[5:] == ("tlie", "grcat", "rnovie")  # 4, 2, 2 occurrences; ties by token; once-seen left out
+    assert grown_vocabulary(base, [t.split() for t in TYPOS], min_freq=2, limit=1).tokens[5:] == ("tlie",)
+    assert grown_vocabulary(grown, [t.split() for t in TYPOS], min_freq=2, limit=10) == grown  # nothing new twice
+
+
+def test_grown_model_predicts_exactly_as_before_until_trained(tiny_lstm_dir, one_torch_thread):
+    import torch
+
+    from model_adapters.lstm.artifact import load_network
+    from model_adapters.lstm.batching import encode_texts, predict_logits
+
+    base, vocab = load_network(tiny_lstm_dir)
+    grown_vocab = grown_vocabulary(vocab, [t.split() for t in TYPOS], min_freq=1, limit=100)
+    assert len(grown_vocab) > len(vocab)
+    grown = grown_network(base, base.config, len(vocab), len(grown_vocab))
+    assert grown.config.vocab_size == max(base.config.vocab_size, len(grown_vocab))
+    new_rows = grown.embedding.weight[len(vocab):len(grown_vocab)]
+    torch.testing.assert_close(new_rows, base.embedding.weight[OOV_ID].expand_as(new_rows))
+    before = predict_logits(base, encode_texts(TYPOS, vocab, base.config), 8)
+    after = predict_logits(grown, encode_texts(TYPOS, grown_vocab, grown.config), 8)
+    np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)  # "tlie" was unknown, now it starts as unknown
+
+
+def test_soft_targets_must_be_one_probability_row_per_review():
+    good = np.array([[0.2, 0.8], [1.0, 0.0]])
+    assert check_soft_targets(good, 2, 2).dtype == np.float32
+    with pytest.raises(UsageError, match=r"shape \(2, 2\); expected \(3, 2\)"):
+        check_soft_targets(good, 3, 2)
+    with pytest.raises(UsageError, match="probabilities"):
+        check_soft_targets(np.array([[0.5, 0.6], [1.0, 0.0]]), 2, 2)
+    with pytest.raises(UsageError, match="probabilities"):
+        check_soft_targets(np.array([[np.nan, 1.0], [1.0, 0.0]]), 2, 2)
+
+
+def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_dir, imdb_archive, tmp_path,
+                                                                       one_torch_thread):
+    from model_adapters import load_model
+    from model_adapters.lstm.artifact import read_metrics
+    from model_adapters.lstm.presets import resolve_config
+    from model_adapters.lstm.training import train_lstm
+    from robustness.data import load_dataset, sample_dataset, train_validation_split
+
+    reviews = sample_dataset(load_dataset(imdb_archive, "test"), 200, seed=8)
+    train, validation = train_validation_split(reviews, 0.25, seed=9)
+    typo = Dataset(ids=tuple(f"t{i}" for i in range(40)), texts=tuple(f"{TYPOS[i % 4]} !" for i in range(40)),
+                   labels=tuple("positive" if "grcat" in TYPOS[i % 4] else "negative" for i in range(40)), source="typos")
+    both = Dataset(ids=train.ids + typo.ids, texts=train.texts + typo.texts, labels=train.labels + typo.labels, source="both")
+    targets = np.zeros((len(both), 2), dtype=np.float32)
+    targets[np.arange(len(both)), [0 if label == "negative" else 1 for label in both.labels]] = 0.9
+    targets += 0.05
+    metrics = train_lstm(both, validation, resolve_config("tiny", epochs=1), tmp_path, seed=2, init_from=tiny_lstm_dir, progress=False,
+                         num_threads=1, soft_targets=targets, grow_vocab_from=typo.texts)
+    assert metrics["vocab_grown"] >= 3 and metrics["soft_targets"]
+    model = load_model(tmp_path)
+    assert {"tlie", "grcat", "rnovie"} <= set(model.vocab.tokens)
+    assert model.config.vocab_size >= len(model.vocab)
+    assert read_metrics(tmp_path)["vocab_grown"] == metrics["vocab_grown"]
+    assert model.predict_proba(["tlie rnovie was grcat"]).shape == (1, 2)
+    with pytest.raises(UsageError, match="grow_vocab_from needs init_from"):
+        train_lstm(train, validation, "tiny", tmp_path / "x", grow_vocab_from=typo.texts, progress=False, num_threads=1)

@@ -1,0 +1,42 @@
+"""Teacher targets: anchored on the model before the loop; INV rows copy their source, DIR rows point their way."""
+
+import numpy as np
+import pytest
+
+from robustness.augment import AugmentedRow
+from robustness.data import Dataset
+from robustness.errors import DataError
+from robustness.teacher_targets import teacher_targets
+
+LABELS = ("negative", "positive")
+TRAIN = Dataset(ids=("a", "b", "c"), texts=("fine", "awful", "so so"), labels=("positive", "negative", "positive"),
+                source="inline")
+TEACHER = np.array([[0.1, 0.9], [0.8, 0.2], [0.6, 0.4]])
+
+
+def row(source_id, test):
+    return AugmentedRow(text="x", label="positive", source_id=source_id, test=test, seed=1)
+
+
+def test_train_rows_mix_gold_and_teacher_and_inv_rows_copy_their_source():
+    rows = [row("c", "add_typo"), row("a", "uppercase")]
+    targets = teacher_targets(TEACHER, TRAIN, rows, LABELS, teacher_weight=0.5, dir_shift=0.3)
+    np.testing.assert_allclose(targets[:3], [[0.05, 0.95], [0.9, 0.1], [0.3, 0.7]], rtol=1e-6)
+    np.testing.assert_allclose(targets[3], targets[2])
+    np.testing.assert_allclose(targets[4], targets[0])
+    np.testing.assert_allclose(targets.sum(1), 1.0, rtol=1e-6)
+    only_gold = teacher_targets(TEACHER, TRAIN, [], LABELS, teacher_weight=0.0, dir_shift=0.3)
+    np.testing.assert_array_equal(only_gold, [[0, 1], [1, 0], [0, 1]])
+
+
+def test_dir_rows_lower_the_probability_their_test_points_away_from():
+    rows = [row("a", "sentiment_antonym_swap"), row("b", "sentiment_antonym_swap"), row("b", "adjective_antonym_swap")]
+    targets = teacher_targets(TEACHER, TRAIN, rows, LABELS, teacher_weight=0.5, dir_shift=0.3)
+    np.testing.assert_allclose(targets[3], [0.05 + 0.95 * 0.3, 0.95 * 0.7], rtol=1e-6)  # less positive, still positive
+    np.testing.assert_allclose(targets[4], [0.9 + 0.1 * 0.3, 0.1 * 0.7], rtol=1e-6)  # even a negative review: less positive
+    np.testing.assert_allclose(targets[5], [0.9 * 0.7, 0.1 + 0.9 * 0.3], rtol=1e-6)  # less of the predicted label
+
+
+def test_a_row_from_outside_the_train_split_is_refused_by_name():
+    with pytest.raises(DataError, match="augmented row 1 \\(test add_typo\\): source_id 'zz' is not a train review"):
+        teacher_targets(TEACHER, TRAIN, [row("zz", "add_typo")], LABELS, teacher_weight=0.5, dir_shift=0.3)
