@@ -161,13 +161,11 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
     retrain = config.retrain
     extra = {}
     if augmented is not None:
-        rows = read_augmented(augmented)
-        if retrain.targets == "teacher":
-            from robustness.teacher_targets import targets_from_model
+        from robustness.teacher_targets import retrain_options
 
-            extra["soft_targets"] = targets_from_model(init_from, train, rows, retrain.teacher_weight, retrain.dir_shift)
-        if retrain.grow_vocab:
-            extra["grow_vocab_from"] = [row.text for row in rows]
+        rows = read_augmented(augmented)
+        extra = retrain_options(init_from, train, rows, retrain.targets, retrain.grow_vocab, retrain.teacher_weight,
+                                retrain.dir_shift)
         train = with_augmented(train, rows)
         if config.model.existing:  # retrain the existing model's own architecture and settings
             preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,

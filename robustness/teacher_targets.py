@@ -62,3 +62,12 @@ def targets_from_model(model_dir, train: Dataset, rows: Sequence[AugmentedRow], 
 
     teacher = load_model(model_dir)
     return teacher_targets(checked_proba(teacher, train.texts), train, rows, teacher.labels, teacher_weight, dir_shift)
+
+
+def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], targets: str, grow_vocab: bool,
+                    teacher_weight: float = 0.5, dir_shift: float = 0.3) -> dict:
+    """train_lstm's keyword arguments for retraining on `train` + `rows` (targets 'gold' or 'teacher')."""
+    options = {"grow_vocab_from": [row.text for row in rows]} if grow_vocab else {}
+    if targets == "teacher":
+        options["soft_targets"] = targets_from_model(init_from, train, rows, teacher_weight, dir_shift)
+    return options

@@ -24,12 +24,16 @@ import click
               help="Fine-tune this existing model directory (keeps its vocabulary and architecture).")
 @click.option("--augmented", "augmented_path", default=None, type=click.Path(dir_okay=False),
               help="Add the rows of `robustness augment` output to the training part (never to validation).")
+@click.option("--grow-vocab", is_flag=True,
+              help="With --init-from and --augmented: add the words the augmented rows bring in (OCR typos, slang) to the vocabulary.")
+@click.option("--targets", type=click.Choice(["gold", "teacher"]), default="gold", show_default=True,
+              help="With --init-from: train on gold labels, or on targets anchored on the --init-from model (less clean-accuracy drift).")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
 @click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
               help="Change one config field of the preset, e.g. --set pretrain=ppmi_svd --set hidden_size=128 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
-          threads, settings, quiet):
+          grow_vocab, targets, threads, settings, quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from model_adapters.lstm.config import parse_settings
     from model_adapters.lstm.presets import resolve_config
@@ -40,6 +44,10 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
 
     if not 0.0 < validation_fraction < 1.0:
         raise UsageError(f"--validation-fraction {validation_fraction} must be between 0 and 1 (e.g. 0.1)")
+    if grow_vocab and (init_from is None or augmented_path is None):
+        raise UsageError("--grow-vocab needs --init-from MODEL_DIR and --augmented FILE: it adds the augmented rows' words to that model's vocabulary")
+    if targets == "teacher" and init_from is None:
+        raise UsageError("--targets teacher needs --init-from MODEL_DIR: that model is the teacher")
     settings = parse_settings(settings, UsageError) | ({"epochs": epochs} if epochs is not None else {})
     config = resolve_config(preset, **settings)
     path = data_path or resolve_imdb()
@@ -50,9 +58,11 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
         validation_cap = max(1, math.ceil(max_train * validation_fraction / (1 - validation_fraction)))
         train_set = sample_dataset(train_set, max_train, seed=seed + 1)
         validation = sample_dataset(validation, validation_cap, seed=seed + 1)
-    if augmented_path is not None:
-        from robustness.augment import read_augmented, with_augmented
+    from robustness.augment import read_augmented, with_augmented
+    from robustness.teacher_targets import retrain_options
 
+    rows = []
+    if augmented_path is not None:
         rows = read_augmented(augmented_path)
         leaked = {row.source_id for row in rows} & set(validation.ids)
         if leaked:
@@ -60,9 +70,9 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
                 f"{augmented_path}: {len(leaked)} augmented rows come from validation reviews (e.g. {sorted(leaked)[0]}); "
                 f"rerun `robustness augment` with --split-seed {seed} --validation-fraction {validation_fraction}"
             )
-        train_set = with_augmented(train_set, rows)
-    metrics = train_lstm(train_set, validation, config, out_dir, seed=seed, init_from=init_from,
-                         progress=not quiet, num_threads=threads)
+    extra = retrain_options(init_from, train_set, rows, targets, grow_vocab)
+    metrics = train_lstm(with_augmented(train_set, rows) if rows else train_set, validation, config, out_dir, seed=seed,
+                         init_from=init_from, progress=not quiet, num_threads=threads, **extra)
     click.echo(summary_line(metrics))
 
 

@@ -32,6 +32,14 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
                 "--augmented", str(out), "--seed", "5", "--out", str(tmp_path / "leaky")]) == 2
     assert "come from validation reviews" in capsys.readouterr().err
     assert not (tmp_path / "leaky" / "weights.safetensors").exists()
+    # Fine-tune a model trained without the rows on them, anchored on it, adding the rows' new words to its vocabulary.
+    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--quiet",
+                "--out", str(tmp_path / "base")]) == 0
+    assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
+                "--init-from", str(tmp_path / "base"), "--targets", "teacher", "--grow-vocab",
+                "--out", str(tmp_path / "tuned")]) == 0
+    tuned = json.loads((tmp_path / "tuned" / "metrics.json").read_text())
+    assert tuned["soft_targets"] and tuned["vocab_grown"] > 0 and tuned["init_from"] == str(tmp_path / "base")
 
 
 def test_augment_usage_errors_are_one_line(tmp_path, capsys):
@@ -41,4 +49,9 @@ def test_augment_usage_errors_are_one_line(tmp_path, capsys):
     assert ".csv or .jsonl" in capsys.readouterr().err
     assert run(["augment", "--results", str(tmp_path / "missing.json"), "--out", str(tmp_path / "a.csv")]) == 2
     assert "missing.json" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+    assert run(["train", "--out", str(tmp_path / "m"), "--grow-vocab"]) == 2
+    assert "--grow-vocab needs --init-from MODEL_DIR and --augmented FILE" in capsys.readouterr().err
+    assert run(["train", "--out", str(tmp_path / "m"), "--targets", "teacher"]) == 2
+    assert "--targets teacher needs --init-from" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
