@@ -3,9 +3,11 @@
 
 Swaps words found in LangTest's adjective synonym / antonym tables, keeping the case pattern
 (Good -> Bad, GOOD -> BAD). LangTest's antonym table mixes sentiment-bearing pairs (good -> bad) with neutral
-ones (first -> last, black -> white, old -> new), so `adjective_antonym_swap` often makes no change a model
-should react to. `sentiment_antonym_swap` swaps only positive adjectives for antonyms that a sentiment lexicon
-(VADER) rates negative, so "P(positive) drops" is what every one of its cases should show.
+ones (first -> last, black -> white, old -> new), so `adjective_antonym_swap` makes the same swaps as LangTest
+but says, case by case, which way they move sentiment (VADER valences, a negated word counting the other way):
+toward negative, toward positive, or nowhere (neutral swaps, or swaps pulling both ways), and a case that
+points nowhere owes no direction. `sentiment_antonym_swap` swaps only positive adjectives for antonyms that
+VADER rates negative, and never after a negation, so "P(positive) drops" is what every one of its cases owes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 
 from perturbations.base import Perturbed
 from perturbations.common_params import prob
-from perturbations.lexicon_data import phrase_lexicon, sentiment_antonym_lexicon
+from perturbations.lexicon_data import load, phrase_lexicon, sentiment_antonym_lexicon
 from perturbations.lexicon_swaps import swap_from_lexicon
 from perturbations.registry import register
 
@@ -28,21 +30,42 @@ def adjective_synonym_swap(text: str, rng: random.Random, prob: float) -> Pertur
     return swap_from_lexicon(text, rng, phrase_lexicon("adjective_synonyms"), prob)
 
 
-@register("adjective_antonym_swap", family="adjectives", expectation="DIR", params=(_PROB,))
+# A swap moves sentiment when the valences of the two words differ by at least this much (VADER runs -4..+4;
+# the same bar chose sentiment_antonyms.json's pairs).
+POLARITY = 1.0
+
+
+def antonym_direction(original: str, edits) -> str | None:
+    """The label a set of antonym swaps moves a review toward, or None when they point nowhere or both ways."""
+    valence = load("antonym_valence")
+    signs = set()
+    for start, end, replacement in edits:
+        change = valence.get(replacement.lower(), 0.0) - valence.get(original[start:end].lower(), 0.0)
+        if abs(change) >= POLARITY:
+            signs.add((change > 0) != _negated(original, start))  # "not good" -> "not bad" reads more positive
+    return ("positive" if signs.pop() else "negative") if len(signs) == 1 else None
+
+
+def toward_negative(original: str, edits) -> str:
+    return "negative"
+
+
+@register("adjective_antonym_swap", family="adjectives", expectation="DIR", params=(_PROB,), direction=antonym_direction)
 def adjective_antonym_swap(text: str, rng: random.Random, prob: float) -> Perturbed:
-    """Replace adjectives with antonyms (good -> bad); sentiment should move toward the opposite label."""
+    """Replace adjectives with antonyms (good -> bad); sentiment should move the way the swapped words do."""
     return swap_from_lexicon(text, rng, phrase_lexicon("adjective_antonyms"), prob)
 
 
-@register("sentiment_antonym_swap", family="adjectives", expectation="DIR", params=(_PROB,), lowers_positive=True,
+@register("sentiment_antonym_swap", family="adjectives", expectation="DIR", params=(_PROB,), direction=toward_negative,
           randomized=False)
 def sentiment_antonym_swap(text: str, rng: random.Random, prob: float) -> Perturbed:
     """Replace positive adjectives with negative antonyms (good -> bad, useful -> useless); P(positive) should drop."""
     return swap_from_lexicon(text, rng, sentiment_antonym_lexicon(), prob, skip=_negated)
 
 
-# "not good" -> "not bad" moves meaning toward positive, so negated adjectives are left alone.
-_NEGATION = re.compile(r"\b(?:not|no|never|hardly|barely|nothing|neither|nor|without|\w+n't)\W+(?:\w+\W+){0,2}$",
+# "not good" -> "not bad" moves meaning toward positive, so negated adjectives are left alone. ("without" is
+# not a negator here: "without doubt the best" is no negated "best".)
+_NEGATION = re.compile(r"\b(?:not|no|never|hardly|barely|nothing|neither|nor|\w+n't)\W+(?:\w+\W+){0,2}$",
                        re.IGNORECASE)
 
 

@@ -90,9 +90,11 @@ class PerturbationInfo:
     params: tuple[Param, ...]
     function: Callable[..., Perturbed] = field(repr=False)
     randomized: bool = True  # False when, at default parameters, the output does not depend on the seed
-    # DIR only: the swap always moves meaning toward negative, so P(positive) must drop whatever the model
-    # predicted first (plain DIR asks that P(originally predicted label) drop).
-    lowers_positive: bool = False
+    # DIR only: `direction(original, edits)` names the label a case's change moves meaning toward ("negative":
+    # P(positive) must drop, whatever the model predicted first), or None when this change points nowhere
+    # (first -> last): such a case owes no direction and is not applicable. Without it, plain DIR asks that
+    # P(originally predicted label) drop.
+    direction: Callable[[str, tuple], str | None] | None = field(default=None, repr=False)
     _checked_defaults: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -123,13 +125,14 @@ class PerturbationInfo:
 
 
 def register(name: str, *, family: str, expectation: str = "INV", params: tuple[Param, ...] = (),
-             description: str | None = None, randomized: bool = True, lowers_positive: bool = False):
+             description: str | None = None, randomized: bool = True,
+             direction: Callable[[str, tuple], str | None] | None = None):
     """Decorator: register `fn(text, rng, **params) -> Perturbed` under `name`; the description defaults to
     the first line of its docstring."""
     if expectation not in EXPECTATIONS:
         raise ValueError(f"expectation must be one of {EXPECTATIONS}, got {expectation!r}")
-    if lowers_positive and expectation != "DIR":
-        raise ValueError(f"perturbation '{name}': lowers_positive only makes sense for a DIR test")
+    if direction is not None and expectation != "DIR":
+        raise ValueError(f"perturbation '{name}': a direction only makes sense for a DIR test")
 
     def decorate(fn):
         if name in _REGISTRY:
@@ -138,7 +141,7 @@ def register(name: str, *, family: str, expectation: str = "INV", params: tuple[
         summary = description or (doc[0] if doc else name)
         _REGISTRY[name] = PerturbationInfo(name=name, family=family, expectation=expectation,
                                            description=summary, params=tuple(params),
-                                           function=fn, randomized=randomized, lowers_positive=lowers_positive)
+                                           function=fn, randomized=randomized, direction=direction)
         return fn
 
     return decorate

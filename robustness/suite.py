@@ -148,7 +148,7 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
     tallies = [TestTally(name=t.name, expectation=t.expectation, mode=t.mode, parameters=t.parameters,
                          min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=positive,
                          max_examples=harness.max_examples) for t in config.tests]
-    lowered = [positive if perturbations.get_perturbation(t.name).lowers_positive else None for t in config.tests]
+    directions = [perturbations.get_perturbation(t.name).direction if t.mode == "ours" else None for t in config.tests]
     generate_s = 0.0
     bar = tqdm(total=len(config.tests) * len(dataset), desc="suite", unit="case", file=sys.stderr,
                disable=not progress, dynamic_ncols=True)
@@ -160,12 +160,16 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
             generate_s += time.perf_counter() - t0
             texts = [case.perturbed for cases in per_test for case in cases if case.applicable]
             perturbed_proba = iter(predictor.predict(texts))
-            for test, tally, cases, lowered_column in zip(config.tests, tallies, per_test, lowered):
+            for test, tally, cases, direction in zip(config.tests, tallies, per_test, directions):
                 for case in cases:
                     before = original_proba[start + case.source_index]
                     after = next(perturbed_proba) if case.applicable else before
-                    verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable,
-                                    harness.dir_epsilon, lowered_column)
+                    lowered_column, owes = None, True
+                    if direction is not None and case.applicable:
+                        lowered_column = lowered_by(direction(case.original, case.edits), labels, positive)
+                        owes = lowered_column is not None  # a change that points nowhere tests nothing
+                    verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable and owes,
+                                    harness.dir_epsilon, lowered_column, harness.dir_scale)
                     record = case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
                                          gold=case.gold, original=case.original, perturbed=case.perturbed,
                                          edits=case.edits, verdict=verdict, original_proba=before,
@@ -174,6 +178,15 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 bar.update(len(cases))
     return [tally.to_dict() for tally in tallies], clean, generate_s
+
+
+def lowered_by(toward: str | None, labels, positive: int) -> int | None:
+    """The probability column a change toward `toward` must lower: moving toward negative lowers P(positive),
+    toward positive lowers the other label's (None when there is no single other label)."""
+    if toward == "negative":
+        return positive
+    others = [i for i in range(len(labels)) if i != positive]
+    return others[0] if toward == "positive" and len(others) == 1 else None
 
 
 def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False) -> Path:

@@ -4,8 +4,9 @@ Gold labels ask a fine-tuned model to be more certain than it was on reviews it 
 to memorise the training movies and costs clean accuracy. Teacher targets anchor it instead: a clean review
 aims at a mix of its gold label and the old model's own probabilities, and an invariance row (a typo'd copy)
 aims at the very same mix as its source review, which is what an INV test asks (the prediction must not move).
-A DIR row aims at its source's mix with the probability that should fall scaled down by `dir_shift`: honest
-(one swapped adjective does not make a rave a pan) and still the direction the test expects.
+A DIR row (labelled with where its change points) aims at its source's mix with `dir_shift` of the other
+labels' probability moved to its label: honest (one swapped adjective does not make a rave a pan) and still
+the direction the test expects.
 """
 
 from __future__ import annotations
@@ -39,20 +40,14 @@ def teacher_targets(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Au
                             f"review of this split; regenerate the rows from the same data and seed")
         target = anchored[position[row.source_id]].copy()
         info = perturbations.get_perturbation(row.test)
-        if info.expectation == "DIR":
-            lowered = labels.index("positive") if info.lowers_positive else int(np.argmax(target))
-            moved = target[lowered] * dir_shift
-            target[lowered] -= moved
-            target += moved * _others(len(labels), lowered)
+        if info.expectation == "DIR":  # the row's label is where its change points: move dir_shift of the rest there
+            toward = labels.index(row.label)
+            moved = target * dir_shift
+            moved[toward] = 0.0
+            target -= moved
+            target[toward] += moved.sum()
         extra[k] = target
     return np.concatenate([anchored, extra]).astype(np.float32)
-
-
-def _others(n_labels: int, lowered: int) -> np.ndarray:
-    """The share of a lowered probability each other label receives (spread evenly)."""
-    share = np.full(n_labels, 1.0 / (n_labels - 1))
-    share[lowered] = 0.0
-    return share
 
 
 def targets_from_model(model_dir, train: Dataset, rows: Sequence[AugmentedRow], teacher_weight: float,

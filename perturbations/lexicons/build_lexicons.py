@@ -66,6 +66,19 @@ def sentiment_antonyms(antonyms: dict, valence: dict) -> dict:
     return {word: {"antonym": antonym, "valence": [valence[word], valence[antonym]]} for word, antonym in sorted(pairs.items())}
 
 
+# Words VADER rates for a sense they rarely have in an antonym swap: "some -> no" (a determiner, rated as a
+# negation), "even -> odd" (the adverb: "even though"), "kind of -> unkind of", "pretty good -> unreasonably
+# good", "like" (the verb), "low/high budget". Their swaps count as neutral.
+OTHER_SENSES = {"no", "even", "odd", "kind", "unkind", "pretty", "like", "low", "high"}
+
+
+def antonym_valence(antonyms: dict, valence: dict) -> dict:
+    """VADER valence of every single word in the antonym table that VADER rates: what tells, case by case,
+    which way an adjective_antonym_swap moves sentiment (first -> last: nowhere; good -> bad: negative)."""
+    words = {w for word, options in antonyms.items() for w in (word, *options) if " " not in w} - OTHER_SENSES
+    return {word: valence[word] for word in sorted(words) if valence.get(word, 0.0) != 0.0}
+
+
 def main() -> None:
     from langtest.transform import constants as c
     import nlpaug
@@ -98,6 +111,10 @@ def main() -> None:
     write("sentiment_antonyms.json", LANGTEST + " adjective_antonym_dict, filtered by " + VADER,
           f"positive adjective -> negative antonym with VADER valences [word, antonym]; both |valence| >= {POLARITY}",
           sentiment_antonyms(adjectives_only(c.adjective_antonym_dict), vader_valence()))
+    write("antonym_valence.json", LANGTEST + " adjective_antonym_dict words, rated by " + VADER,
+          "word -> VADER valence (-4 .. +4); words VADER does not rate, and words it rates for a sense they rarely "
+          "have here (OTHER_SENSES in build_lexicons.py), are neutral and left out",
+          antonym_valence(adjectives_only(c.adjective_antonym_dict), vader_valence()))
     slang: dict[str, list[str]] = {}
     for table in (c.Slang_Nouns, c.Slang_Adverbs, c.Slang_Adjectives):  # LangTest's category precedence
         found = defaultdict(list)

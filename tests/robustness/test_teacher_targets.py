@@ -14,8 +14,8 @@ TRAIN = Dataset(ids=("a", "b", "c"), texts=("fine", "awful", "so so"), labels=("
 TEACHER = np.array([[0.1, 0.9], [0.8, 0.2], [0.6, 0.4]])
 
 
-def row(source_id, test):
-    return AugmentedRow(text="x", label="positive", source_id=source_id, test=test, seed=1)
+def row(source_id, test, label="positive"):
+    return AugmentedRow(text="x", label=label, source_id=source_id, test=test, seed=1)
 
 
 def test_train_rows_mix_gold_and_teacher_and_inv_rows_copy_their_source():
@@ -29,12 +29,14 @@ def test_train_rows_mix_gold_and_teacher_and_inv_rows_copy_their_source():
     np.testing.assert_array_equal(only_gold, [[0, 1], [1, 0], [0, 1]])
 
 
-def test_dir_rows_lower_the_probability_their_test_points_away_from():
-    rows = [row("a", "sentiment_antonym_swap"), row("b", "sentiment_antonym_swap"), row("b", "adjective_antonym_swap")]
+def test_dir_rows_move_part_of_the_probability_toward_where_their_change_points():
+    rows = [row("a", "sentiment_antonym_swap", "negative"), row("b", "sentiment_antonym_swap", "negative"),
+            row("b", "adjective_antonym_swap", "positive")]
     targets = teacher_targets(TEACHER, TRAIN, rows, LABELS, teacher_weight=0.5, dir_shift=0.3)
     np.testing.assert_allclose(targets[3], [0.05 + 0.95 * 0.3, 0.95 * 0.7], rtol=1e-6)  # less positive, still positive
     np.testing.assert_allclose(targets[4], [0.9 + 0.1 * 0.3, 0.1 * 0.7], rtol=1e-6)  # even a negative review: less positive
-    np.testing.assert_allclose(targets[5], [0.9 * 0.7, 0.1 + 0.9 * 0.3], rtol=1e-6)  # less of the predicted label
+    np.testing.assert_allclose(targets[5], [0.9 * 0.7, 0.1 + 0.9 * 0.3], rtol=1e-6)  # boring -> interesting: more positive
+    np.testing.assert_allclose(targets.sum(1), 1.0, rtol=1e-6)
 
 
 def test_a_row_from_outside_the_train_split_is_refused_by_name():
