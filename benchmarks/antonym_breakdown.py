@@ -1,11 +1,14 @@
-"""Why LangTest's antonym test cannot reach a high pass rate: its cases split by what the swaps did.
+"""Why LangTest's antonym test, judged the plain DIR way, cannot reach a high pass rate: its cases split by
+what the swaps did.
 
 `adjective_antonym_swap` swaps every adjective in LangTest's antonym table, sentiment-neutral pairs
-(first -> last, black -> white, old -> new) included, and the DIR check asks P(originally predicted label) to
-drop. This reads the cases of a suite run and splits them by the polarity of their swaps (pairs listed in
-perturbations/lexicons/sentiment_antonyms.json, from VADER): only toward negative, only toward positive, both,
-or neutral only. Where no swap carries sentiment there is no direction the model owes, so a pass rate near 50%
-there measures the test, not the model. Results: benchmarks/results/antonym_breakdown.json.
+(first -> last, black -> white, old -> new) included, and the plain DIR check asks P(originally predicted
+label) to drop. This reads the cases of a suite run and splits them by the polarity of their swaps (pairs
+listed in perturbations/lexicons/sentiment_antonyms.json, from VADER): only toward negative, only toward
+positive, both, or neutral only. Where no swap carries sentiment there is no direction the model owes, so a
+pass rate near 50% there measures the test, not the model. The saved JSON comes from a run judged that way
+(before adjective_antonym_swap read each case's direction; it now does, and neutral cases are not applicable).
+Results: benchmarks/results/antonym_breakdown.json.
 
     python benchmarks/antonym_breakdown.py /tmp/loop_imdb/runs/suite_before/cases.jsonl.gz
 """

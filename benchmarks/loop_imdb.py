@@ -31,17 +31,18 @@ def main(argv=None) -> int:
     parser.add_argument("--sample", type=int, default=2000, help="test reviews per suite run")
     parser.add_argument("--ratio", type=float, default=0.5)
     parser.add_argument("--margin", type=float, default=0.0, help="aim this far above the 95%% bar")
-    parser.add_argument("--dir-policy", choices=["exclude", "flip", "directed"], default="exclude",
+    parser.add_argument("--dir-policy", choices=["exclude", "flip", "directed"], default="directed",
                         help="antonym-swap rows: left out, labelled the way their test points (flip), or only for tests "
                              "with a known direction (directed: sentiment_antonym_swap)")
     parser.add_argument("--retrain", choices=["finetune", "scratch"], default="finetune")
     parser.add_argument("--retrain-epochs", type=int, default=2)
     parser.add_argument("--retrain-lr", type=float, default=1e-3, help="peak learning rate of the retrain")
-    parser.add_argument("--targets", choices=["gold", "teacher"], default="gold",
+    parser.add_argument("--targets", choices=["gold", "teacher"], default="teacher",
                         help="retrain targets: gold labels, or anchored on the model before the loop (teacher)")
     parser.add_argument("--teacher-weight", type=float, default=0.5)
     parser.add_argument("--dir-shift", type=float, default=0.3)
-    parser.add_argument("--grow-vocab", action="store_true", help="finetune: add the tokens the augmented rows bring in")
+    parser.add_argument("--grow-vocab", action=argparse.BooleanOptionalAction, default=True,
+                        help="finetune: add the tokens the augmented rows bring in")
     parser.add_argument("--tag", default=None, help="save as results/loop_imdb_TAG.json (default: loop_imdb.json)")
     parser.add_argument("--out", default="/tmp/loop_imdb")
     parser.add_argument("--restart", action="store_true")
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
                     "dir_policy": args.dir_policy},
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
-                    "grow_vocab": args.grow_vocab},
+                    "grow_vocab": args.grow_vocab and args.retrain == "finetune"},
     })
     load_before = os.getloadavg()
     started = time.perf_counter()

@@ -157,22 +157,25 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
     from robustness.augment import read_augmented, with_augmented
 
     preset = config.model.preset
+    from model_adapters.lstm.presets import resolve_config
+
     overrides = {"epochs": config.model.epochs}
     retrain = config.retrain
+    finetune = augmented is not None and retrain.mode == "finetune"
     extra = {}
     if augmented is not None:
         from robustness.teacher_targets import retrain_options
 
         rows = read_augmented(augmented)
-        extra = retrain_options(init_from, train, rows, retrain.targets, retrain.grow_vocab, retrain.teacher_weight,
-                                retrain.dir_shift)
+        extra = retrain_options(init_from, train, rows, retrain.targets, retrain.grow_vocab and finetune,
+                                retrain.teacher_weight, retrain.dir_shift)
         train = with_augmented(train, rows)
         if config.model.existing:  # retrain the existing model's own architecture and settings
             preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
                                       "pass a directory written by `robustness train`")
-        overrides = {"epochs": config.retrain.epochs or config.model.epochs, "learning_rate": config.retrain.learning_rate}
-    finetune = augmented is not None and config.retrain.mode == "finetune"
-    from model_adapters.lstm.presets import resolve_config
+        # Fine-tuning starts from a trained model: 2 epochs at a third of the preset's peak rate unless told.
+        learning_rate = retrain.learning_rate or (resolve_config(preset).learning_rate / 3 if finetune else None)
+        overrides = {"epochs": retrain.epochs or (2 if finetune else config.model.epochs), "learning_rate": learning_rate}
 
     metrics = train_lstm(train, validation, resolve_config(preset, **overrides), model_dir, seed=config.model.seed,
                          init_from=init_from if finetune else None, progress=progress, **extra)

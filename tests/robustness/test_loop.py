@@ -137,5 +137,9 @@ def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_r
 
 
 def test_growing_the_vocabulary_needs_finetuning():
+    defaults = loop_config_from_dict({})
+    assert (defaults.retrain.mode, defaults.retrain.targets, defaults.retrain.grow_vocab) == ("finetune", "teacher", True)
+    assert defaults.augment.dir_policy == "directed"
+    assert loop_config_from_dict({"retrain": {"mode": "scratch"}}).retrain.mode == "scratch"  # default growth: unused
     with pytest.raises(ConfigError, match="retrain: .*grow_vocab needs mode finetune"):
         loop_config_from_dict({"retrain": {"mode": "scratch", "grow_vocab": True}})
