@@ -37,6 +37,9 @@ def main(argv=None) -> int:
     parser.add_argument("--retrain", choices=["finetune", "scratch"], default="finetune")
     parser.add_argument("--retrain-epochs", type=int, default=2)
     parser.add_argument("--retrain-lr", type=float, default=1e-3, help="peak learning rate of the retrain")
+    parser.add_argument("--select", choices=["random", "failures"], default="random",
+                        help="which train reviews to perturb: a seeded sample, or those the model fails first")
+    parser.add_argument("--pool", type=int, default=3, help="with --select failures: candidates per row wanted")
     parser.add_argument("--targets", choices=["gold", "teacher"], default="teacher",
                         help="retrain targets: gold labels, or anchored on the model before the loop (teacher)")
     parser.add_argument("--teacher-weight", type=float, default=0.5)
@@ -57,7 +60,7 @@ def main(argv=None) -> int:
         "data": {"path": args.data},
         "suite": {"config": args.suite, "sample": args.sample, "seed": 7, "fresh_seed": 8},
         "augment": {"ratio": args.ratio, "seed": 11, "include_passing": False, "margin": args.margin,
-                    "dir_policy": args.dir_policy},
+                    "dir_policy": args.dir_policy, "select": args.select, "pool": args.pool},
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
                     "grow_vocab": args.grow_vocab and args.retrain == "finetune"},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import random
 from dataclasses import asdict, dataclass
@@ -127,9 +128,19 @@ def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: s
     return {name: max(1, round(total * weight / total_weight)) for name, weight in weights.items()}
 
 
+@dataclass(frozen=True)
+class Candidate:
+    row: AugmentedRow
+    source_index: int
+
+
 def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, int], seed: int,
-                       dir_policy: str = "exclude") -> list[AugmentedRow]:
-    """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train."""
+                       dir_policy: str = "exclude", chooser=None) -> list[AugmentedRow]:
+    """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train.
+
+    Without a `chooser` each test takes the first rows of its seeded order. A chooser (robustness.hard_rows)
+    sees `chooser.pool` times as many candidates and picks the ones the model fails first.
+    """
     import perturbations
 
     _check_dir_policy(dir_policy)
@@ -142,26 +153,35 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
         info = perturbations.get_perturbation(need.name)
         if info.expectation == "DIR" and not _labels_dir_rows(need.name, dir_policy):
             continue
-        params = info.validate_params(need.parameters)
-        order = list(range(len(train)))
-        random.Random(f"{seed}:augment-order:{need.name}").shuffle(order)
-        made = 0
-        for index in order:
-            if made >= wanted:
-                break
-            source_id = train.ids[index]
-            result = info.apply(train.texts[index], random.Random(f"{seed}:{need.name}:{source_id}"), **params)
-            if not result.changed or result.text in seen:
-                continue
-            label = train.labels[index]
-            if info.expectation == "DIR":  # where the test says the change points, else away from the gold label
-                label = _dir_label(info, train.texts[index], result, label)
-                if label is None:  # a swap that points nowhere (first -> last) has no label to learn
-                    continue
-            seen.add(result.text)
-            rows.append(AugmentedRow(text=result.text, label=label, source_id=source_id, test=need.name, seed=seed))
-            made += 1
+        candidates = _candidates(train, need, info, seed, seen)
+        if chooser is None:
+            picked = list(itertools.islice(candidates, wanted))
+        else:
+            picked = chooser.pick(need.name, list(itertools.islice(candidates, wanted * chooser.pool)), wanted)
+        for candidate in picked:
+            seen.add(candidate.row.text)
+            rows.append(candidate.row)
     return rows
+
+
+def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set):
+    """Labelled rows of one test in its seeded order of train reviews (new texts only)."""
+    params = info.validate_params(need.parameters)
+    order = list(range(len(train)))
+    random.Random(f"{seed}:augment-order:{need.name}").shuffle(order)
+    own: set[str] = set()
+    for index in order:
+        source_id = train.ids[index]
+        result = info.apply(train.texts[index], random.Random(f"{seed}:{need.name}:{source_id}"), **params)
+        if not result.changed or result.text in seen or result.text in own:
+            continue
+        label = train.labels[index]
+        if info.expectation == "DIR":  # where the test says the change points, else away from the gold label
+            label = _dir_label(info, train.texts[index], result, label)
+            if label is None:  # a swap that points nowhere (first -> last) has no label to learn
+                continue
+        own.add(result.text)
+        yield Candidate(AugmentedRow(text=result.text, label=label, source_id=source_id, test=need.name, seed=seed), index)
 
 
 def _dir_label(info, original: str, result, gold: str) -> str | None:

@@ -91,7 +91,7 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         return _suite(model_dir, test, suite_config, seed, config.suite.sample, out_dir / name, data_path, progress)
 
     stage("suite_before", lambda: run_suite_stage("suite_before", before_dir, config.suite.seed))
-    augmentation = stage("augment", lambda: _augment(config, train, out_dir))
+    augmentation = stage("augment", lambda: _augment(config, train, out_dir, before_dir))
     after_dir = out_dir / "model_after"
     if augmentation["n_rows"]:
         stage("train_after", lambda: _train(config, train, validation, after_dir,
@@ -196,7 +196,7 @@ def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, r
     return {"run_dir": str(run_dir), "passed": result.passed}
 
 
-def _augment(config: LoopConfig, train, out_dir: Path) -> dict:
+def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
     from robustness import augment
 
     before = _read_results(out_dir / "suite_before")
@@ -204,9 +204,18 @@ def _augment(config: LoopConfig, train, out_dir: Path) -> dict:
     needs = augment.augmentable(augment.needs_from_results(before), options.dir_policy)
     budget = augment.plan_budget(needs, len(train), options.ratio, options.mode, options.include_passing,
                                  options.margin)
-    rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy)
+    chooser = None
+    if options.select == "failures":
+        from model_adapters import load_model
+
+        from robustness.hard_rows import FailuresFirst
+
+        chooser = FailuresFirst(load_model(model_dir), train, options.pool)
+    rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy, chooser)
     summary = augment.summarize(rows, budget, len(train), options.seed, options.mode, options.ratio,
                                 options.dir_policy, options.margin)
+    summary |= {"select": options.select, "pool": options.pool if chooser else None,
+                "failing_candidates": chooser.found if chooser else None}
     augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
     augment.write_summary(summary, out_dir / "augment" / "summary.json")
     return summary
@@ -282,7 +291,9 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
         "augmentation": {"seed": augmentation["seed"], "ratio": augmentation["ratio"], "mode": augmentation["mode"],
                          "dir_policy": augmentation["dir_policy"],
                          "margin": augmentation.get("margin", 0.0), "n_train_original": augmentation["n_train"],
-                         "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"]},
+                         "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"],
+                         "select": augmentation.get("select", "random"),
+                         "failing_candidates": augmentation.get("failing_candidates")},
         "models": {"before": {"path": str(before_dir), "name": _model_name(before_dir)},
                    "after": {"path": str(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
         "config": config.to_dict(),

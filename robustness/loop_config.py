@@ -3,7 +3,7 @@
     model:   {preset: quick, existing: null, seed: 13}
     data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
     suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
-    augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0}
+    augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3}
     retrain: {mode: finetune, epochs: null, learning_rate: null, targets: teacher, teacher_weight: 0.5,
               dir_shift: 0.3, grow_vocab: true}
 
@@ -55,6 +55,8 @@ class AugmentSection(_Strict):
     dir_policy: Literal["exclude", "flip", "directed"] = "directed"
     include_passing: bool = False
     margin: float = Field(0.0, ge=0.0, lt=1.0)   # aim this far above each bar (tests just passing get rows too)
+    select: Literal["random", "failures"] = "random"  # failures: rows the 'before' model fails first (hard_rows.py)
+    pool: int = Field(3, ge=1, le=20)  # with select failures: candidates per row wanted
 
 
 class RetrainSection(_Strict):

@@ -45,10 +45,10 @@ def judge(expectation: str, mode: str, original_proba, perturbed_proba, labels, 
 def _drop(before, after, column: int, scale: str) -> float:
     if scale == "probability":
         return float(before[column] - after[column])
-    return _log_odds(before, column) - _log_odds(after, column)
+    return log_odds(before, column) - log_odds(after, column)
 
 
-def _log_odds(proba, column: int) -> float:
+def log_odds(proba, column: int) -> float:
     """log P(column) - log P(any other label); the other labels are summed, not taken as 1 - P(column), so a
     probability of 0.99999 keeps its precision."""
     rest = sum(float(p) for i, p in enumerate(proba) if i != column)
