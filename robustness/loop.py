@@ -292,8 +292,9 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
                          "dir_policy": augmentation["dir_policy"],
                          "margin": augmentation.get("margin", 0.0), "n_train_original": augmentation["n_train"],
                          "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"],
-                         "select": augmentation.get("select", "random"),
-                         "failing_candidates": augmentation.get("failing_candidates")},
+                         "select": augmentation.get("select", "random")}
+                        | ({"failing_candidates": augmentation["failing_candidates"]}
+                           if augmentation.get("failing_candidates") else {}),
         "models": {"before": {"path": str(before_dir), "name": _model_name(before_dir)},
                    "after": {"path": str(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
         "config": config.to_dict(),
