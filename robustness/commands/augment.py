@@ -16,7 +16,11 @@ import click
               help="Training data: aclImdb archive/directory (train split) or CSV/TSV/JSONL (default: local IMDB).")
 @click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="augmented.csv or .jsonl")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
-              help="The model the results came from (recorded in the summary only).")
+              help="The model the results came from (recorded; with --select failures, asked which rows it fails).")
+@click.option("--select", type=click.Choice(["random", "failures"]), default="random", show_default=True,
+              help="Which train reviews to perturb: a seeded sample, or (with --model) the ones the model fails first.")
+@click.option("--pool", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="With --select failures: candidates perturbed per row wanted.")
 @click.option("--ratio", type=float, default=0.3, show_default=True, help="Augmented rows per training row, in total.")
 @click.option("--mode", type=click.Choice(["proportional", "langtest"]), default="proportional", show_default=True,
               help="Budget per test: by distance below threshold, or LangTest's step mapping.")
@@ -28,8 +32,8 @@ import click
 @click.option("--validation-fraction", type=float, default=0.1, show_default=True,
               help="Held-out share that `robustness train` will carve; those reviews are never augmented.")
 @click.option("--split-seed", type=int, default=13, show_default=True, help="The --seed `robustness train` will use.")
-def augment(results_path, config_path, data_path, out_path, model_dir, ratio, mode, seed, dir_policy, margin,
-            validation_fraction, split_seed):
+def augment(results_path, config_path, data_path, out_path, model_dir, select, pool, ratio, mode, seed, dir_policy,
+            margin, validation_fraction, split_seed):
     import json
 
     from robustness import augment as aug
@@ -39,6 +43,8 @@ def augment(results_path, config_path, data_path, out_path, model_dir, ratio, mo
     from robustness.errors import UsageError
 
     aug.check_output_path(out_path)
+    if select == "failures" and model_dir is None:
+        raise UsageError("--select failures needs --model MODEL_DIR: that model says which perturbed rows it fails")
     if (results_path is None) == (config_path is None):
         raise UsageError("pass exactly one of --results RUN_DIR/results.json or --config SUITE.yml")
     if results_path is not None:
@@ -55,8 +61,15 @@ def augment(results_path, config_path, data_path, out_path, model_dir, ratio, mo
     train, _ = train_validation_split(load_dataset(data_path or resolve_imdb(), "train"), validation_fraction, split_seed)
     needs = aug.augmentable(needs, dir_policy)
     budget = aug.plan_budget(needs, len(train), ratio, mode, include_passing, margin)
-    rows = aug.generate_augmented(train, needs, budget, seed, dir_policy)
+    chooser = None
+    if select == "failures":
+        from model_adapters import load_model
+        from robustness.hard_rows import FailuresFirst
+
+        chooser = FailuresFirst(load_model(model_dir), train, pool)
+    rows = aug.generate_augmented(train, needs, budget, seed, dir_policy, chooser)
     summary = aug.summarize(rows, budget, len(train), seed, mode, ratio, dir_policy, margin) | {
+        "select": select, "failing_candidates": chooser.found if chooser else None,
         "results": str(results_path) if results_path else None, "config": str(config_path) if config_path else None,
         "model": str(model_dir) if model_dir else None, "validation_fraction": validation_fraction,
         "split_seed": split_seed,

@@ -40,6 +40,12 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
                 "--out", str(tmp_path / "tuned")]) == 0
     tuned = json.loads((tmp_path / "tuned" / "metrics.json").read_text())
     assert tuned["soft_targets"] and tuned["vocab_grown"] > 0 and tuned["init_from"] == str(tmp_path / "base")
+    # Rows the base model fails, first.
+    assert run(["augment", "--config", str(LANGTEST_ARTICLE_CONFIG), "--data", str(tiny_imdb_archive), "--ratio", "0.2",
+                "--out", str(tmp_path / "hard.csv"), "--select", "failures", "--model", str(tmp_path / "base")]) == 0
+    hard = json.loads((tmp_path / "hard.summary.json").read_text())
+    assert hard["select"] == "failures" and hard["n_rows"] == summary["n_rows"]
+    assert set(hard["failing_candidates"]) == set(hard["rows_per_test"])
 
 
 def test_augment_usage_errors_are_one_line(tmp_path, capsys):
@@ -54,4 +60,6 @@ def test_augment_usage_errors_are_one_line(tmp_path, capsys):
     assert "--grow-vocab needs --init-from MODEL_DIR and --augmented FILE" in capsys.readouterr().err
     assert run(["train", "--out", str(tmp_path / "m"), "--targets", "teacher"]) == 2
     assert "--targets teacher needs --init-from" in capsys.readouterr().err
+    assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"), "--select", "failures"]) == 2
+    assert "--select failures needs --model" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
