@@ -32,8 +32,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ratio", type=float, default=0.5)
     parser.add_argument("--margin", type=float, default=0.0, help="aim this far above the 95%% bar")
     parser.add_argument("--dir-policy", choices=["exclude", "flip", "directed"], default="directed",
-                        help="antonym-swap rows: left out, labelled the way their test points (flip), or only for tests "
-                             "with a known direction (directed: sentiment_antonym_swap)")
+                        help="antonym-swap rows: left out, labelled where their swaps point (directed; neutral swaps "
+                             "dropped), or also against the gold label for DIR tests that cannot say (flip)")
     parser.add_argument("--retrain", choices=["finetune", "scratch"], default="finetune")
     parser.add_argument("--retrain-epochs", type=int, default=2)
     parser.add_argument("--retrain-lr", type=float, default=1e-3, help="peak learning rate of the retrain")

@@ -66,7 +66,8 @@ class HarnessSettings(_Strict):
     gate: GateRule = "point"
     mode: Mode = "ours"
     batch_size: int = Field(1024, ge=1, le=65536)  # big: the LSTM groups equal-length reviews within a call
-    # DIR tests pass only if P(originally predicted label) drops by more than this: a float wobble is no move.
+    # DIR tests pass only if the label a case's change points away from (by default the originally predicted
+    # one) loses more than this: a float wobble is no move.
     dir_epsilon: float = Field(1e-4, ge=0.0, lt=1.0)
     # ...measured on the log-odds (a confident model can still move: P(negative) 0.00015 -> 0.00006 is odds / 2.5) or on
     # the probability itself (the older rule: a review already at 0.9999 cannot move 1e-4 further that way).

@@ -14,6 +14,7 @@ import numpy as np
 
 from robustness.data import Dataset
 from robustness.scoring import judge, log_odds
+from robustness.suite import display_labels, lowered_by
 
 DIR_EPSILON = 1e-4
 
@@ -23,7 +24,7 @@ class FailuresFirst:
         self.model = model
         self.train = train
         self.pool = pool
-        self.labels = tuple(model.labels)
+        self.labels = tuple(display_labels(model.labels))  # as the suite names them, so row labels match
         self.positive = self.labels.index("positive") if "positive" in self.labels else len(self.labels) - 1
         self._original: np.ndarray | None = None
         self.found: dict[str, dict] = {}  # per test: candidates seen and failures among them, for the summary
@@ -41,11 +42,12 @@ class FailuresFirst:
         perturbed = checked_proba(self.model, [c.row.text for c in candidates])
         keyed = []
         for order, (candidate, before, after) in enumerate(zip(candidates, original, perturbed)):
-            lowered = None
-            if info.expectation == "DIR":
-                lowered = next(i for i, label in enumerate(self.labels) if label != candidate.row.label)
+            lowered = None  # INV, or a DIR test without a direction: judged on the predicted label, as the suite does
+            if info.expectation == "DIR" and info.direction is not None:
+                lowered = lowered_by(candidate.row.label, self.labels, self.positive)
             verdict = judge(info.expectation, "ours", before, after, self.labels, True, DIR_EPSILON, lowered)
-            keyed.append((verdict.passed, 0.0 if not verdict.passed else _margin(before, after, lowered), order))
+            margin = _margin(info.expectation, before, after, lowered) if verdict.passed else 0.0
+            keyed.append((verdict.passed, margin, order))
         keyed.sort()
         self.found[test] = {"candidates": len(candidates), "failing": sum(not k[0] for k in keyed)}
         return [candidates[order] for _, _, order in keyed[:wanted]]
@@ -58,10 +60,10 @@ class FailuresFirst:
         return self._original
 
 
-def _margin(before, after, lowered: int | None) -> float:
+def _margin(expectation: str, before, after, lowered: int | None) -> float:
     """How far a passing case is from failing: the log-odds of the label it kept (INV), or how much log-odds
-    the lowered label lost (DIR)."""
-    if lowered is None:
-        kept = int(np.argmax(before))
-        return log_odds(after, kept)
-    return log_odds(before, lowered) - log_odds(after, lowered)
+    the lowered label (by default the predicted one) lost (DIR)."""
+    column = int(np.argmax(before)) if lowered is None else lowered
+    if expectation == "INV":
+        return log_odds(after, column)
+    return log_odds(before, column) - log_odds(after, column)

@@ -117,15 +117,21 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
 
 
 def _check_models(config: LoopConfig) -> None:
-    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model."""
+    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model;
+    a vocabulary can only grow without an n-gram bag."""
     from model_adapters.lstm.presets import resolve_config
 
     if config.model.existing:
         if not (Path(config.model.existing) / "config.json").is_file():
             raise ConfigError(f"model.existing: {config.model.existing} is not a model directory (no config.json); "
                               f"pass a directory written by `robustness train`")
+        buckets = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
+                                   "pass a directory written by `robustness train`").get("ngram_buckets", 0)
     else:
-        resolve_config(config.model.preset)
+        buckets = resolve_config(config.model.preset).ngram_buckets
+    if buckets and config.retrain.mode == "finetune" and config.retrain.grow_vocab:
+        raise ConfigError("retrain.grow_vocab: the model has an n-gram bag, whose hashed bigrams a grown vocabulary "
+                          "would move; set retrain.grow_vocab: false")
 
 
 def _discard_run(out_dir: Path) -> None:

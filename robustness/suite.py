@@ -89,7 +89,7 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
         raise DataError(f"{dataset.source}: no reviews to test; pass a data file with at least one labeled review")
     n_available = len(dataset)
     dataset = sample_dataset(dataset, harness.sample, harness.seed)
-    labels = _display_labels(model.labels)
+    labels = display_labels(model.labels)
     positive = labels.index("positive") if "positive" in labels else len(labels) - 1
     predictor = CachedPredictor(model, harness.batch_size)
 
@@ -182,11 +182,13 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
 
 def lowered_by(toward: str | None, labels, positive: int) -> int | None:
     """The probability column a change toward `toward` must lower: moving toward negative lowers P(positive),
-    toward positive lowers the other label's (None when there is no single other label)."""
+    toward positive lowers P(negative) (the other label of a binary model)."""
     if toward == "negative":
         return positive
+    if toward != "positive":
+        return None
     others = [i for i in range(len(labels)) if i != positive]
-    return others[0] if toward == "positive" and len(others) == 1 else None
+    return others[0] if len(others) == 1 else labels.index("negative") if "negative" in labels else None
 
 
 def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False) -> Path:
@@ -255,7 +257,7 @@ def _as_config(config) -> SuiteConfig:
     return load_config(config)
 
 
-def _display_labels(model_labels) -> list[str]:
+def display_labels(model_labels) -> list[str]:
     """Model labels in the canonical names where they map (1 -> positive), so gold and predictions compare."""
     labels = []
     for label in model_labels:

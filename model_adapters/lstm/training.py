@@ -287,8 +287,8 @@ def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabu
         for text, label in zip(dataset.texts, dataset.labels):
             data.update(hashlib.sha256(text.encode("utf-8")).digest() + label.encode("utf-8"))
         data.update(b"|")
-    if soft_targets is not None:
-        data.update(soft_targets.tobytes())
+    if soft_targets is not None:  # rounded: a resumed run recomputes them, and float noise is no new data
+        data.update(np.round(soft_targets.astype(np.float64), 5).tobytes())
     vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
     return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
             "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}

@@ -25,8 +25,8 @@ import click
 @click.option("--mode", type=click.Choice(["proportional", "langtest"]), default="proportional", show_default=True,
               help="Budget per test: by distance below threshold, or LangTest's step mapping.")
 @click.option("--seed", type=int, default=11, show_default=True, help="Augmentation seed (separate from the suite's).")
-@click.option("--dir-policy", type=click.Choice(["exclude", "flip", "directed"]), default="exclude", show_default=True,
-              help="DIR tests (antonym swaps): leave their rows out, label them the way the test points (flip), or only for tests with a known direction (directed).")
+@click.option("--dir-policy", type=click.Choice(["exclude", "flip", "directed"]), default="directed", show_default=True,
+              help="DIR tests (antonym swaps): leave their rows out, label them where their swaps point (directed; neutral swaps dropped), or also label DIR tests that cannot say where against the gold label (flip).")
 @click.option("--margin", type=float, default=0.0, show_default=True,
               help="Aim this far above each threshold: tests passing by less also get rows (e.g. 0.02).")
 @click.option("--validation-fraction", type=float, default=0.1, show_default=True,

@@ -70,6 +70,13 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
                 f"{augmented_path}: {len(leaked)} augmented rows come from validation reviews (e.g. {sorted(leaked)[0]}); "
                 f"rerun `robustness augment` with --split-seed {seed} --validation-fraction {validation_fraction}"
             )
+    if targets == "teacher" and max_train is not None:  # a teacher target is its source review's: keep rows whose source is in the sample
+        sampled = set(train_set.ids)
+        kept = [row for row in rows if row.source_id in sampled]
+        if len(kept) < len(rows):
+            click.echo(f"--max-train {max_train}: {len(rows) - len(kept):,} augmented rows come from reviews outside the "
+                       f"sample and are left out (a teacher target is its source review's)", err=True)
+        rows = kept
     extra = retrain_options(init_from, train_set, rows, targets, grow_vocab)
     metrics = train_lstm(with_augmented(train_set, rows) if rows else train_set, validation, config, out_dir, seed=seed,
                          init_from=init_from, progress=not quiet, num_threads=threads, **extra)

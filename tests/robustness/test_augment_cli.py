@@ -40,6 +40,11 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
                 "--out", str(tmp_path / "tuned")]) == 0
     tuned = json.loads((tmp_path / "tuned" / "metrics.json").read_text())
     assert tuned["soft_targets"] and tuned["vocab_grown"] > 0 and tuned["init_from"] == str(tmp_path / "base")
+    capsys.readouterr()
+    assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
+                "--init-from", str(tmp_path / "base"), "--targets", "teacher", "--max-train", "100",
+                "--out", str(tmp_path / "small")]) == 0
+    assert "come from reviews outside the sample and are left out" in capsys.readouterr().err
     # Rows the base model fails, first.
     assert run(["augment", "--config", str(LANGTEST_ARTICLE_CONFIG), "--data", str(tiny_imdb_archive), "--ratio", "0.2",
                 "--out", str(tmp_path / "hard.csv"), "--select", "failures", "--model", str(tmp_path / "base")]) == 0

@@ -143,3 +143,14 @@ def test_growing_the_vocabulary_needs_finetuning():
     assert loop_config_from_dict({"retrain": {"mode": "scratch"}}).retrain.mode == "scratch"  # default growth: unused
     with pytest.raises(ConfigError, match="retrain: .*grow_vocab needs mode finetune"):
         loop_config_from_dict({"retrain": {"mode": "scratch", "grow_vocab": True}})
+
+
+def test_growing_an_ngram_models_vocabulary_is_refused_before_any_work(tmp_path, tiny_imdb_archive):
+    model = tmp_path / "ngram_model"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"name": "x", "ngram_buckets": 50000}), encoding="utf-8")
+    config = loop_config_from_dict({"model": {"existing": str(model)}, "data": {"path": str(tiny_imdb_archive)}})
+    with pytest.raises(ConfigError, match="retrain.grow_vocab: the model has an n-gram bag"):
+        run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
+    assert not (tmp_path / "out").exists()
+    assert loop_config_from_dict({"retrain": {"grow_vocab": False}}).retrain.grow_vocab is False
