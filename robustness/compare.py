@@ -27,7 +27,7 @@ from robustness.errors import ModelError, RobustnessError, UsageError
 from robustness.explain import attention_weights, explain_pair
 from robustness.files import ensure_writable_dir, write_json, write_text
 from robustness.stats import mcnemar_exact
-from robustness.suite import _as_config, _display_labels, clean_metrics, run_suite, versions
+from robustness.suite import _as_config, display_labels, clean_metrics, run_suite, versions
 
 COMPARE_SCHEMA_VERSION = 1
 COMPARE_FILE = "compare.json"
@@ -124,7 +124,7 @@ def write_comparison(comparison: dict, out_dir: str | Path, reports: bool = True
 
 def _clean_pass(model, reviews: Dataset, batch_size: int) -> tuple[dict, np.ndarray, float]:
     """Clean accuracy/macro-F1, per-review correctness (for McNemar) and reviews per second, timed on one pass."""
-    labels = _display_labels(model.labels)
+    labels = display_labels(model.labels)
     started = time.perf_counter()
     rows = [checked_proba(model, reviews.texts[i:i + batch_size]) for i in range(0, len(reviews), batch_size)]
     seconds = time.perf_counter() - started
@@ -149,7 +149,7 @@ def _read_cases(result, examples_per_model: int) -> tuple[list[str], dict[str, b
 
 def _explain(model, failing: list[dict]) -> list[dict]:
     labels = list(model.labels)
-    display = _display_labels(labels)
+    display = display_labels(labels)
     explained = []
     for case in failing:
         label = display.index(case["original_prediction"]) if case["original_prediction"] in display else None

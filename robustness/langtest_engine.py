@@ -32,7 +32,7 @@ from robustness.data import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError, ModelRuntimeError
 from robustness.gate import apply_gate
 from robustness.scoring import TestTally, case_record, judge
-from robustness.suite import (SuiteResult, _as_config, _display_labels, _model_block, clean_metrics,
+from robustness.suite import (SuiteResult, _as_config, display_labels, _model_block, clean_metrics,
                               results_document)
 
 _TOKEN = re.compile(r"\S+|\s+")
@@ -62,7 +62,7 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
         raise DataError(f"none of the configured tests ({', '.join(skipped)}) exist in LangTest; use --engine ours")
     langtest_config = _as_langtest_config(config, tests)
 
-    labels = _display_labels(model.labels)
+    labels = display_labels(model.labels)
     positive = labels.index("positive") if "positive" in labels else len(labels) - 1
     bridge = LangTestModel(model, record=True)
     with tempfile.TemporaryDirectory(prefix="langtest-engine-") as tmp:
