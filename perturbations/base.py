@@ -25,6 +25,11 @@ class Perturbed:
     edits: tuple[Edit, ...]
 
     @property
+    def edit_spans(self) -> tuple[tuple[int, int, str], ...]:
+        """The edits as plain (start, end, replacement) tuples, the shape case records and DIR directions use."""
+        return tuple((e.start, e.end, e.replacement) for e in self.edits)
+
+    @property
     def changed(self) -> bool:
         """A perturbation that changed nothing makes a case "not applicable", never a pass."""
         return self.text != self.original

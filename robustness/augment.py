@@ -187,7 +187,7 @@ def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set):
 def _dir_label(info, original: str, result, gold: str) -> str | None:
     if info.direction is None:
         return LABELS[1 - LABELS.index(gold)]
-    return info.direction(original, tuple((e.start, e.end, e.replacement) for e in result.edits))
+    return info.direction(original, result.edit_spans)
 
 
 def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, seed: int, mode: str,

@@ -47,6 +47,5 @@ def generate_cases(test: str, parameters: dict, dataset: Dataset, seed: int) -> 
             result = info.apply(text, case_rng(seed, test, source_id), **params)
         except PerturbationParameterError as exc:  # parameters that slipped past config validation
             raise ConfigError(f"test '{test}': {exc}") from None
-        edits = tuple((e.start, e.end, e.replacement) for e in result.edits)
         yield Case(case_id=f"{test}:{source_id}", test=test, source_index=index, source_id=source_id,
-                   gold=gold, original=text, perturbed=result.text, edits=edits)
+                   gold=gold, original=text, perturbed=result.text, edits=result.edit_spans)

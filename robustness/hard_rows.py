@@ -12,11 +12,13 @@ from typing import Sequence
 
 import numpy as np
 
+from model_adapters import checked_proba
+from robustness.config import HarnessSettings
 from robustness.data import Dataset
-from robustness.scoring import judge, log_odds
-from robustness.suite import display_labels, lowered_by
+from robustness.scoring import drop, judge, log_odds
+from robustness.suite import display_labels, lowered_by, positive_column
 
-DIR_EPSILON = 1e-4
+HARNESS = HarnessSettings()  # judged with the suite's default DIR epsilon and scale
 
 
 class FailuresFirst:
@@ -25,15 +27,13 @@ class FailuresFirst:
         self.train = train
         self.pool = pool
         self.labels = tuple(display_labels(model.labels))  # as the suite names them, so row labels match
-        self.positive = self.labels.index("positive") if "positive" in self.labels else len(self.labels) - 1
+        self.positive = positive_column(self.labels)
         self._original: np.ndarray | None = None
         self.found: dict[str, dict] = {}  # per test: candidates seen and failures among them, for the summary
 
     def pick(self, test: str, candidates: Sequence, wanted: int) -> list:
         """`wanted` candidates: failures in their seeded order, then passes by how close they came to failing."""
         import perturbations
-
-        from model_adapters import checked_proba
 
         if not candidates:
             return []
@@ -45,7 +45,8 @@ class FailuresFirst:
             lowered = None  # INV, or a DIR test without a direction: judged on the predicted label, as the suite does
             if info.expectation == "DIR" and info.direction is not None:
                 lowered = lowered_by(candidate.row.label, self.labels, self.positive)
-            verdict = judge(info.expectation, "ours", before, after, self.labels, True, DIR_EPSILON, lowered)
+            verdict = judge(info.expectation, "ours", before, after, self.labels, True, HARNESS.dir_epsilon, lowered,
+                            HARNESS.dir_scale)
             margin = _margin(info.expectation, before, after, lowered) if verdict.passed else 0.0
             keyed.append((verdict.passed, margin, order))
         keyed.sort()
@@ -54,8 +55,6 @@ class FailuresFirst:
 
     def _original_proba(self) -> np.ndarray:
         if self._original is None:
-            from model_adapters import checked_proba
-
             self._original = checked_proba(self.model, self.train.texts)
         return self._original
 
@@ -66,4 +65,4 @@ def _margin(expectation: str, before, after, lowered: int | None) -> float:
     column = int(np.argmax(before)) if lowered is None else lowered
     if expectation == "INV":
         return log_odds(after, column)
-    return log_odds(before, column) - log_odds(after, column)
+    return drop(before, after, column, HARNESS.dir_scale)

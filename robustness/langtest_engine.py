@@ -32,7 +32,7 @@ from robustness.data import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError, ModelRuntimeError
 from robustness.gate import apply_gate
 from robustness.scoring import TestTally, case_record, judge
-from robustness.suite import (SuiteResult, _as_config, display_labels, _model_block, clean_metrics,
+from robustness.suite import (SuiteResult, _as_config, display_labels, _model_block, positive_column, clean_metrics,
                               results_document)
 
 _TOKEN = re.compile(r"\S+|\s+")
@@ -63,7 +63,7 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
     langtest_config = _as_langtest_config(config, tests)
 
     labels = display_labels(model.labels)
-    positive = labels.index("positive") if "positive" in labels else len(labels) - 1
+    positive = positive_column(labels)
     bridge = LangTestModel(model, record=True)
     with tempfile.TemporaryDirectory(prefix="langtest-engine-") as tmp:
         data_csv = Path(tmp) / "data.csv"

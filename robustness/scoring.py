@@ -36,13 +36,14 @@ def judge(expectation: str, mode: str, original_proba, perturbed_proba, labels, 
     if not applicable:
         return Verdict(False, None, expected, original_label, actual)
     if directional:
-        passed = _drop(original_proba, perturbed_proba, lowered, dir_scale) > dir_epsilon
+        passed = drop(original_proba, perturbed_proba, lowered, dir_scale) > dir_epsilon
     else:
         passed = perturbed_index == original_index
     return Verdict(True, bool(passed), expected, original_label, actual)
 
 
-def _drop(before, after, column: int, scale: str) -> float:
+def drop(before, after, column: int, scale: str) -> float:
+    """How much `column` lost from `before` to `after`, on the probability or the log-odds scale."""
     if scale == "probability":
         return float(before[column] - after[column])
     return log_odds(before, column) - log_odds(after, column)

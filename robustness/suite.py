@@ -90,7 +90,7 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
     n_available = len(dataset)
     dataset = sample_dataset(dataset, harness.sample, harness.seed)
     labels = display_labels(model.labels)
-    positive = labels.index("positive") if "positive" in labels else len(labels) - 1
+    positive = positive_column(labels)
     predictor = CachedPredictor(model, harness.batch_size)
 
     fd, tmp_name = tempfile.mkstemp(prefix=".cases.", suffix=".jsonl.gz",
@@ -178,6 +178,11 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 bar.update(len(cases))
     return [tally.to_dict() for tally in tallies], clean, generate_s
+
+
+def positive_column(labels) -> int:
+    """The column of P(positive): the label named so, else the last one (1 -> positive)."""
+    return labels.index("positive") if "positive" in labels else len(labels) - 1
 
 
 def lowered_by(toward: str | None, labels, positive: int) -> int | None:

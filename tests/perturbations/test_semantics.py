@@ -55,7 +55,7 @@ def test_antonym_swap_says_case_by_case_which_way_sentiment_moves():
 
     def toward(text):
         result = perturb("adjective_antonym_swap", text, 0)
-        return antonym_direction(text, tuple((e.start, e.end, e.replacement) for e in result.edits))
+        return antonym_direction(text, result.edit_spans)
 
     assert toward("The acting was good.") == "negative"  # good -> bad / evil / ill
     assert toward("A boring plot.") == "positive"  # boring -> interesting
