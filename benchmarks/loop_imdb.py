@@ -40,10 +40,14 @@ def main(argv=None) -> int:
     parser.add_argument("--select", choices=["random", "failures"], default="random",
                         help="which train reviews to perturb: a seeded sample, or those the model fails first")
     parser.add_argument("--pool", type=int, default=3, help="with --select failures: candidates per row wanted")
+    parser.add_argument("--failures-for", nargs="*", default=[], metavar="TEST",
+                        help="with --select failures: only these tests take failure-driven rows (default: all)")
     parser.add_argument("--targets", choices=["gold", "teacher"], default="teacher",
                         help="retrain targets: gold labels, or anchored on the model before the loop (teacher)")
     parser.add_argument("--teacher-weight", type=float, default=0.5)
     parser.add_argument("--dir-shift", type=float, default=0.3)
+    parser.add_argument("--dir-margin", type=float, default=0.0,
+                        help="> 0: DIR rows must gain this much log-odds over their source (directional hinge)")
     parser.add_argument("--grow-vocab", action=argparse.BooleanOptionalAction, default=True,
                         help="finetune: add the tokens the augmented rows bring in")
     parser.add_argument("--tag", default=None, help="save as results/loop_imdb_TAG.json (default: loop_imdb.json)")
@@ -60,9 +64,11 @@ def main(argv=None) -> int:
         "data": {"path": args.data},
         "suite": {"config": args.suite, "sample": args.sample, "seed": 7, "fresh_seed": 8},
         "augment": {"ratio": args.ratio, "seed": 11, "include_passing": False, "margin": args.margin,
-                    "dir_policy": args.dir_policy, "select": args.select, "pool": args.pool},
+                    "dir_policy": args.dir_policy, "select": args.select, "pool": args.pool,
+                    "failures_for": args.failures_for},
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
+                    "dir_margin": args.dir_margin,
                     "grow_vocab": args.grow_vocab and args.retrain == "finetune"},
     })
     load_before = os.getloadavg()

@@ -139,7 +139,7 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
     """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train.
 
     Without a `chooser` each test takes the first rows of its seeded order. A chooser (robustness.hard_rows)
-    sees `chooser.pool` times as many candidates and picks the ones the model fails first.
+    sees `chooser.pool` times as many candidates for the tests it handles and picks the ones the model fails first.
     """
     import perturbations
 
@@ -154,7 +154,7 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
         if info.expectation == "DIR" and not _labels_dir_rows(need.name, dir_policy):
             continue
         candidates = _candidates(train, need, info, seed, seen)
-        if chooser is None:
+        if chooser is None or not chooser.handles(need.name):
             picked = list(itertools.islice(candidates, wanted))
         else:
             picked = chooser.pick(need.name, list(itertools.islice(candidates, wanted * chooser.pool)), wanted)

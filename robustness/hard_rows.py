@@ -4,6 +4,7 @@ A random train review is one the model already fits (train accuracy is ~97%), so
 copies pass the test already and teach little. The chooser perturbs `pool` times as many train reviews as
 the budget needs, asks the model, and keeps the copies it fails (INV: the label flips; DIR: the label the
 change points away from does not lose log-odds), then the passing ones that came closest to failing.
+`tests` limits it to some tests (the others take their seeded order): hard rows help some tests and cost others.
 """
 
 from __future__ import annotations
@@ -22,14 +23,18 @@ HARNESS = HarnessSettings()  # judged with the suite's default DIR epsilon and s
 
 
 class FailuresFirst:
-    def __init__(self, model, train: Dataset, pool: int = 3):
+    def __init__(self, model, train: Dataset, pool: int = 3, tests: Sequence[str] = ()):
         self.model = model
+        self.tests = frozenset(tests)
         self.train = train
         self.pool = pool
         self.labels = tuple(display_labels(model.labels))  # as the suite names them, so row labels match
         self.positive = positive_column(self.labels)
         self._original: np.ndarray | None = None
         self.found: dict[str, dict] = {}  # per test: candidates seen and failures among them, for the summary
+
+    def handles(self, test: str) -> bool:
+        return not self.tests or test in self.tests
 
     def pick(self, test: str, candidates: Sequence, wanted: int) -> list:
         """`wanted` candidates: failures in their seeded order, then passes by how close they came to failing."""

@@ -174,7 +174,7 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
         rows = read_augmented(augmented)
         extra = retrain_options(init_from, train, rows, retrain.targets, retrain.grow_vocab and finetune,
-                                retrain.teacher_weight, retrain.dir_shift)
+                                retrain.teacher_weight, retrain.dir_shift, retrain.dir_margin)
         train = with_augmented(train, rows)
         if config.model.existing:  # retrain the existing model's own architecture and settings
             preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
@@ -186,7 +186,8 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
     metrics = train_lstm(train, validation, resolve_config(preset, **overrides), model_dir, seed=config.model.seed,
                          init_from=init_from if finetune else None, progress=progress, **extra)
     return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation"),
-            "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets"))}
+            "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets")),
+            "dir_hinge": metrics.get("dir_hinge")}
 
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
@@ -216,11 +217,12 @@ def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
 
         from robustness.hard_rows import FailuresFirst
 
-        chooser = FailuresFirst(load_model(model_dir), train, options.pool)
+        chooser = FailuresFirst(load_model(model_dir), train, options.pool, options.failures_for)
     rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy, chooser)
     summary = augment.summarize(rows, budget, len(train), options.seed, options.mode, options.ratio,
                                 options.dir_policy, options.margin)
     summary |= {"select": options.select, "pool": options.pool if chooser else None,
+                "failures_for": options.failures_for if chooser else None,
                 "failing_candidates": chooser.found if chooser else None}
     augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
     augment.write_summary(summary, out_dir / "augment" / "summary.json")

@@ -3,9 +3,10 @@
     model:   {preset: quick, existing: null, seed: 13}
     data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
     suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
-    augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3}
+    augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3,
+              failures_for: []}
     retrain: {mode: finetune, epochs: null, learning_rate: null, targets: teacher, teacher_weight: 0.5,
-              dir_shift: 0.3, grow_vocab: true}
+              dir_shift: 0.3, dir_margin: 0.0, grow_vocab: true}
 
 Every section and field is optional; the defaults run a short loop on the quick preset. The retrain defaults
 are what met the loop's targets on full IMDB (benchmarks/loop_imdb.py): fine-tune the model (2 epochs at a
@@ -18,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from robustness.errors import ConfigError
 
@@ -57,6 +58,19 @@ class AugmentSection(_Strict):
     margin: float = Field(0.0, ge=0.0, lt=1.0)   # aim this far above each bar (tests just passing get rows too)
     select: Literal["random", "failures"] = "random"  # failures: rows the 'before' model fails first (hard_rows.py)
     pool: int = Field(3, ge=1, le=20)  # with select failures: candidates per row wanted
+    failures_for: list[str] = Field(default_factory=list)  # with select failures: only these tests (empty: every test)
+
+    @field_validator("failures_for")
+    @classmethod
+    def _known_tests(cls, names: list[str]) -> list[str]:
+        import perturbations
+
+        for name in names:
+            try:
+                perturbations.get_perturbation(name)
+            except KeyError as exc:  # its message names the closest test
+                raise ValueError(str(exc)) from None
+        return names
 
 
 class RetrainSection(_Strict):
@@ -66,6 +80,7 @@ class RetrainSection(_Strict):
     targets: Literal["gold", "teacher"] = "teacher"  # teacher: anchor on the 'before' model (robustness/teacher_targets.py)
     teacher_weight: float = Field(0.5, ge=0.0, le=1.0)  # share of the teacher's probabilities in a teacher target
     dir_shift: float = Field(0.3, gt=0.0, lt=1.0)  # how much of the other labels' probability a DIR row's target moves
+    dir_margin: float = Field(0.0, ge=0.0, le=10.0)  # > 0: DIR rows must gain this much log-odds over their source (finetune.directional_hinge)
     grow_vocab: bool = True            # finetune: add the tokens the augmented rows bring in (OCR typos, slang)
 
     @model_validator(mode="after")

@@ -6,7 +6,8 @@ aims at a mix of its gold label and the old model's own probabilities, and an in
 aims at the very same mix as its source review, which is what an INV test asks (the prediction must not move).
 A DIR row (labelled with where its change points) aims at its source's mix with `dir_shift` of the other
 labels' probability moved to its label: honest (one swapped adjective does not make a rave a pan) and still
-the direction the test expects.
+the direction the test expects. Its anchor (dir_anchors) is the teacher's log-odds on the source review: the
+point a directional hinge asks the row to move past by a margin, on the log-odds scale the suite judges on.
 """
 
 from __future__ import annotations
@@ -29,16 +30,13 @@ def teacher_targets(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Au
     import perturbations
 
     labels = list(labels)
+    sources = _source_positions(train, rows)
     gold = np.zeros((len(train), len(labels)), dtype=np.float64)
     gold[np.arange(len(train)), [labels.index(label) for label in train.labels]] = 1.0
     anchored = teacher_weight * np.asarray(teacher_proba, dtype=np.float64) + (1 - teacher_weight) * gold
-    position = {source_id: i for i, source_id in enumerate(train.ids)}
     extra = np.zeros((len(rows), len(labels)), dtype=np.float64)
     for k, row in enumerate(rows):
-        if row.source_id not in position:
-            raise DataError(f"augmented row {k + 1} (test {row.test}): source_id {row.source_id!r} is not a train "
-                            f"review of this split; regenerate the rows from the same data and seed")
-        target = anchored[position[row.source_id]].copy()
+        target = anchored[sources[k]].copy()
         info = perturbations.get_perturbation(row.test)
         if info.expectation == "DIR":  # the row's label is where its change points: move dir_shift of the rest there
             toward = labels.index(row.label)
@@ -50,19 +48,46 @@ def teacher_targets(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Au
     return np.concatenate([anchored, extra]).astype(np.float32)
 
 
-def targets_from_model(model_dir, train: Dataset, rows: Sequence[AugmentedRow], teacher_weight: float,
-                       dir_shift: float) -> np.ndarray:
-    """teacher_targets with the model in `model_dir` as the teacher (its predictions on the clean train reviews)."""
-    from model_adapters import checked_proba, load_model
+def dir_anchors(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[AugmentedRow],
+                labels: Sequence[str]) -> np.ndarray:
+    """Per training row (train reviews, then `rows`): [index of the label a DIR row's change points toward, the
+    teacher's log-odds of that label on its source review]; [-1, 0] for every other row."""
+    import perturbations
 
-    teacher = load_model(model_dir)
-    return teacher_targets(checked_proba(teacher, train.texts), train, rows, teacher.labels, teacher_weight, dir_shift)
+    labels = list(labels)
+    sources = _source_positions(train, rows)
+    proba = np.clip(np.asarray(teacher_proba, dtype=np.float64), 1e-7, 1 - 1e-7)
+    anchors = np.zeros((len(train) + len(rows), 2), dtype=np.float64)
+    anchors[:, 0] = -1
+    for k, row in enumerate(rows):
+        if perturbations.get_perturbation(row.test).expectation == "DIR":
+            toward = labels.index(row.label)
+            p = proba[sources[k], toward]
+            anchors[len(train) + k] = (toward, np.log(p) - np.log1p(-p))
+    return anchors.astype(np.float32)
+
+
+def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]:
+    position = {source_id: i for i, source_id in enumerate(train.ids)}
+    for k, row in enumerate(rows):
+        if row.source_id not in position:
+            raise DataError(f"augmented row {k + 1} (test {row.test}): source_id {row.source_id!r} is not a train "
+                            f"review of this split; regenerate the rows from the same data and seed")
+    return [position[row.source_id] for row in rows]
 
 
 def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], targets: str, grow_vocab: bool,
-                    teacher_weight: float = 0.5, dir_shift: float = 0.3) -> dict:
-    """train_lstm's keyword arguments for retraining on `train` + `rows` (targets 'gold' or 'teacher')."""
+                    teacher_weight: float = 0.5, dir_shift: float = 0.3, dir_margin: float = 0.0) -> dict:
+    """train_lstm's keyword arguments for retraining on `train` + `rows` (targets 'gold' or 'teacher'); with
+    `dir_margin` > 0 (needs a model to start from) DIR rows also get the directional hinge."""
     options = {"grow_vocab_from": [row.text for row in rows]} if grow_vocab else {}
-    if targets == "teacher":
-        options["soft_targets"] = targets_from_model(init_from, train, rows, teacher_weight, dir_shift)
+    if targets == "teacher" or dir_margin > 0:
+        from model_adapters import checked_proba, load_model
+
+        teacher = load_model(init_from)
+        proba = checked_proba(teacher, train.texts)
+        if targets == "teacher":
+            options["soft_targets"] = teacher_targets(proba, train, rows, teacher.labels, teacher_weight, dir_shift)
+        if dir_margin > 0:
+            options |= {"dir_anchors": dir_anchors(proba, train, rows, teacher.labels), "dir_margin": dir_margin}
     return options

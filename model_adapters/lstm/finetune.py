@@ -1,4 +1,4 @@
-"""Fine-tuning an existing LSTM on augmented rows: a vocabulary that grows, and soft targets.
+"""Fine-tuning an existing LSTM on augmented rows: a vocabulary that grows, soft targets, directional hinges.
 
 A frozen vocabulary maps every OCR typo, slang word and abbreviation the augmented rows bring in to the
 unknown word, so fine-tuning could only teach the model to ignore them. Growing it adds those tokens with
@@ -55,3 +55,32 @@ def check_soft_targets(targets: np.ndarray, n_rows: int, n_labels: int) -> np.nd
     if not np.all(np.isfinite(targets)) or (targets < 0).any() or not np.allclose(targets.sum(1), 1.0, atol=1e-4):
         raise UsageError("soft targets must be probabilities: non-negative rows that sum to 1")
     return targets
+
+
+def check_dir_anchors(anchors: np.ndarray, n_rows: int, n_labels: int) -> np.ndarray:
+    anchors = np.asarray(anchors, dtype=np.float32)
+    if anchors.shape != (n_rows, 2):
+        raise UsageError(f"DIR anchors have shape {anchors.shape}; expected ({n_rows}, 2): [label index or -1, log-odds] per training review")
+    toward = anchors[:, 0]
+    if not np.all(np.isfinite(anchors)) or not np.all((toward == -1) | ((toward >= 0) & (toward < n_labels) & (toward == np.round(toward)))):
+        raise UsageError(f"DIR anchors: the first column must be -1 or a label index below {n_labels}, and every value finite")
+    return anchors
+
+
+def directional_hinge(logits: torch.Tensor, anchors: torch.Tensor, margin: float) -> torch.Tensor:
+    """How far each DIR row's log-odds of the label its change points toward falls short of its source review's
+    (the anchor) plus `margin`, summed and divided by the batch size (rows with label index -1 add nothing).
+
+    Soft targets ask little of a review the model is sure of: moving 0.02 to 0.014 is a tiny cross-entropy
+    gradient, so an antonym swap could push such a review the wrong way almost for free. The suite judges DIR
+    moves on the log-odds, and so does this loss.
+    """
+    rows = anchors[:, 0] >= 0
+    if not bool(rows.any()):
+        return logits.new_zeros(())
+    chosen_logits = logits[rows]
+    toward = anchors[rows, 0].long().unsqueeze(1)
+    chosen = chosen_logits.gather(1, toward).squeeze(1)
+    others = chosen_logits.scatter(1, toward, float("-inf")).logsumexp(1)
+    shortfall = torch.relu(anchors[rows, 1] + margin - (chosen - others))
+    return shortfall.sum() / len(logits)

@@ -23,7 +23,8 @@ from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
 from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
-from model_adapters.lstm.finetune import check_soft_targets, grown_network, grown_vocabulary
+from model_adapters.lstm.finetune import (check_dir_anchors, check_soft_targets, directional_hinge, grown_network,
+                                          grown_vocabulary)
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
@@ -53,6 +54,8 @@ def train_lstm(
     soft_targets: "np.ndarray | None" = None,
     grow_vocab_from: "Sequence[str] | None" = None,
     grow_vocab_limit: int = 20_000,
+    dir_anchors: "np.ndarray | None" = None,
+    dir_margin: float = 1.0,
 ) -> dict:
     """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
 
@@ -60,7 +63,10 @@ def train_lstm(
     model's vocabulary and architecture are kept and only the training settings come from the config
     (fine-tuning for the augment-and-retrain loop); `grow_vocab_from` (texts, with `init_from`) adds the
     tokens they bring in that the vocabulary lacks. `soft_targets` (one probability row per train review)
-    replaces the one-hot gold labels in the loss. `epoch_callback(record)` runs after each saved epoch.
+    replaces the one-hot gold labels in the loss. `dir_anchors` (per train review: the label index its change
+    points toward, or -1, and its source's log-odds of that label) adds a hinge asking each such row for
+    `dir_margin` more log-odds than its source (finetune.directional_hinge). `epoch_callback(record)` runs after
+    each saved epoch.
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
@@ -71,13 +77,13 @@ def train_lstm(
         with torch.random.fork_rng(devices=[]):  # seeded locally; the caller's global RNG is left untouched
             torch.manual_seed(seed)
             return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-                          soft_targets, grow_vocab_from, grow_vocab_limit)
+                          soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-           soft_targets, grow_vocab_from, grow_vocab_limit) -> dict:
+           soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin) -> dict:
     if grow_vocab_from is not None and init_from is None:
         raise UsageError("grow_vocab_from needs init_from: only an existing model's vocabulary can grow")
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
@@ -87,6 +93,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     val_y = _label_ids(validation, config, "validation")
     if soft_targets is not None:
         soft_targets = check_soft_targets(soft_targets, len(train), len(config.labels))
+    if dir_anchors is not None:
+        dir_anchors = torch.from_numpy(check_dir_anchors(dir_anchors, len(train), len(config.labels)))
     t0 = time.perf_counter()
     train_tokens = tokenize_texts(train.texts, config)
     grown = 0
@@ -108,7 +116,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     if init_from is not None:
         network.load_state_dict(base.state_dict())
     optimizer = _optimizer(network, config)
-    fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from, soft_targets)
+    fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from, soft_targets, dir_anchors, dir_margin)
     checkpoint = out_dir / CHECKPOINT_FILE
     state = {"fingerprint": fingerprint, "next_epoch": 0, "history": [], "best_epoch": None,
              "best_accuracy": -1.0, "stale_epochs": 0, "train_s": 0.0}
@@ -150,6 +158,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
                 ids = collate_trimmed(train_x, batch, head_fraction)
                 logits = network(word_dropout(ids, config.word_dropout, unknown_words))
             loss = loss_fn(logits, wanted)
+            if dir_anchors is not None:
+                loss = loss + directional_hinge(logits, dir_anchors[batch], dir_margin)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.clip_norm > 0:
@@ -196,6 +206,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         "validation": {"n": len(val_x), **final},
         "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab), "vocab_grown": grown,
         "soft_targets": soft_targets is not None,
+        "dir_hinge": {"rows": int((dir_anchors[:, 0] >= 0).sum()), "margin": dir_margin} if dir_anchors is not None else None,
         "parameters": sum(p.numel() for p in best.parameters()),
         "pretrain": state.get("pretrain"),
         "timings": {"tokenize_s": round(tokenize_s, 3), "pretrain_s": (state.get("pretrain") or {}).get("seconds", 0.0),
@@ -280,7 +291,8 @@ def _label_ids(dataset, config: LSTMConfig, name: str) -> np.ndarray:
 
 
 def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabulary, init_from,
-                 soft_targets: np.ndarray | None = None) -> dict:
+                 soft_targets: np.ndarray | None = None, dir_anchors: "torch.Tensor | None" = None,
+                 dir_margin: float = 1.0) -> dict:
     """What a checkpoint must match to be resumed: the config, seed, data, targets, vocabulary and starting model."""
     data = hashlib.sha256()
     for dataset in (train, validation):
@@ -289,6 +301,8 @@ def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabu
         data.update(b"|")
     if soft_targets is not None:  # rounded: a resumed run recomputes them, and float noise is no new data
         data.update(np.round(soft_targets.astype(np.float64), 5).tobytes())
+    if dir_anchors is not None:
+        data.update(np.round(dir_anchors.numpy().astype(np.float64), 4).tobytes() + f"margin={dir_margin}".encode())
     vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
     return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
             "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}

@@ -21,6 +21,8 @@ import click
               help="Which train reviews to perturb: a seeded sample, or (with --model) the ones the model fails first.")
 @click.option("--pool", type=click.IntRange(1, 20), default=3, show_default=True,
               help="With --select failures: candidates perturbed per row wanted.")
+@click.option("--failures-for", "failures_for", multiple=True, metavar="TEST",
+              help="With --select failures: only this test takes failure-driven rows (repeatable; default: every test).")
 @click.option("--ratio", type=float, default=0.3, show_default=True, help="Augmented rows per training row, in total.")
 @click.option("--mode", type=click.Choice(["proportional", "langtest"]), default="proportional", show_default=True,
               help="Budget per test: by distance below threshold, or LangTest's step mapping.")
@@ -32,7 +34,7 @@ import click
 @click.option("--validation-fraction", type=float, default=0.1, show_default=True,
               help="Held-out share that `robustness train` will carve; those reviews are never augmented.")
 @click.option("--split-seed", type=int, default=13, show_default=True, help="The --seed `robustness train` will use.")
-def augment(results_path, config_path, data_path, out_path, model_dir, select, pool, ratio, mode, seed, dir_policy,
+def augment(results_path, config_path, data_path, out_path, model_dir, select, pool, failures_for, ratio, mode, seed, dir_policy,
             margin, validation_fraction, split_seed):
     import json
 
@@ -45,6 +47,9 @@ def augment(results_path, config_path, data_path, out_path, model_dir, select, p
     aug.check_output_path(out_path)
     if select == "failures" and model_dir is None:
         raise UsageError("--select failures needs --model MODEL_DIR: that model says which perturbed rows it fails")
+    if failures_for and select != "failures":
+        raise UsageError("--failures-for names the tests that take failure-driven rows; it needs --select failures")
+    _check_test_names(failures_for)
     if (results_path is None) == (config_path is None):
         raise UsageError("pass exactly one of --results RUN_DIR/results.json or --config SUITE.yml")
     if results_path is not None:
@@ -66,10 +71,10 @@ def augment(results_path, config_path, data_path, out_path, model_dir, select, p
         from model_adapters import load_model
         from robustness.hard_rows import FailuresFirst
 
-        chooser = FailuresFirst(load_model(model_dir), train, pool)
+        chooser = FailuresFirst(load_model(model_dir), train, pool, failures_for)
     rows = aug.generate_augmented(train, needs, budget, seed, dir_policy, chooser)
     summary = aug.summarize(rows, budget, len(train), seed, mode, ratio, dir_policy, margin) | {
-        "select": select, "failing_candidates": chooser.found if chooser else None,
+        "select": select, "failures_for": list(failures_for) or None, "failing_candidates": chooser.found if chooser else None,
         "results": str(results_path) if results_path else None, "config": str(config_path) if config_path else None,
         "model": str(model_dir) if model_dir else None, "validation_fraction": validation_fraction,
         "split_seed": split_seed,
@@ -81,3 +86,15 @@ def augment(results_path, config_path, data_path, out_path, model_dir, select, p
         click.echo("every test meets its threshold: nothing to augment (wrote an empty file)")
     click.echo(f"wrote {len(rows):,} augmented rows to {out_path} ({json.dumps(summary['rows_per_test'])}); "
                f"summary {summary_path}")
+
+
+def _check_test_names(names) -> None:
+    import perturbations
+
+    from robustness.errors import UsageError
+
+    for name in names:
+        try:
+            perturbations.get_perturbation(name)
+        except KeyError as exc:
+            raise UsageError(f"--failures-for: {exc}") from None

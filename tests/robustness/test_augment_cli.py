@@ -36,10 +36,11 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
     assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--quiet",
                 "--out", str(tmp_path / "base")]) == 0
     assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
-                "--init-from", str(tmp_path / "base"), "--targets", "teacher", "--grow-vocab",
+                "--init-from", str(tmp_path / "base"), "--targets", "teacher", "--grow-vocab", "--dir-margin", "1",
                 "--out", str(tmp_path / "tuned")]) == 0
     tuned = json.loads((tmp_path / "tuned" / "metrics.json").read_text())
     assert tuned["soft_targets"] and tuned["vocab_grown"] > 0 and tuned["init_from"] == str(tmp_path / "base")
+    assert tuned["dir_hinge"] == {"rows": summary["rows_per_test"]["adjective_antonym_swap"], "margin": 1.0} and tuned["dir_hinge"]["rows"] > 0
     capsys.readouterr()
     assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
                 "--init-from", str(tmp_path / "base"), "--targets", "teacher", "--max-train", "100",
@@ -65,6 +66,14 @@ def test_augment_usage_errors_are_one_line(tmp_path, capsys):
     assert "--grow-vocab needs --init-from MODEL_DIR and --augmented FILE" in capsys.readouterr().err
     assert run(["train", "--out", str(tmp_path / "m"), "--targets", "teacher"]) == 2
     assert "--targets teacher needs --init-from" in capsys.readouterr().err
+    assert run(["train", "--out", str(tmp_path / "m"), "--dir-margin", "1"]) == 2
+    assert "--dir-margin needs --init-from MODEL_DIR and --augmented FILE" in capsys.readouterr().err
     assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"), "--select", "failures"]) == 2
     assert "--select failures needs --model" in capsys.readouterr().err
+    assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"),
+                "--failures-for", "uppercase"]) == 2
+    assert "--failures-for names the tests that take failure-driven rows; it needs --select failures" in capsys.readouterr().err
+    assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"), "--select", "failures",
+                "--model", str(tmp_path), "--failures-for", "uppercse"]) == 2
+    assert "--failures-for: unknown perturbation 'uppercse'; did you mean 'uppercase'?" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())

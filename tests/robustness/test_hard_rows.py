@@ -71,3 +71,17 @@ def test_a_dir_row_fails_when_the_model_does_not_move_the_way_it_points():
         assert len(rows) == 1 and rows[0].label == "negative"
     assert lexicon.found["sentiment_antonym_swap"] == {"candidates": 3, "failing": 0}  # good -> bad lowers P(positive)
     assert deaf.found["sentiment_antonym_swap"] == {"candidates": 3, "failing": 3}
+
+
+def test_a_chooser_limited_to_some_tests_leaves_the_others_their_seeded_order():
+    model = CallableModel(case_sensitive_lexicon, name="cased")
+    needs = [need("uppercase"), need("lowercase")]
+    budget = {"uppercase": 4, "lowercase": 4}
+    plain = augment.generate_augmented(TRAIN, needs, budget, seed=2)
+    chooser = FailuresFirst(model, TRAIN, pool=3, tests=["uppercase"])
+    limited = augment.generate_augmented(TRAIN, needs, budget, seed=2, chooser=chooser)
+    assert chooser.handles("uppercase") and not chooser.handles("lowercase") and FailuresFirst(model, TRAIN).handles("x")
+    assert [r for r in limited if r.test == "lowercase"] == [r for r in plain if r.test == "lowercase"]
+    assert set(chooser.found) == {"uppercase"}
+    shouted = [r for r in limited if r.test == "uppercase"]
+    assert sum("GOOD GOOD" in r.text for r in shouted) > sum("GOOD GOOD" in r.text for r in plain if r.test == "uppercase")

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from robustness.augment import read_augmented
 from robustness.errors import ConfigError
 from robustness.loop import run_loop
 from robustness.loop_config import load_loop_config, loop_config_from_dict
@@ -95,6 +96,9 @@ def test_loop_config_errors_name_the_field(tmp_path):
     path.write_text("retrain:\n  mood: scratch\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"retrain.mood: unknown key"):
         load_loop_config(path)
+    path.write_text("augment:\n  select: failures\n  failures_for: [uppercse]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"augment.failures_for: .*did you mean 'uppercase'"):
+        load_loop_config(path)
     path.write_text("model: !!python/object:os.system {}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="tag"):
         load_loop_config(path)
@@ -120,17 +124,21 @@ def test_unknown_preset_fails_before_any_output_exists(tmp_path, tiny_imdb_archi
 def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_rows(tmp_path, tiny_imdb_archive):
     from model_adapters import load_model
 
-    (tmp_path / "suite.yml").write_text(SUITE, encoding="utf-8")
+    dir_test = "    sentiment_antonym_swap: {min_pass_rate: 1.0}\nharness:"
+    (tmp_path / "suite.yml").write_text(SUITE.replace("harness:", dir_test), encoding="utf-8")
     config = loop_config_from_dict({
         "model": {"preset": "tiny", "epochs": 1},
         "data": {"path": str(tiny_imdb_archive)},
         "suite": {"config": str(tmp_path / "suite.yml"), "sample": 30, "seed": 3, "fresh_seed": None},
         "augment": {"ratio": 1.0, "seed": 5, "include_passing": True},
-        "retrain": {"mode": "finetune", "epochs": 1, "targets": "teacher", "grow_vocab": True},
+        "retrain": {"mode": "finetune", "epochs": 1, "targets": "teacher", "grow_vocab": True, "dir_margin": 1.0},
     })
     run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
     record = json.loads((tmp_path / "out" / "state.json").read_text())["stages"]["train_after"]
     assert record["soft_targets"] and record["vocab_grown"] > 0
+    dir_rows = [row for row in read_augmented(tmp_path / "out" / "augment" / "augmented.csv")
+                if row.test == "sentiment_antonym_swap"]
+    assert dir_rows and record["dir_hinge"] == {"rows": len(dir_rows), "margin": 1.0}
     before, after = load_model(tmp_path / "out" / "model_before"), load_model(tmp_path / "out" / "model_after")
     assert len(after.vocab) == len(before.vocab) + record["vocab_grown"]
     assert after.vocab.tokens[:len(before.vocab)] == before.vocab.tokens

@@ -42,3 +42,18 @@ def test_dir_rows_move_part_of_the_probability_toward_where_their_change_points(
 def test_a_row_from_outside_the_train_split_is_refused_by_name():
     with pytest.raises(DataError, match="augmented row 1 \\(test add_typo\\): source_id 'zz' is not a train review"):
         teacher_targets(TEACHER, TRAIN, [row("zz", "add_typo")], LABELS, teacher_weight=0.5, dir_shift=0.3)
+
+
+def test_dir_anchors_hold_the_label_a_dir_row_points_to_and_the_teachers_log_odds_of_it_on_the_source():
+    from robustness.teacher_targets import dir_anchors
+
+    rows = [row("a", "sentiment_antonym_swap", "negative"), row("c", "add_typo"),
+            row("b", "adjective_antonym_swap", "positive")]
+    anchors = dir_anchors(TEACHER, TRAIN, rows, LABELS)
+    assert anchors.shape == (6, 2)
+    np.testing.assert_array_equal(anchors[:3], [[-1, 0]] * 3)  # clean train reviews
+    np.testing.assert_allclose(anchors[3], [0, np.log(0.1 / 0.9)], rtol=1e-6)  # a: teacher 0.1 negative
+    np.testing.assert_array_equal(anchors[4], [-1, 0])  # INV row
+    np.testing.assert_allclose(anchors[5], [1, np.log(0.2 / 0.8)], rtol=1e-6)  # b: teacher 0.2 positive
+    with pytest.raises(DataError, match="source_id 'zz'"):
+        dir_anchors(TEACHER, TRAIN, [row("zz", "add_typo")], LABELS)

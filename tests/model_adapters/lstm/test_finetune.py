@@ -75,3 +75,68 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     assert model.predict_proba(["tlie rnovie was grcat"]).shape == (1, 2)
     with pytest.raises(UsageError, match="grow_vocab_from needs init_from"):
         train_lstm(train, validation, "tiny", tmp_path / "x", grow_vocab_from=typo.texts, progress=False, num_threads=1)
+
+
+def test_directional_hinge_charges_only_dir_rows_short_of_their_anchor_plus_margin():
+    import torch
+
+    from model_adapters.lstm.finetune import directional_hinge
+
+    logits = torch.tensor([[0.0, 2.0], [0.0, 0.5], [3.0, 0.0], [0.0, 9.0]], requires_grad=True)
+    # row 0: toward positive, anchor 0 -> log-odds 2 clears 0 + 1; row 1: log-odds 0.5, short by 0.5;
+    # row 2: toward negative, anchor 1 -> log-odds 3 short of 1 + 1? no, clears; row 3: not a DIR row
+    anchors = torch.tensor([[1, 0.0], [1, 0.0], [0, 1.0], [-1, 0.0]])
+    loss = directional_hinge(logits, anchors, margin=1.0)
+    assert loss.item() == pytest.approx(0.5 / 4)
+    loss.backward()
+    assert logits.grad[1, 1] < 0 < logits.grad[1, 0]  # descending moves row 1 toward positive
+    assert torch.all(logits.grad[[0, 2, 3]] == 0)
+    assert float(directional_hinge(logits, torch.tensor([[-1, 0.0]] * 4), 1.0)) == 0.0
+
+
+def test_dir_anchors_must_be_a_label_index_or_minus_one_and_a_log_odds():
+    from model_adapters.lstm.finetune import check_dir_anchors
+
+    assert check_dir_anchors(np.array([[-1, 0.0], [1, -2.5]]), 2, 2).dtype == np.float32
+    with pytest.raises(UsageError, match=r"shape \(2, 2\); expected \(3, 2\)"):
+        check_dir_anchors(np.array([[-1, 0.0], [1, -2.5]]), 3, 2)
+    with pytest.raises(UsageError, match="label index below 2"):
+        check_dir_anchors(np.array([[2, 0.0]]), 1, 2)
+    with pytest.raises(UsageError, match="finite"):
+        check_dir_anchors(np.array([[1, np.inf]]), 1, 2)
+
+
+def test_the_directional_hinge_moves_dir_rows_the_way_their_change_points(tiny_lstm_dir, imdb_archive, tmp_path,
+                                                                           one_torch_thread):
+    """Same start, data, seed and soft targets (each copy aims where its source does, as an INV row would); only
+    the hinge asks the 'reversed' copies to gain log-odds toward the other label, and they do."""
+    from model_adapters import load_model
+    from model_adapters.lstm.presets import resolve_config
+    from model_adapters.lstm.training import train_lstm
+    from robustness.data import load_dataset, sample_dataset, train_validation_split
+
+    reviews = sample_dataset(load_dataset(imdb_archive, "test"), 160, seed=8)
+    train, validation = train_validation_split(reviews, 0.25, seed=9)
+    flipped = {"positive": "negative", "negative": "positive"}
+    copies = Dataset(ids=tuple(f"d{i}" for i in range(len(train))), texts=tuple(t + " reversed" for t in train.texts),
+                     labels=tuple(flipped[label] for label in train.labels), source="dir")
+    both = Dataset(ids=train.ids + copies.ids, texts=train.texts + copies.texts, labels=train.labels + copies.labels,
+                   source="both")
+    base = load_model(tiny_lstm_dir)
+    before = base.predict_proba(list(copies.texts))
+    toward = np.array([base.labels.index(label) for label in copies.labels])
+    anchor = np.log(before[np.arange(len(toward)), toward]) - np.log1p(-before[np.arange(len(toward)), toward])
+    anchors = np.concatenate([np.tile([-1.0, 0.0], (len(train), 1)), np.stack([toward, anchor], 1)])
+    gold = np.array([base.labels.index(label) for label in train.labels])
+    targets = np.eye(2, dtype=np.float32)[np.concatenate([gold, gold])]
+
+    def gained(out, **hinge):
+        metrics = train_lstm(both, validation, resolve_config("tiny", epochs=1, learning_rate=3e-3), out, seed=2,
+                             init_from=tiny_lstm_dir, progress=False, num_threads=1, soft_targets=targets, **hinge)
+        after = load_model(out).predict_proba(list(copies.texts))[np.arange(len(toward)), toward]
+        return float(np.mean(np.log(after) - np.log1p(-after) - anchor)), metrics
+
+    without, _ = gained(tmp_path / "plain")
+    with_hinge, metrics = gained(tmp_path / "hinge", dir_anchors=anchors, dir_margin=2.0)
+    assert metrics["dir_hinge"] == {"rows": len(copies), "margin": 2.0}
+    assert with_hinge > without + 0.3  # measured: 0.02 without, 0.49 with
