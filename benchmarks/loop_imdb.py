@@ -48,6 +48,8 @@ def main(argv=None) -> int:
     parser.add_argument("--dir-shift", type=float, default=0.3)
     parser.add_argument("--dir-margin", type=float, default=0.0,
                         help="> 0: DIR rows must gain this much log-odds over their source (directional hinge)")
+    parser.add_argument("--inv-tolerance", type=float, default=None,
+                        help="set: INV rows' log-odds must follow their source review's within this (invariance penalty)")
     parser.add_argument("--grow-vocab", action=argparse.BooleanOptionalAction, default=True,
                         help="finetune: add the tokens the augmented rows bring in")
     parser.add_argument("--tag", default=None, help="save as results/loop_imdb_TAG.json (default: loop_imdb.json)")
@@ -68,7 +70,7 @@ def main(argv=None) -> int:
                     "failures_for": args.failures_for},
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
-                    "dir_margin": args.dir_margin,
+                    "dir_margin": args.dir_margin, "inv_tolerance": args.inv_tolerance,
                     "grow_vocab": args.grow_vocab and args.retrain == "finetune"},
     })
     load_before = os.getloadavg()

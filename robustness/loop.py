@@ -174,7 +174,7 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
         rows = read_augmented(augmented)
         extra = retrain_options(init_from, train, rows, retrain.targets, retrain.grow_vocab and finetune,
-                                retrain.teacher_weight, retrain.dir_shift, retrain.dir_margin)
+                                retrain.teacher_weight, retrain.dir_shift, retrain.dir_margin, retrain.inv_tolerance)
         train = with_augmented(train, rows)
         if config.model.existing:  # retrain the existing model's own architecture and settings
             preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
@@ -187,7 +187,7 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
                          init_from=init_from if finetune else None, progress=progress, **extra)
     return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation"),
             "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets")),
-            "dir_hinge": metrics.get("dir_hinge")}
+            "dir_hinge": metrics.get("dir_hinge"), "inv_consistency": metrics.get("inv_consistency")}
 
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
@@ -302,7 +302,8 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
                          "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"],
                          "select": augmentation.get("select", "random")}
                         | ({"failing_candidates": augmentation["failing_candidates"]}
-                           if augmentation.get("failing_candidates") else {}),
+                           if augmentation.get("failing_candidates") else {})
+                        | ({"failures_for": augmentation["failures_for"]} if augmentation.get("failures_for") else {}),
         "models": {"before": {"path": str(before_dir), "name": _model_name(before_dir)},
                    "after": {"path": str(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
         "config": config.to_dict(),

@@ -6,7 +6,7 @@
     augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3,
               failures_for: []}
     retrain: {mode: finetune, epochs: null, learning_rate: null, targets: teacher, teacher_weight: 0.5,
-              dir_shift: 0.3, dir_margin: 0.0, grow_vocab: true}
+              dir_shift: 0.3, dir_margin: 0.0, inv_tolerance: null, grow_vocab: true}
 
 Every section and field is optional; the defaults run a short loop on the quick preset. The retrain defaults
 are what met the loop's targets on full IMDB (benchmarks/loop_imdb.py): fine-tune the model (2 epochs at a
@@ -81,6 +81,7 @@ class RetrainSection(_Strict):
     teacher_weight: float = Field(0.5, ge=0.0, le=1.0)  # share of the teacher's probabilities in a teacher target
     dir_shift: float = Field(0.3, gt=0.0, lt=1.0)  # how much of the other labels' probability a DIR row's target moves
     dir_margin: float = Field(0.0, ge=0.0, le=10.0)  # > 0: DIR rows must gain this much log-odds over their source (finetune.directional_hinge)
+    inv_tolerance: float | None = Field(None, ge=0.0, le=10.0)  # set: INV rows' log-odds follow their source's within it (finetune.invariance_penalty)
     grow_vocab: bool = True            # finetune: add the tokens the augmented rows bring in (OCR typos, slang)
 
     @model_validator(mode="after")

@@ -67,6 +67,17 @@ def dir_anchors(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Augmen
     return anchors.astype(np.float32)
 
 
+def inv_sources(train: Dataset, rows: Sequence[AugmentedRow]) -> np.ndarray:
+    """Per training row (train reviews, then `rows`): the row of an INV row's source review, -1 for every other."""
+    import perturbations
+
+    sources = np.full(len(train) + len(rows), -1, dtype=np.int64)
+    for k, (row, source) in enumerate(zip(rows, _source_positions(train, rows))):
+        if perturbations.get_perturbation(row.test).expectation == "INV":
+            sources[len(train) + k] = source
+    return sources
+
+
 def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]:
     position = {source_id: i for i, source_id in enumerate(train.ids)}
     for k, row in enumerate(rows):
@@ -77,10 +88,14 @@ def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]
 
 
 def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], targets: str, grow_vocab: bool,
-                    teacher_weight: float = 0.5, dir_shift: float = 0.3, dir_margin: float = 0.0) -> dict:
+                    teacher_weight: float = 0.5, dir_shift: float = 0.3, dir_margin: float = 0.0,
+                    inv_tolerance: float | None = None) -> dict:
     """train_lstm's keyword arguments for retraining on `train` + `rows` (targets 'gold' or 'teacher'); with
-    `dir_margin` > 0 (needs a model to start from) DIR rows also get the directional hinge."""
+    `dir_margin` > 0 (needs a model to start from) DIR rows also get the directional hinge, and with an
+    `inv_tolerance` INV rows follow their source review (the invariance penalty)."""
     options = {"grow_vocab_from": [row.text for row in rows]} if grow_vocab else {}
+    if inv_tolerance is not None:
+        options |= {"inv_sources": inv_sources(train, rows), "inv_tolerance": inv_tolerance}
     if targets == "teacher" or dir_margin > 0:
         from model_adapters import checked_proba, load_model
 

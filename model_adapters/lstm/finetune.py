@@ -9,7 +9,7 @@ them, and training can then learn that "tlie" reads like "the".
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import torch
@@ -67,6 +67,15 @@ def check_dir_anchors(anchors: np.ndarray, n_rows: int, n_labels: int) -> np.nda
     return anchors
 
 
+def check_inv_sources(sources: np.ndarray, n_rows: int) -> np.ndarray:
+    sources = np.asarray(sources)
+    if sources.shape != (n_rows,) or not np.issubdtype(sources.dtype, np.integer):
+        raise UsageError(f"INV sources have shape {sources.shape} ({sources.dtype}); expected ({n_rows},) integers: a source row or -1 per training review")
+    if ((sources < -1) | (sources >= n_rows)).any() or (sources == np.arange(n_rows)).any():
+        raise UsageError(f"INV sources must be -1 or the index of another training review (0 .. {n_rows - 1})")
+    return sources.astype(np.int64)
+
+
 def directional_hinge(logits: torch.Tensor, anchors: torch.Tensor, margin: float) -> torch.Tensor:
     """How far each DIR row's log-odds of the label its change points toward falls short of its source review's
     (the anchor) plus `margin`, summed and divided by the batch size (rows with label index -1 add nothing).
@@ -78,9 +87,31 @@ def directional_hinge(logits: torch.Tensor, anchors: torch.Tensor, margin: float
     rows = anchors[:, 0] >= 0
     if not bool(rows.any()):
         return logits.new_zeros(())
-    chosen_logits = logits[rows]
-    toward = anchors[rows, 0].long().unsqueeze(1)
-    chosen = chosen_logits.gather(1, toward).squeeze(1)
-    others = chosen_logits.scatter(1, toward, float("-inf")).logsumexp(1)
-    shortfall = torch.relu(anchors[rows, 1] + margin - (chosen - others))
+    shortfall = torch.relu(anchors[rows, 1] + margin - log_odds(logits[rows], anchors[rows, 0].long()))
     return shortfall.sum() / len(logits)
+
+
+def invariance_penalty(logits: torch.Tensor, sources: np.ndarray, read: Callable[[np.ndarray], torch.Tensor],
+                       tolerance: float) -> torch.Tensor:
+    """How far each INV row's log-odds (of the label its source review gets) strays beyond `tolerance` from its
+    source's, as the model reads the source now, summed and divided by the batch size.
+
+    `sources[i]` is row i's source row, -1 for rows without one; `read(rows)` gives the model's logits for those
+    rows. The source is read without dropout and without gradient: the copy must follow its review, not the other
+    way round. A teacher target fixed before training would pull a borderline copy to the borderline; this
+    pulls it to wherever the review itself is heading.
+    """
+    paired = sources >= 0
+    if not paired.any():
+        return logits.new_zeros(())
+    with torch.no_grad():
+        source_logits = read(sources[paired])
+    label = source_logits.argmax(1)
+    stray = (log_odds(logits[torch.from_numpy(paired)], label) - log_odds(source_logits, label)).abs()
+    return torch.relu(stray - tolerance).sum() / len(logits)
+
+
+def log_odds(logits: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+    """log P(label) - log P(any other label), per row, from logits."""
+    label = label.unsqueeze(1)
+    return logits.gather(1, label).squeeze(1) - logits.scatter(1, label, float("-inf")).logsumexp(1)

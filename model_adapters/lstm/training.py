@@ -23,8 +23,8 @@ from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
 from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
-from model_adapters.lstm.finetune import (check_dir_anchors, check_soft_targets, directional_hinge, grown_network,
-                                          grown_vocabulary)
+from model_adapters.lstm.finetune import (check_dir_anchors, check_inv_sources, check_soft_targets, directional_hinge,
+                                          grown_network, grown_vocabulary, invariance_penalty)
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
@@ -56,6 +56,8 @@ def train_lstm(
     grow_vocab_limit: int = 20_000,
     dir_anchors: "np.ndarray | None" = None,
     dir_margin: float = 1.0,
+    inv_sources: "np.ndarray | None" = None,
+    inv_tolerance: float = 0.25,
 ) -> dict:
     """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
 
@@ -65,8 +67,9 @@ def train_lstm(
     tokens they bring in that the vocabulary lacks. `soft_targets` (one probability row per train review)
     replaces the one-hot gold labels in the loss. `dir_anchors` (per train review: the label index its change
     points toward, or -1, and its source's log-odds of that label) adds a hinge asking each such row for
-    `dir_margin` more log-odds than its source (finetune.directional_hinge). `epoch_callback(record)` runs after
-    each saved epoch.
+    `dir_margin` more log-odds than its source (finetune.directional_hinge); `inv_sources` (per train review: the
+    row of its source review, or -1) makes each such row's log-odds follow its source's within `inv_tolerance`
+    (finetune.invariance_penalty). `epoch_callback(record)` runs after each saved epoch.
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
@@ -77,13 +80,15 @@ def train_lstm(
         with torch.random.fork_rng(devices=[]):  # seeded locally; the caller's global RNG is left untouched
             torch.manual_seed(seed)
             return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-                          soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin)
+                          soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin, inv_sources,
+                          inv_tolerance)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-           soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin) -> dict:
+           soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin, inv_sources,
+           inv_tolerance) -> dict:
     if grow_vocab_from is not None and init_from is None:
         raise UsageError("grow_vocab_from needs init_from: only an existing model's vocabulary can grow")
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
@@ -95,6 +100,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         soft_targets = check_soft_targets(soft_targets, len(train), len(config.labels))
     if dir_anchors is not None:
         dir_anchors = torch.from_numpy(check_dir_anchors(dir_anchors, len(train), len(config.labels)))
+    if inv_sources is not None:
+        inv_sources = check_inv_sources(inv_sources, len(train))
     t0 = time.perf_counter()
     train_tokens = tokenize_texts(train.texts, config)
     grown = 0
@@ -116,7 +123,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     if init_from is not None:
         network.load_state_dict(base.state_dict())
     optimizer = _optimizer(network, config)
-    fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from, soft_targets, dir_anchors, dir_margin)
+    fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from, soft_targets, dir_anchors, dir_margin,
+                               inv_sources, inv_tolerance)
     checkpoint = out_dir / CHECKPOINT_FILE
     state = {"fingerprint": fingerprint, "next_epoch": 0, "history": [], "best_epoch": None,
              "best_accuracy": -1.0, "stale_epochs": 0, "train_s": 0.0}
@@ -160,6 +168,10 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
             loss = loss_fn(logits, wanted)
             if dir_anchors is not None:
                 loss = loss + directional_hinge(logits, dir_anchors[batch], dir_margin)
+            if inv_sources is not None:
+                loss = loss + invariance_penalty(logits, inv_sources[batch],
+                                                 lambda rows: _read_quietly(network, train_x, rows, config, head_fraction),
+                                                 inv_tolerance)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.clip_norm > 0:
@@ -207,6 +219,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab), "vocab_grown": grown,
         "soft_targets": soft_targets is not None,
         "dir_hinge": {"rows": int((dir_anchors[:, 0] >= 0).sum()), "margin": dir_margin} if dir_anchors is not None else None,
+        "inv_consistency": ({"rows": int((inv_sources >= 0).sum()), "tolerance": inv_tolerance}
+                            if inv_sources is not None else None),
         "parameters": sum(p.numel() for p in best.parameters()),
         "pretrain": state.get("pretrain"),
         "timings": {"tokenize_s": round(tokenize_s, 3), "pretrain_s": (state.get("pretrain") or {}).get("seconds", 0.0),
@@ -219,6 +233,18 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     write_json(out_dir / METRICS_FILE, metrics)
     checkpoint.unlink(missing_ok=True)
     return {**metrics, "out_dir": str(out_dir)}
+
+
+def _read_quietly(network: LSTMClassifier, encoded, rows: np.ndarray, config: LSTMConfig, head_fraction: float):
+    """The network's logits for `rows` as it would predict them (no dropout), then back to training mode."""
+    network.eval()
+    try:
+        if config.packed:
+            ids, lengths = collate_padded(encoded, rows)
+            return network(ids, lengths, packed=True)
+        return network(collate_trimmed(encoded, rows, head_fraction))
+    finally:
+        network.train()
 
 
 def word_dropout(ids: torch.Tensor, rate: float, generator: torch.Generator) -> torch.Tensor:
@@ -292,7 +318,7 @@ def _label_ids(dataset, config: LSTMConfig, name: str) -> np.ndarray:
 
 def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabulary, init_from,
                  soft_targets: np.ndarray | None = None, dir_anchors: "torch.Tensor | None" = None,
-                 dir_margin: float = 1.0) -> dict:
+                 dir_margin: float = 1.0, inv_sources: np.ndarray | None = None, inv_tolerance: float = 0.25) -> dict:
     """What a checkpoint must match to be resumed: the config, seed, data, targets, vocabulary and starting model."""
     data = hashlib.sha256()
     for dataset in (train, validation):
@@ -303,6 +329,8 @@ def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabu
         data.update(np.round(soft_targets.astype(np.float64), 5).tobytes())
     if dir_anchors is not None:
         data.update(np.round(dir_anchors.numpy().astype(np.float64), 4).tobytes() + f"margin={dir_margin}".encode())
+    if inv_sources is not None:
+        data.update(inv_sources.astype(np.int64).tobytes() + f"tolerance={inv_tolerance}".encode())
     vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
     return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
             "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}

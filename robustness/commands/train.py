@@ -31,12 +31,15 @@ import click
 @click.option("--dir-margin", default=0.0, show_default=True, type=click.FloatRange(0.0, 10.0),
               help="With --init-from and --augmented: antonym-swap (DIR) rows must gain this much log-odds toward their "
                    "label over what --init-from predicts on their source review (e.g. 1.0; 0: off).")
+@click.option("--inv-tolerance", default=None, type=click.FloatRange(0.0, 10.0),
+              help="With --augmented: typo'd and other invariance rows must keep their log-odds within this of their "
+                   "source review's, as the model reads it while training (e.g. 0.25; default: off).")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
 @click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
               help="Change one config field of the preset, e.g. --set pretrain=ppmi_svd --set hidden_size=128 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
-          grow_vocab, targets, dir_margin, threads, settings, quiet):
+          grow_vocab, targets, dir_margin, inv_tolerance, threads, settings, quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from model_adapters.lstm.config import parse_settings
     from model_adapters.lstm.presets import resolve_config
@@ -75,14 +78,17 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
                 f"{augmented_path}: {len(leaked)} augmented rows come from validation reviews (e.g. {sorted(leaked)[0]}); "
                 f"rerun `robustness augment` with --split-seed {seed} --validation-fraction {validation_fraction}"
             )
-    if (targets == "teacher" or dir_margin) and max_train is not None:  # targets come from the source review: keep rows whose source is sampled
+    if inv_tolerance is not None and augmented_path is None:
+        raise UsageError("--inv-tolerance needs --augmented FILE: its invariance rows follow their source reviews")
+    if (targets == "teacher" or dir_margin or inv_tolerance is not None) and max_train is not None:  # targets come from the source review: keep rows whose source is sampled
         sampled = set(train_set.ids)
         kept = [row for row in rows if row.source_id in sampled]
         if len(kept) < len(rows):
             click.echo(f"--max-train {max_train}: {len(rows) - len(kept):,} augmented rows come from reviews outside the "
                        f"sample and are left out (their targets come from their source review)", err=True)
         rows = kept
-    extra = retrain_options(init_from, train_set, rows, targets, grow_vocab, dir_margin=dir_margin)
+    extra = retrain_options(init_from, train_set, rows, targets, grow_vocab, dir_margin=dir_margin,
+                            inv_tolerance=inv_tolerance)
     metrics = train_lstm(with_augmented(train_set, rows) if rows else train_set, validation, config, out_dir, seed=seed,
                          init_from=init_from, progress=not quiet, num_threads=threads, **extra)
     click.echo(summary_line(metrics))

@@ -68,6 +68,8 @@ def test_augment_usage_errors_are_one_line(tmp_path, capsys):
     assert "--targets teacher needs --init-from" in capsys.readouterr().err
     assert run(["train", "--out", str(tmp_path / "m"), "--dir-margin", "1"]) == 2
     assert "--dir-margin needs --init-from MODEL_DIR and --augmented FILE" in capsys.readouterr().err
+    assert run(["train", "--out", str(tmp_path / "m"), "--inv-tolerance", "0.25"]) == 2
+    assert "--inv-tolerance needs --augmented FILE" in capsys.readouterr().err
     assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"), "--select", "failures"]) == 2
     assert "--select failures needs --model" in capsys.readouterr().err
     assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"),

@@ -131,7 +131,8 @@ def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_r
         "data": {"path": str(tiny_imdb_archive)},
         "suite": {"config": str(tmp_path / "suite.yml"), "sample": 30, "seed": 3, "fresh_seed": None},
         "augment": {"ratio": 1.0, "seed": 5, "include_passing": True},
-        "retrain": {"mode": "finetune", "epochs": 1, "targets": "teacher", "grow_vocab": True, "dir_margin": 1.0},
+        "retrain": {"mode": "finetune", "epochs": 1, "targets": "teacher", "grow_vocab": True, "dir_margin": 1.0,
+                    "inv_tolerance": 0.25},
     })
     run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
     record = json.loads((tmp_path / "out" / "state.json").read_text())["stages"]["train_after"]
@@ -139,6 +140,8 @@ def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_r
     dir_rows = [row for row in read_augmented(tmp_path / "out" / "augment" / "augmented.csv")
                 if row.test == "sentiment_antonym_swap"]
     assert dir_rows and record["dir_hinge"] == {"rows": len(dir_rows), "margin": 1.0}
+    inv_rows = sum(row.test != "sentiment_antonym_swap" for row in read_augmented(tmp_path / "out" / "augment" / "augmented.csv"))
+    assert inv_rows and record["inv_consistency"] == {"rows": inv_rows, "tolerance": 0.25}
     before, after = load_model(tmp_path / "out" / "model_before"), load_model(tmp_path / "out" / "model_after")
     assert len(after.vocab) == len(before.vocab) + record["vocab_grown"]
     assert after.vocab.tokens[:len(before.vocab)] == before.vocab.tokens

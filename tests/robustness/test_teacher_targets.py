@@ -57,3 +57,10 @@ def test_dir_anchors_hold_the_label_a_dir_row_points_to_and_the_teachers_log_odd
     np.testing.assert_allclose(anchors[5], [1, np.log(0.2 / 0.8)], rtol=1e-6)  # b: teacher 0.2 positive
     with pytest.raises(DataError, match="source_id 'zz'"):
         dir_anchors(TEACHER, TRAIN, [row("zz", "add_typo")], LABELS)
+
+
+def test_inv_sources_point_invariance_rows_at_their_source_review():
+    from robustness.teacher_targets import inv_sources
+
+    rows = [row("c", "add_typo"), row("a", "sentiment_antonym_swap", "negative"), row("b", "uppercase")]
+    np.testing.assert_array_equal(inv_sources(TRAIN, rows), [-1, -1, -1, 2, -1, 1])
