@@ -37,13 +37,18 @@ POLARITY = 1.0
 
 def antonym_direction(original: str, edits) -> str | None:
     """The label a set of antonym swaps moves a review toward, or None when they point nowhere or both ways."""
+    # "not good" -> "not bad" reads more positive: a negated swap counts the other way
+    signs = {(change > 0) != negated for change, negated in polar_swaps(original, edits)}
+    return ("positive" if signs.pop() else "negative") if len(signs) == 1 else None
+
+
+def polar_swaps(original: str, edits):
+    """(valence change, negated?) of each swap that moves sentiment by at least POLARITY."""
     valence = load("antonym_valence")
-    signs = set()
     for start, end, replacement in edits:
         change = valence.get(replacement.lower(), 0.0) - valence.get(original[start:end].lower(), 0.0)
         if abs(change) >= POLARITY:
-            signs.add((change > 0) != _negated(original, start))  # "not good" -> "not bad" reads more positive
-    return ("positive" if signs.pop() else "negative") if len(signs) == 1 else None
+            yield change, _negated(original, start)
 
 
 def toward_negative(original: str, edits) -> str:

@@ -1,0 +1,77 @@
+"""Why adjective_antonym_swap stays near 90% after the loop: the model reads negated swaps as coin flips.
+
+Splits the test's applicable cases by whether a sentiment-bearing swap sits after a negator ("not good" ->
+"not bad", which the test expects to read more positive) and reports the pass rate of each part, before and
+after the loop, on the same and on fresh-seed cases, for one or more loop run directories. Cases failing in
+every given run's `suite_after` are counted as stubborn: no retraining variant moved them.
+
+    python benchmarks/antonym_negation.py /tmp/loop_a /tmp/loop_b ...   # loop output directories
+Results: benchmarks/results/antonym_negation.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TEST = "adjective_antonym_swap"
+SUITES = ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")
+
+
+def read_cases(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [case for case in map(json.loads, handle) if case["test"] == TEST and case.get("applicable")]
+
+
+def has_negated_swap(case: dict) -> bool:
+    from perturbations.adjectives import polar_swaps
+
+    return any(negated for _, negated in polar_swaps(case["original"], case["edits"]))
+
+
+def split_rates(cases: list[dict]) -> dict:
+    parts = {"negated": [c for c in cases if has_negated_swap(c)], "plain": [c for c in cases if not has_negated_swap(c)]}
+    rates = {name: {"n": len(part), "passed": sum(bool(c["passed"]) for c in part),
+                    "pass_rate": round(sum(bool(c["passed"]) for c in part) / len(part), 4) if part else None}
+             for name, part in parts.items()}
+    return {"all": {"n": len(cases), "pass_rate": round(sum(bool(c["passed"]) for c in cases) / len(cases), 4)}} | rates
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", type=Path, help="loop output directories (robustness loop --out)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "antonym_negation.json")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+    runs, failing_after = {}, []
+    for run in args.runs:
+        runs[str(run)] = {}
+        for suite in SUITES:
+            path = run / suite / "cases.jsonl.gz"
+            if not path.is_file():
+                continue
+            cases = read_cases(path)
+            runs[str(run)][suite] = split_rates(cases)
+            if suite == "suite_after":
+                failing_after.append({c["case_id"]: c for c in cases if not c["passed"]})
+            print(f"{run}  {suite:18}  " + "  ".join(
+                f"{name} {part['pass_rate']:.1%} of {part['n']}" for name, part in runs[str(run)][suite].items()))
+    stubborn = set.intersection(*(set(failing) for failing in failing_after)) if failing_after else set()
+    negated = sum(has_negated_swap(failing_after[0][case_id]) for case_id in stubborn)
+    print(f"failing after every run: {len(stubborn)} cases, {negated} of them with a negated swap")
+    result = {"schema_version": 1, "kind": "antonym_negation", "test": TEST,
+              "command": " ".join(["python", "benchmarks/antonym_negation.py", *(argv or sys.argv[1:])]),
+              "runs": runs, "failing_after_every_run": {"n": len(stubborn), "negated": negated}}
+    from robustness.files import write_json
+
+    write_json(args.out, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
