@@ -38,7 +38,8 @@ def split_rates(cases: list[dict]) -> dict:
     rates = {name: {"n": len(part), "passed": sum(bool(c["passed"]) for c in part),
                     "pass_rate": round(sum(bool(c["passed"]) for c in part) / len(part), 4) if part else None}
              for name, part in parts.items()}
-    return {"all": {"n": len(cases), "pass_rate": round(sum(bool(c["passed"]) for c in cases) / len(cases), 4)}} | rates
+    passed = sum(bool(c["passed"]) for c in cases)
+    return {"all": {"n": len(cases), "passed": passed, "pass_rate": round(passed / len(cases), 4) if cases else None}} | rates
 
 
 def main(argv=None) -> int:
@@ -60,7 +61,7 @@ def main(argv=None) -> int:
             if suite == "suite_after":
                 failing_after.append({c["case_id"]: c for c in cases if not c["passed"]})
             print(f"{run}  {suite:18}  " + "  ".join(
-                f"{name} {part['pass_rate']:.1%} of {part['n']}" for name, part in runs[str(run)][suite].items()))
+                f"{name} {_percent(part['pass_rate'])} of {part['n']}" for name, part in runs[str(run)][suite].items()))
     stubborn = set.intersection(*(set(failing) for failing in failing_after)) if failing_after else set()
     negated = sum(has_negated_swap(failing_after[0][case_id]) for case_id in stubborn)
     print(f"failing after every run: {len(stubborn)} cases, {negated} of them with a negated swap")
@@ -71,6 +72,10 @@ def main(argv=None) -> int:
 
     write_json(args.out, result)
     return 0
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
 
 
 if __name__ == "__main__":

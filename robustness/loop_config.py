@@ -72,6 +72,12 @@ class AugmentSection(_Strict):
                 raise ValueError(str(exc)) from None
         return names
 
+    @model_validator(mode="after")
+    def _failures_for_needs_failures(self):
+        if self.failures_for and self.select != "failures":
+            raise ValueError("failures_for names the tests that take failure-driven rows; it needs select: failures")
+        return self
+
 
 class RetrainSection(_Strict):
     mode: Literal["scratch", "finetune"] = "finetune"

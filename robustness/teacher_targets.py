@@ -8,6 +8,7 @@ A DIR row (labelled with where its change points) aims at its source's mix with 
 labels' probability moved to its label: honest (one swapped adjective does not make a rave a pan) and still
 the direction the test expects. Its anchor (dir_anchors) is the teacher's log-odds on the source review: the
 point a directional hinge asks the row to move past by a margin, on the log-odds scale the suite judges on.
+inv_sources pairs each INV row with its source review for the invariance penalty.
 """
 
 from __future__ import annotations

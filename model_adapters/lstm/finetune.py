@@ -1,4 +1,6 @@
-"""Fine-tuning an existing LSTM on augmented rows: a vocabulary that grows, soft targets, directional hinges.
+"""Fine-tuning an existing LSTM on augmented rows: a vocabulary that grows, soft targets, and two losses on the
+log-odds the suite judges: a hinge that makes antonym-swap (DIR) rows move their way, and a penalty that keeps
+typo'd (INV) rows with their source review.
 
 A frozen vocabulary maps every OCR typo, slang word and abbreviation the augmented rows bring in to the
 unknown word, so fine-tuning could only teach the model to ignore them. Growing it adds those tokens with

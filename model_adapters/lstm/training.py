@@ -69,7 +69,8 @@ def train_lstm(
     points toward, or -1, and its source's log-odds of that label) adds a hinge asking each such row for
     `dir_margin` more log-odds than its source (finetune.directional_hinge); `inv_sources` (per train review: the
     row of its source review, or -1) makes each such row's log-odds follow its source's within `inv_tolerance`
-    (finetune.invariance_penalty). `epoch_callback(record)` runs after each saved epoch.
+    (finetune.invariance_penalty). The history's train_loss includes those two terms. `epoch_callback(record)`
+    runs after each saved epoch.
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
@@ -236,7 +237,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
 
 
 def _read_quietly(network: LSTMClassifier, encoded, rows: np.ndarray, config: LSTMConfig, head_fraction: float):
-    """The network's logits for `rows` as it would predict them (no dropout), then back to training mode."""
+    """The network's logits for `rows` without dropout, cut (head + tail) to the shortest of them as a training
+    batch is, then back to training mode."""
     network.eval()
     try:
         if config.packed:

@@ -56,6 +56,8 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
         raise UsageError("--targets teacher needs --init-from MODEL_DIR: that model is the teacher")
     if dir_margin and (init_from is None or augmented_path is None):
         raise UsageError("--dir-margin needs --init-from MODEL_DIR and --augmented FILE: DIR rows move past what that model predicts")
+    if inv_tolerance is not None and augmented_path is None:
+        raise UsageError("--inv-tolerance needs --augmented FILE: its invariance rows follow their source reviews")
     settings = parse_settings(settings, UsageError) | ({"epochs": epochs} if epochs is not None else {})
     config = resolve_config(preset, **settings)
     path = data_path or resolve_imdb()
@@ -78,8 +80,6 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
                 f"{augmented_path}: {len(leaked)} augmented rows come from validation reviews (e.g. {sorted(leaked)[0]}); "
                 f"rerun `robustness augment` with --split-seed {seed} --validation-fraction {validation_fraction}"
             )
-    if inv_tolerance is not None and augmented_path is None:
-        raise UsageError("--inv-tolerance needs --augmented FILE: its invariance rows follow their source reviews")
     if (targets == "teacher" or dir_margin or inv_tolerance is not None) and max_train is not None:  # targets come from the source review: keep rows whose source is sampled
         sampled = set(train_set.ids)
         kept = [row for row in rows if row.source_id in sampled]

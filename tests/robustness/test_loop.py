@@ -99,6 +99,9 @@ def test_loop_config_errors_name_the_field(tmp_path):
     path.write_text("augment:\n  select: failures\n  failures_for: [uppercse]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"augment.failures_for: .*did you mean 'uppercase'"):
         load_loop_config(path)
+    path.write_text("augment:\n  failures_for: [uppercase]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"augment: .*failures_for .* needs select: failures"):
+        load_loop_config(path)
     path.write_text("model: !!python/object:os.system {}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="tag"):
         load_loop_config(path)
