@@ -14,11 +14,12 @@ import numpy as np
 import torch
 
 from model_adapters.lstm.config import LSTMConfig
-from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary, head_tail, tokenize_head_tail
+from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary, head_tail, mark_negation, tokenize_head_tail
 
 
 def tokenize_texts(texts: Sequence[str], config: LSTMConfig) -> list[list[str]]:
-    return [tokenize_head_tail(text, config.head_tokens, config.tail_tokens) for text in texts]
+    tokens = [tokenize_head_tail(text, config.head_tokens, config.tail_tokens) for text in texts]
+    return [mark_negation(t) for t in tokens] if config.negation_marking else tokens
 
 
 def encode_tokens(token_lists: Sequence[list[str]], vocab: Vocabulary) -> list[np.ndarray]:

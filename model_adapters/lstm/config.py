@@ -32,6 +32,7 @@ class LSTMConfig:
     min_freq: int = 2
     max_tokens: int = 400               # reviews longer than this keep their first head_tokens and the rest from the end
     head_tokens: int = 100
+    negation_marking: bool = False      # words after a negator, up to the next punctuation, read as "not_good"
     # network
     embedding_dim: int = 64
     hidden_size: int = 64
@@ -81,12 +82,12 @@ class LSTMConfig:
 
 
 ARCHITECTURE_FIELDS = (
-    "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "embedding_dim", "hidden_size",
+    "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "negation_marking", "embedding_dim", "hidden_size",
     "num_layers", "bidirectional", "pooling", "init", "head_layers", "ngram_buckets", "ngram_dim",
 )
 # Fields added after the first saved models, with the default that reproduces those models.
 ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain": "none", "word_dropout": 0.0,
-                                "pretrain_window": 5}
+                                "pretrain_window": 5, "negation_marking": False}
 
 
 def parse_settings(items, error=ConfigError) -> dict:

@@ -55,3 +55,25 @@ def test_partial_tokenization_matches_full_tokenization():
         full = tokenize(text)
         expected = full if len(full) <= head + tail else full[:head] + (full[len(full) - tail:] if tail else [])
         assert tokenize_head_tail(text, head, tail, chars_per_token=3) == expected
+
+
+def test_negation_marking_prefixes_words_up_to_the_next_punctuation():
+    from model_adapters.lstm.tokenizer import mark_negation
+
+    tokens = tokenize("It wasn't bad at all, but never good. Without doubt great!")
+    assert mark_negation(tokens) == ["it", "was", "n't", "not_bad", "not_at", "not_all", ",", "but", "never", "not_good",
+                                     ".", "without", "doubt", "great", "!"]
+    assert mark_negation(["good", "film"]) == ["good", "film"]
+
+
+def test_negation_marking_is_a_saved_setting_that_older_models_lack(tmp_path):
+    from model_adapters.lstm.batching import tokenize_texts
+    from model_adapters.lstm.config import ARCHITECTURE_FIELDS, validate_config
+    from model_adapters.lstm.presets import resolve_config
+
+    marked = resolve_config("tiny", negation_marking=True)
+    assert tokenize_texts(["not good"], marked) == [["not", "not_good"]]
+    assert tokenize_texts(["not good"], resolve_config("tiny")) == [["not", "good"]]
+    assert "negation_marking" in ARCHITECTURE_FIELDS  # fine-tuning keeps the tokenization its vocabulary was built with
+    old = {k: v for k, v in resolve_config("tiny").to_dict().items() if k != "negation_marking"}
+    assert validate_config(old).negation_marking is False
