@@ -41,19 +41,24 @@ NEGATORS = frozenset({"not", "no", "never", "n't", "nothing", "nobody", "none", 
 _SCOPE_ENDS = frozenset({".", ",", "!", "?", ";", ":", "(", ")", '"', "-"})
 
 
+NEGATION_SCOPE = 3  # words; unbounded scopes made a review without punctuation one long negation
+
+
 def mark_negation(tokens: list[str]) -> list[str]:
-    """Words after a negator, up to the next punctuation, become "not_<word>" (Das & Chen 2001; Pang et al. 2002):
-    "not bad" then shares no token with "bad", so a model can learn that it reads positive."""
-    marked, negated = [], False
+    """The (at most NEGATION_SCOPE) words after a negator, up to the next punctuation, become "not_<word>"
+    (Das & Chen 2001; Pang et al. 2002): "not bad" then shares no token with "bad", so a model can learn that it
+    reads positive."""
+    marked, left = [], 0
     for token in tokens:
         if token in _SCOPE_ENDS:
-            negated = False
+            left = 0
             marked.append(token)
         elif token in NEGATORS:
-            negated = True
+            left = NEGATION_SCOPE
             marked.append(token)
         else:
-            marked.append("not_" + token if negated else token)
+            marked.append("not_" + token if left else token)
+            left = max(0, left - 1)
     return marked
 
 

@@ -57,13 +57,15 @@ def test_partial_tokenization_matches_full_tokenization():
         assert tokenize_head_tail(text, head, tail, chars_per_token=3) == expected
 
 
-def test_negation_marking_prefixes_words_up_to_the_next_punctuation():
+def test_negation_marking_prefixes_the_next_words_up_to_punctuation():
     from model_adapters.lstm.tokenizer import mark_negation
 
     tokens = tokenize("It wasn't bad at all, but never good. Without doubt great!")
     assert mark_negation(tokens) == ["it", "was", "n't", "not_bad", "not_at", "not_all", ",", "but", "never", "not_good",
                                      ".", "without", "doubt", "great", "!"]
     assert mark_negation(["good", "film"]) == ["good", "film"]
+    assert mark_negation(tokenize("not a very good film at all")) == [  # three words at most: punctuation may be missing
+        "not", "not_a", "not_very", "not_good", "film", "at", "all"]
 
 
 def test_negation_marking_is_a_saved_setting_that_older_models_lack(tmp_path):
