@@ -88,22 +88,17 @@ def test_a_changed_config_refuses_to_reuse_the_run(loop_run):
         run_loop(changed, out, progress=False, log=lambda message: None)
 
 
-def test_loop_config_errors_name_the_field(tmp_path):
+@pytest.mark.parametrize("text, message", [
+    ("augment:\n  ratio: 9\n", r"loop.yml: augment.ratio"),
+    ("retrain:\n  mood: scratch\n", r"retrain.mood: unknown key"),
+    ("augment:\n  select: failures\n  failures_for: [uppercse]\n", r"augment.failures_for: .*did you mean 'uppercase'"),
+    ("augment:\n  failures_for: [uppercase]\n", r"augment: .*failures_for .* needs select: failures"),
+    ("model: !!python/object:os.system {}\n", "tag"),
+])
+def test_loop_config_errors_name_the_field(tmp_path, text, message):
     path = tmp_path / "loop.yml"
-    path.write_text("augment:\n  ratio: 9\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"loop.yml: augment.ratio"):
-        load_loop_config(path)
-    path.write_text("retrain:\n  mood: scratch\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"retrain.mood: unknown key"):
-        load_loop_config(path)
-    path.write_text("augment:\n  select: failures\n  failures_for: [uppercse]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"augment.failures_for: .*did you mean 'uppercase'"):
-        load_loop_config(path)
-    path.write_text("augment:\n  failures_for: [uppercase]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"augment: .*failures_for .* needs select: failures"):
-        load_loop_config(path)
-    path.write_text("model: !!python/object:os.system {}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="tag"):
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
         load_loop_config(path)
 
 
