@@ -32,7 +32,7 @@ class LSTMConfig:
     min_freq: int = 2
     max_tokens: int = 400               # reviews longer than this keep their first head_tokens and the rest from the end
     head_tokens: int = 100
-    negation_marking: bool = False      # words after a negator, up to the next punctuation, read as "not_good"
+    negation_marking: bool = False      # up to 3 words after a negator, within punctuation, read as "not_good"
     # network
     embedding_dim: int = 64
     hidden_size: int = 64
