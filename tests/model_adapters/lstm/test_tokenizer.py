@@ -79,3 +79,6 @@ def test_negation_marking_is_a_saved_setting_that_older_models_lack(tmp_path):
     assert "negation_marking" in ARCHITECTURE_FIELDS  # fine-tuning keeps the tokenization its vocabulary was built with
     old = {k: v for k, v in resolve_config("tiny").to_dict().items() if k != "negation_marking"}
     assert validate_config(old).negation_marking is False
+    # `full` marks negation (the loop's antonym results); its saved config says so, so older full models,
+    # whose config.json lacks the field, keep reading "not good" as before
+    assert resolve_config("full").negation_marking and resolve_config("full").to_dict()["negation_marking"] is True
