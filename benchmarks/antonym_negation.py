@@ -4,6 +4,8 @@ Splits the test's applicable cases by whether a sentiment-bearing swap sits afte
 "not bad", which the test expects to read more positive) and reports the pass rate of each part, before and
 after the loop, on the same and on fresh-seed cases, for one or more loop run directories. Cases failing in
 every given run's `suite_after` are counted as stubborn: no retraining variant moved them.
+`--test add_ocr_typo` splits OCR-typo cases instead, by whether a negator was typo'd ("not" -> "n^ot" tokenizes
+as "n ^ ot", which negation marking no longer sees).
 
     python benchmarks/antonym_negation.py /tmp/loop_a /tmp/loop_b ...   # loop output directories
 Results: benchmarks/results/antonym_negation.json.
@@ -22,9 +24,9 @@ TEST = "adjective_antonym_swap"
 SUITES = ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")
 
 
-def read_cases(path: Path) -> list[dict]:
+def read_cases(path: Path, test: str = TEST) -> list[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [case for case in map(json.loads, handle) if case["test"] == TEST and case.get("applicable")]
+        return [case for case in map(json.loads, handle) if case["test"] == test and case.get("applicable")]
 
 
 def has_negated_swap(case: dict) -> bool:
@@ -33,8 +35,17 @@ def has_negated_swap(case: dict) -> bool:
     return any(negated for _, negated in polar_swaps(case["original"], case["edits"]))
 
 
-def split_rates(cases: list[dict]) -> dict:
-    parts = {"negated": [c for c in cases if has_negated_swap(c)], "plain": [c for c in cases if not has_negated_swap(c)]}
+def has_typoed_negator(case: dict) -> bool:
+    from model_adapters.lstm.tokenizer import NEGATORS
+
+    return any(case["original"][start:end].lower() in NEGATORS for start, end, _ in case["edits"])
+
+
+NEGATED = {TEST: has_negated_swap, "add_ocr_typo": has_typoed_negator}
+
+
+def split_rates(cases: list[dict], negated=has_negated_swap) -> dict:
+    parts = {"negated": [c for c in cases if negated(c)], "plain": [c for c in cases if not negated(c)]}
     rates = {name: {"n": len(part), "passed": sum(bool(c["passed"]) for c in part),
                     "pass_rate": round(sum(bool(c["passed"]) for c in part) / len(part), 4) if part else None}
              for name, part in parts.items()}
@@ -45,8 +56,10 @@ def split_rates(cases: list[dict]) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, help="loop output directories (robustness loop --out)")
+    parser.add_argument("--test", choices=sorted(NEGATED), default=TEST)
     parser.add_argument("--out", type=Path, default=RESULTS / "antonym_negation.json")
     args = parser.parse_args(argv)
+    negated_case = NEGATED[args.test]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
     runs, failing_after = {}, []
@@ -56,16 +69,16 @@ def main(argv=None) -> int:
             path = run / suite / "cases.jsonl.gz"
             if not path.is_file():
                 continue
-            cases = read_cases(path)
-            runs[str(run)][suite] = split_rates(cases)
+            cases = read_cases(path, args.test)
+            runs[str(run)][suite] = split_rates(cases, negated_case)
             if suite == "suite_after":
                 failing_after.append({c["case_id"]: c for c in cases if not c["passed"]})
             print(f"{run}  {suite:18}  " + "  ".join(
                 f"{name} {_percent(part['pass_rate'])} of {part['n']}" for name, part in runs[str(run)][suite].items()))
     stubborn = set.intersection(*(set(failing) for failing in failing_after)) if failing_after else set()
-    negated = sum(has_negated_swap(failing_after[0][case_id]) for case_id in stubborn)
-    print(f"failing after every run: {len(stubborn)} cases, {negated} of them with a negated swap")
-    result = {"schema_version": 1, "kind": "antonym_negation", "test": TEST,
+    negated = sum(negated_case(failing_after[0][case_id]) for case_id in stubborn)
+    print(f"failing after every run: {len(stubborn)} cases, {negated} of them in the negated part")
+    result = {"schema_version": 1, "kind": "antonym_negation", "test": args.test,
               "command": " ".join(["python", "benchmarks/antonym_negation.py", *(argv or sys.argv[1:])]),
               "runs": runs, "failing_after_every_run": {"n": len(stubborn), "negated": negated}}
     from robustness.files import write_json
