@@ -14,10 +14,13 @@ import numpy as np
 import torch
 
 from model_adapters.lstm.config import LSTMConfig
-from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary, head_tail, mark_negation, tokenize_head_tail
+from model_adapters.lstm.tokenizer import (OOV_ID, Vocabulary, drop_stray_marks, head_tail, mark_negation,
+                                          tokenize_head_tail)
 
 
 def tokenize_texts(texts: Sequence[str], config: LSTMConfig) -> list[list[str]]:
+    if config.drop_stray_marks:
+        texts = [drop_stray_marks(text) for text in texts]
     tokens = [tokenize_head_tail(text, config.head_tokens, config.tail_tokens) for text in texts]
     return [mark_negation(t) for t in tokens] if config.negation_marking else tokens
 

@@ -33,6 +33,7 @@ class LSTMConfig:
     max_tokens: int = 400               # reviews longer than this keep their first head_tokens and the rest from the end
     head_tokens: int = 100
     negation_marking: bool = False      # up to 3 words after a negator, within punctuation, read as "not_good"
+    drop_stray_marks: bool = False      # a mark between two letters ("n^ot", "tl)e": OCR noise) is dropped first
     # network
     embedding_dim: int = 64
     hidden_size: int = 64
@@ -82,12 +83,14 @@ class LSTMConfig:
 
 
 ARCHITECTURE_FIELDS = (
-    "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "negation_marking", "embedding_dim", "hidden_size",
+    "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "negation_marking", "drop_stray_marks",
+    "embedding_dim", "hidden_size",
     "num_layers", "bidirectional", "pooling", "init", "head_layers", "ngram_buckets", "ngram_dim",
 )
 # Fields added after the first saved models, with the default that reproduces those models.
 ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain": "none", "word_dropout": 0.0,
-                                "pretrain_window": 5, "negation_marking": False}
+                                "pretrain_window": 5, "negation_marking": False,
+                                "drop_stray_marks": False}
 
 
 def parse_settings(items, error=ConfigError) -> dict:

@@ -36,6 +36,15 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.replace("n't", " n't"))
 
 
+# A mark between two letters is OCR noise inside a word ("n^ot", "tl)e", "a|l"): split there, "not" would become
+# "n ^ ot", and negation marking would no longer see the negator.
+_STRAY_MARK = re.compile(r"(?<=[^\W\d_])[\^|~*#()\[\]{}](?=[^\W\d_])")  # not < >: "film<br />" is markup
+
+
+def drop_stray_marks(text: str) -> str:
+    return _STRAY_MARK.sub("", text)
+
+
 NEGATORS = frozenset({"not", "no", "never", "n't", "nothing", "nobody", "none", "neither", "nor", "hardly", "barely",
                        "cannot"})  # not "without": "without doubt the best" is no negated "best"
 _SCOPE_ENDS = frozenset({".", ",", "!", "?", ";", ":", "(", ")", '"', "-"})

@@ -82,3 +82,20 @@ def test_negation_marking_is_a_saved_setting_that_older_models_lack(tmp_path):
     # `full` marks negation (the loop's antonym results); its saved config says so, so older full models,
     # whose config.json lacks the field, keep reading "not good" as before
     assert resolve_config("full").negation_marking and resolve_config("full").to_dict()["negation_marking"] is True
+
+
+def test_stray_marks_inside_words_are_dropped_only_when_asked():
+    from model_adapters.lstm.batching import tokenize_texts
+    from model_adapters.lstm.config import ARCHITECTURE_FIELDS, validate_config
+    from model_adapters.lstm.presets import resolve_config
+    from model_adapters.lstm.tokenizer import drop_stray_marks
+
+    # OCR noise inside a word goes; marks beside digits, spaces and HTML line breaks stay
+    assert drop_stray_marks("n^ot tl)e a|l x^2 (good) film<br />The") == "not tle al x^2 (good) film<br />The"
+    marked = resolve_config("tiny", negation_marking=True, drop_stray_marks=True)
+    assert tokenize_texts(["was n^ot good"], marked) == [["was", "not", "not_good"]]
+    assert tokenize_texts(["was n^ot good"], resolve_config("tiny", negation_marking=True)) == [
+        ["was", "n", "^", "ot", "good"]]
+    assert "drop_stray_marks" in ARCHITECTURE_FIELDS
+    old = {k: v for k, v in resolve_config("tiny").to_dict().items() if k != "drop_stray_marks"}
+    assert validate_config(old).drop_stray_marks is False
