@@ -8,7 +8,7 @@ every given run's `suite_after` are counted as stubborn: no retraining variant m
 as "n ^ ot", which negation marking no longer sees).
 
     python benchmarks/antonym_negation.py /tmp/loop_a /tmp/loop_b ...   # loop output directories
-Results: benchmarks/results/antonym_negation.json.
+Results: benchmarks/results/antonym_negation.json (ocr_negators.json with --test add_ocr_typo).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def has_typoed_negator(case: dict) -> bool:
 
 
 NEGATED = {TEST: has_negated_swap, "add_ocr_typo": has_typoed_negator}
+DEFAULT_OUT = {TEST: "antonym_negation.json", "add_ocr_typo": "ocr_negators.json"}  # one record per split
 
 
 def split_rates(cases: list[dict], negated=has_negated_swap) -> dict:
@@ -57,8 +58,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, help="loop output directories (robustness loop --out)")
     parser.add_argument("--test", choices=sorted(NEGATED), default=TEST)
-    parser.add_argument("--out", type=Path, default=RESULTS / "antonym_negation.json")
+    parser.add_argument("--out", type=Path, default=None, help="default: results/" + ", ".join(
+        f"{name} for {test}" for test, name in DEFAULT_OUT.items()))
     args = parser.parse_args(argv)
+    out = args.out or RESULTS / DEFAULT_OUT[args.test]
     negated_case = NEGATED[args.test]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -83,7 +86,7 @@ def main(argv=None) -> int:
               "runs": runs, "failing_after_every_run": {"n": len(stubborn), "negated": negated}}
     from robustness.files import write_json
 
-    write_json(args.out, result)
+    write_json(out, result)
     return 0
 
 

@@ -3,9 +3,9 @@
 `seed` reproduces the LangTest article's Keras model (Embedding 32 over a 5,000-word vocabulary,
 LSTM(100), last state, Keras initialisation, Adam, 3 epochs, reviews cut to their last 500 tokens as Keras
 pad_sequences does).
-`tiny` trains in seconds on ~1,000 reviews, for tests; `quick` is for demos; `full` is the benchmarks' model: accurate and
-robust, and trained in minutes on 2 CPU cores. Its embedding starts from word co-occurrence in the train reviews (PPMI + SVD):
-best validation accuracy 91.2% in 2 epochs against 90.1% from a random start (chosen on validation, never test).
+`tiny` trains in seconds on ~1,000 reviews, for tests; `quick` is for demos; `full` is the benchmarks' model:
+accurate and robust, and trained in minutes on 2 CPU cores. Its embedding starts from word co-occurrence in the
+train reviews (PPMI + SVD): best validation accuracy 91.2% in 2 epochs against 90.1% from a random start (chosen on validation, never test).
 Pretrained vectors alone made the model lean on correctly spelled function words (47% of validation reviews
 flipped under OCR typos, against 10% from a random start), so 20% of training tokens are replaced by the unknown
 word (word_dropout): 20% flip, validation 91.4% (10% dropout: 18%, 91.2%). Records:

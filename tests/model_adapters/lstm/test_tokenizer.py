@@ -68,17 +68,24 @@ def test_negation_marking_prefixes_the_next_words_up_to_punctuation():
         "not", "not_a", "not_very", "not_good", "film", "at", "all"]
 
 
-def test_negation_marking_is_a_saved_setting_that_older_models_lack(tmp_path):
-    from model_adapters.lstm.batching import tokenize_texts
+@pytest.mark.parametrize("field", ["negation_marking", "drop_stray_marks"])
+def test_tokenizer_settings_are_saved_and_older_models_lack_them(field):
     from model_adapters.lstm.config import ARCHITECTURE_FIELDS, validate_config
+    from model_adapters.lstm.presets import resolve_config
+
+    assert field in ARCHITECTURE_FIELDS  # fine-tuning keeps the tokenization its vocabulary was built with
+    old = {k: v for k, v in resolve_config("tiny").to_dict().items() if k != field}
+    assert getattr(validate_config(old), field) is False
+    assert validate_config(old).to_dict() == resolve_config("tiny").to_dict()  # the same fingerprint as before
+
+
+def test_negation_marking_changes_tokens_only_when_asked():
+    from model_adapters.lstm.batching import tokenize_texts
     from model_adapters.lstm.presets import resolve_config
 
     marked = resolve_config("tiny", negation_marking=True)
     assert tokenize_texts(["not good"], marked) == [["not", "not_good"]]
     assert tokenize_texts(["not good"], resolve_config("tiny")) == [["not", "good"]]
-    assert "negation_marking" in ARCHITECTURE_FIELDS  # fine-tuning keeps the tokenization its vocabulary was built with
-    old = {k: v for k, v in resolve_config("tiny").to_dict().items() if k != "negation_marking"}
-    assert validate_config(old).negation_marking is False
     # `full` marks negation (the loop's antonym results); its saved config says so, so older full models,
     # whose config.json lacks the field, keep reading "not good" as before
     assert resolve_config("full").negation_marking and resolve_config("full").to_dict()["negation_marking"] is True
@@ -86,7 +93,6 @@ def test_negation_marking_is_a_saved_setting_that_older_models_lack(tmp_path):
 
 def test_stray_marks_inside_words_are_dropped_only_when_asked():
     from model_adapters.lstm.batching import tokenize_texts
-    from model_adapters.lstm.config import ARCHITECTURE_FIELDS, validate_config
     from model_adapters.lstm.presets import resolve_config
     from model_adapters.lstm.tokenizer import drop_stray_marks
 
@@ -96,6 +102,3 @@ def test_stray_marks_inside_words_are_dropped_only_when_asked():
     assert tokenize_texts(["was n^ot good"], marked) == [["was", "not", "not_good"]]
     assert tokenize_texts(["was n^ot good"], resolve_config("tiny", negation_marking=True)) == [
         ["was", "n", "^", "ot", "good"]]
-    assert "drop_stray_marks" in ARCHITECTURE_FIELDS
-    old = {k: v for k, v in resolve_config("tiny").to_dict().items() if k != "drop_stray_marks"}
-    assert validate_config(old).drop_stray_marks is False
