@@ -62,6 +62,9 @@ def main(argv=None) -> int:
         f"{name} for {test}" for test, name in DEFAULT_OUT.items()))
     args = parser.parse_args(argv)
     out = args.out or RESULTS / DEFAULT_OUT[args.test]
+    for run in args.runs:  # a wrong path would otherwise leave a record with no runs in it
+        if not (run / "suite_after" / "cases.jsonl.gz").is_file():
+            parser.error(f"{run}: no suite_after/cases.jsonl.gz; pass loop output directories (robustness loop --out)")
     negated_case = NEGATED[args.test]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
