@@ -48,6 +48,8 @@ def main(argv=None) -> int:
     parser.add_argument("--dir-shift", type=float, default=0.3)
     parser.add_argument("--dir-margin", type=float, default=0.0,
                         help="> 0: DIR rows must gain this much log-odds over their source (directional hinge)")
+    parser.add_argument("--dir-anchor", choices=["teacher", "pair"], default="teacher",
+                        help="the hinge's source log-odds: the teacher's, or the model's own while it trains (pair)")
     parser.add_argument("--inv-tolerance", type=float, default=None,
                         help="set: INV rows' log-odds must follow their source review's within this (invariance penalty)")
     parser.add_argument("--grow-vocab", action=argparse.BooleanOptionalAction, default=True,
@@ -70,7 +72,7 @@ def main(argv=None) -> int:
                     "failures_for": args.failures_for},
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
-                    "dir_margin": args.dir_margin, "inv_tolerance": args.inv_tolerance,
+                    "dir_margin": args.dir_margin, "dir_anchor": args.dir_anchor, "inv_tolerance": args.inv_tolerance,
                     "grow_vocab": args.grow_vocab and args.retrain == "finetune"},
     })
     load_before = os.getloadavg()

@@ -174,7 +174,8 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
         rows = read_augmented(augmented)
         extra = retrain_options(init_from, train, rows, retrain.targets, retrain.grow_vocab and finetune,
-                                retrain.teacher_weight, retrain.dir_shift, retrain.dir_margin, retrain.inv_tolerance)
+                                retrain.teacher_weight, retrain.dir_shift, retrain.dir_margin, retrain.inv_tolerance,
+                                retrain.dir_anchor)
         train = with_augmented(train, rows)
         if config.model.existing:  # retrain the existing model's own architecture and settings
             preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,

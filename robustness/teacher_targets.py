@@ -8,7 +8,8 @@ A DIR row (labelled with where its change points) aims at its source's mix with 
 labels' probability moved to its label: honest (one swapped adjective does not make a rave a pan) and still
 the direction the test expects. Its anchor (dir_anchors) is the teacher's log-odds on the source review: the
 point a directional hinge asks the row to move past by a margin, on the log-odds scale the suite judges on.
-inv_sources pairs each INV row with its source review for the invariance penalty.
+paired_sources pairs each INV row (the invariance penalty) or DIR row (the hinge anchored on the model as it
+trains) with its source review.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import numpy as np
 
 from robustness.augment import AugmentedRow
 from robustness.data import Dataset
-from robustness.errors import DataError
+from robustness.errors import DataError, UsageError
+
+DIR_ANCHORS = ("teacher", "pair")  # what the directional hinge measures a DIR row's gain from (retrain_options)
 
 
 def teacher_targets(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[AugmentedRow], labels: Sequence[str],
@@ -68,13 +71,14 @@ def dir_anchors(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Augmen
     return anchors.astype(np.float32)
 
 
-def inv_sources(train: Dataset, rows: Sequence[AugmentedRow]) -> np.ndarray:
-    """Per training row (train reviews, then `rows`): the row of an INV row's source review, -1 for every other."""
+def paired_sources(train: Dataset, rows: Sequence[AugmentedRow], expectation: str) -> np.ndarray:
+    """Per training row (train reviews, then `rows`): the row of its source review for rows of an `expectation`
+    ("INV", "DIR") test, -1 for every other."""
     import perturbations
 
     sources = np.full(len(train) + len(rows), -1, dtype=np.int64)
     for k, (row, source) in enumerate(zip(rows, _source_positions(train, rows))):
-        if perturbations.get_perturbation(row.test).expectation == "INV":
+        if perturbations.get_perturbation(row.test).expectation == expectation:
             sources[len(train) + k] = source
     return sources
 
@@ -90,13 +94,17 @@ def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]
 
 def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], targets: str, grow_vocab: bool,
                     teacher_weight: float = 0.5, dir_shift: float = 0.3, dir_margin: float = 0.0,
-                    inv_tolerance: float | None = None) -> dict:
+                    inv_tolerance: float | None = None, dir_anchor: str = "teacher") -> dict:
     """train_lstm's keyword arguments for retraining on `train` + `rows` (targets 'gold' or 'teacher'); with
-    `dir_margin` > 0 (needs a model to start from) DIR rows also get the directional hinge, and with an
-    `inv_tolerance` INV rows follow their source review (the invariance penalty)."""
+    `dir_margin` > 0 (needs a model to start from) DIR rows also get the directional hinge, measured from the
+    teacher's reading of their source review (`dir_anchor` "teacher") or from the source as the model reads it
+    while training ("pair"), and with an `inv_tolerance` INV rows follow their source review (the invariance
+    penalty)."""
+    if dir_anchor not in DIR_ANCHORS:
+        raise UsageError(f"dir_anchor {dir_anchor!r} is unknown; choose one of {', '.join(DIR_ANCHORS)}")
     options = {"grow_vocab_from": [row.text for row in rows]} if grow_vocab else {}
     if inv_tolerance is not None:
-        options |= {"inv_sources": inv_sources(train, rows), "inv_tolerance": inv_tolerance}
+        options |= {"inv_sources": paired_sources(train, rows, "INV"), "inv_tolerance": inv_tolerance}
     if targets == "teacher" or dir_margin > 0:
         from model_adapters import checked_proba, load_model
 
@@ -106,4 +114,6 @@ def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], tar
             options["soft_targets"] = teacher_targets(proba, train, rows, teacher.labels, teacher_weight, dir_shift)
         if dir_margin > 0:
             options |= {"dir_anchors": dir_anchors(proba, train, rows, teacher.labels), "dir_margin": dir_margin}
+            if dir_anchor == "pair":
+                options["dir_sources"] = paired_sources(train, rows, "DIR")
     return options

@@ -69,28 +69,48 @@ def check_dir_anchors(anchors: np.ndarray, n_rows: int, n_labels: int) -> np.nda
     return anchors
 
 
-def check_inv_sources(sources: np.ndarray, n_rows: int) -> np.ndarray:
+def check_sources(sources: np.ndarray, n_rows: int, kind: str) -> np.ndarray:
+    """`kind` ("INV", "DIR") names the rows in the error."""
     sources = np.asarray(sources)
     if sources.shape != (n_rows,) or not np.issubdtype(sources.dtype, np.integer):
-        raise UsageError(f"INV sources have shape {sources.shape} ({sources.dtype}); expected ({n_rows},) integers: a source row or -1 per training review")
+        raise UsageError(f"{kind} sources have shape {sources.shape} ({sources.dtype}); expected ({n_rows},) integers: a source row or -1 per training review")
     if ((sources < -1) | (sources >= n_rows)).any() or (sources == np.arange(n_rows)).any():
-        raise UsageError(f"INV sources must be -1 or the index of another training review (0 .. {n_rows - 1})")
+        raise UsageError(f"{kind} sources must be -1 or the index of another training review (0 .. {n_rows - 1})")
     return sources.astype(np.int64)
 
 
-def directional_hinge(logits: torch.Tensor, anchors: torch.Tensor, margin: float) -> torch.Tensor:
+def directional_hinge(logits: torch.Tensor, anchors: torch.Tensor, margin: float,
+                      source_log_odds: torch.Tensor | None = None) -> torch.Tensor:
     """How far each DIR row's log-odds of the label its change points toward falls short of its source review's
     (the anchor) plus `margin`, summed and divided by the batch size (rows with label index -1 add nothing).
 
     Soft targets ask little of a review the model is sure of: moving 0.02 to 0.014 is a tiny cross-entropy
     gradient, so an antonym swap could push such a review the wrong way almost for free. The suite judges DIR
-    moves on the log-odds, and so does this loss.
+    moves on the log-odds, and so does this loss. `source_log_odds` (one per DIR row, in order) replaces the
+    fixed anchors with the source reviews as the model reads them now (paired_source_log_odds).
     """
     rows = anchors[:, 0] >= 0
     if not bool(rows.any()):
         return logits.new_zeros(())
-    shortfall = torch.relu(anchors[rows, 1] + margin - log_odds(logits[rows], anchors[rows, 0].long()))
+    anchor = anchors[rows, 1] if source_log_odds is None else source_log_odds
+    shortfall = torch.relu(anchor + margin - log_odds(logits[rows], anchors[rows, 0].long()))
     return shortfall.sum() / len(logits)
+
+
+def paired_source_log_odds(anchors: torch.Tensor, sources: np.ndarray,
+                           read: Callable[[np.ndarray], torch.Tensor]) -> torch.Tensor | None:
+    """Each DIR row's source review's log-odds of the row's label, as the model reads the source now, with
+    gradient; None when the batch has no DIR row.
+
+    The suite asks a swap to move the retrained model's own reading of the review, so a hinge anchored on the
+    teacher's reading can be met while the test still fails (the source drifted past the row). With gradient
+    through both, what the pair learns is the difference between them: the swapped words, not the review
+    around them. `read(rows)` gives the model's logits for those rows.
+    """
+    rows = (anchors[:, 0] >= 0).numpy()
+    if not rows.any():
+        return None
+    return log_odds(read(sources[rows]), anchors[torch.from_numpy(rows), 0].long())
 
 
 def invariance_penalty(logits: torch.Tensor, sources: np.ndarray, read: Callable[[np.ndarray], torch.Tensor],

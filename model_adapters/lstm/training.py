@@ -6,6 +6,7 @@ from it. The best epoch's weights (by validation accuracy) are what the artifact
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -23,8 +24,8 @@ from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
 from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
-from model_adapters.lstm.finetune import (check_dir_anchors, check_inv_sources, check_soft_targets, directional_hinge,
-                                          grown_network, grown_vocabulary, invariance_penalty)
+from model_adapters.lstm.finetune import (check_dir_anchors, check_soft_targets, check_sources, directional_hinge,
+                                          grown_network, grown_vocabulary, invariance_penalty, paired_source_log_odds)
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
@@ -58,6 +59,7 @@ def train_lstm(
     dir_margin: float = 1.0,
     inv_sources: "np.ndarray | None" = None,
     inv_tolerance: float = 0.25,
+    dir_sources: "np.ndarray | None" = None,
 ) -> dict:
     """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
 
@@ -67,9 +69,10 @@ def train_lstm(
     tokens they bring in that the vocabulary lacks. `soft_targets` (one probability row per train review)
     replaces the one-hot gold labels in the loss. `dir_anchors` (per train review: the label index its change
     points toward, or -1, and its source's log-odds of that label) adds a hinge asking each such row for
-    `dir_margin` more log-odds than its source (finetune.directional_hinge); `inv_sources` (per train review: the
-    row of its source review, or -1) makes each such row's log-odds follow its source's within `inv_tolerance`
-    (finetune.invariance_penalty). The history's train_loss includes those two terms. `epoch_callback(record)`
+    `dir_margin` more log-odds than its source (finetune.directional_hinge), or with `dir_sources` (per train
+    review: the row of its source review, or -1) than the source as the model reads it while training;
+    `inv_sources` (the same shape) makes each such row's log-odds follow its source's within `inv_tolerance`
+    (finetune.invariance_penalty). The history's train_loss includes those terms. `epoch_callback(record)`
     runs after each saved epoch.
     """
     started = time.perf_counter()
@@ -82,14 +85,14 @@ def train_lstm(
             torch.manual_seed(seed)
             return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
                           soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin, inv_sources,
-                          inv_tolerance)
+                          inv_tolerance, dir_sources)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
            soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin, inv_sources,
-           inv_tolerance) -> dict:
+           inv_tolerance, dir_sources) -> dict:
     if grow_vocab_from is not None and init_from is None:
         raise UsageError("grow_vocab_from needs init_from: only an existing model's vocabulary can grow")
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
@@ -102,7 +105,11 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     if dir_anchors is not None:
         dir_anchors = torch.from_numpy(check_dir_anchors(dir_anchors, len(train), len(config.labels)))
     if inv_sources is not None:
-        inv_sources = check_inv_sources(inv_sources, len(train))
+        inv_sources = check_sources(inv_sources, len(train), "INV")
+    if dir_sources is not None:
+        if dir_anchors is None:
+            raise UsageError("dir_sources needs dir_anchors: they pair the directional hinge's rows with their source reviews")
+        dir_sources = check_sources(dir_sources, len(train), "DIR")
     t0 = time.perf_counter()
     train_tokens = tokenize_texts(train.texts, config)
     grown = 0
@@ -125,7 +132,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         network.load_state_dict(base.state_dict())
     optimizer = _optimizer(network, config)
     fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from, soft_targets, dir_anchors, dir_margin,
-                               inv_sources, inv_tolerance)
+                               inv_sources, inv_tolerance, dir_sources)
     checkpoint = out_dir / CHECKPOINT_FILE
     state = {"fingerprint": fingerprint, "next_epoch": 0, "history": [], "best_epoch": None,
              "best_accuracy": -1.0, "stale_epochs": 0, "train_s": 0.0}
@@ -167,12 +174,13 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
                 ids = collate_trimmed(train_x, batch, head_fraction)
                 logits = network(word_dropout(ids, config.word_dropout, unknown_words))
             loss = loss_fn(logits, wanted)
+            read = functools.partial(_read_quietly, network, train_x, config=config, head_fraction=head_fraction)
             if dir_anchors is not None:
-                loss = loss + directional_hinge(logits, dir_anchors[batch], dir_margin)
+                anchors = dir_anchors[batch]
+                live = None if dir_sources is None else paired_source_log_odds(anchors, dir_sources[batch], read)
+                loss = loss + directional_hinge(logits, anchors, dir_margin, live)
             if inv_sources is not None:
-                loss = loss + invariance_penalty(logits, inv_sources[batch],
-                                                 lambda rows: _read_quietly(network, train_x, rows, config, head_fraction),
-                                                 inv_tolerance)
+                loss = loss + invariance_penalty(logits, inv_sources[batch], read, inv_tolerance)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.clip_norm > 0:
@@ -219,7 +227,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         "validation": {"n": len(val_x), **final},
         "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab), "vocab_grown": grown,
         "soft_targets": soft_targets is not None,
-        "dir_hinge": {"rows": int((dir_anchors[:, 0] >= 0).sum()), "margin": dir_margin} if dir_anchors is not None else None,
+        "dir_hinge": ({"rows": int((dir_anchors[:, 0] >= 0).sum()), "margin": dir_margin,
+                       "anchor": "teacher" if dir_sources is None else "pair"} if dir_anchors is not None else None),
         "inv_consistency": ({"rows": int((inv_sources >= 0).sum()), "tolerance": inv_tolerance}
                             if inv_sources is not None else None),
         "parameters": sum(p.numel() for p in best.parameters()),
@@ -238,7 +247,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
 
 def _read_quietly(network: LSTMClassifier, encoded, rows: np.ndarray, config: LSTMConfig, head_fraction: float):
     """The network's logits for `rows` without dropout, cut (head + tail) to the shortest of them as a training
-    batch is, then back to training mode."""
+    batch is, then back to training mode (with gradient unless the caller turns it off)."""
     network.eval()
     try:
         if config.packed:
@@ -320,7 +329,8 @@ def _label_ids(dataset, config: LSTMConfig, name: str) -> np.ndarray:
 
 def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabulary, init_from,
                  soft_targets: np.ndarray | None = None, dir_anchors: "torch.Tensor | None" = None,
-                 dir_margin: float = 1.0, inv_sources: np.ndarray | None = None, inv_tolerance: float = 0.25) -> dict:
+                 dir_margin: float = 1.0, inv_sources: np.ndarray | None = None, inv_tolerance: float = 0.25,
+                 dir_sources: np.ndarray | None = None) -> dict:
     """What a checkpoint must match to be resumed: the config, seed, data, targets, vocabulary and starting model."""
     data = hashlib.sha256()
     for dataset in (train, validation):
@@ -333,6 +343,8 @@ def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabu
         data.update(np.round(dir_anchors.numpy().astype(np.float64), 4).tobytes() + f"margin={dir_margin}".encode())
     if inv_sources is not None:
         data.update(inv_sources.astype(np.int64).tobytes() + f"tolerance={inv_tolerance}".encode())
+    if dir_sources is not None:
+        data.update(b"dir_sources" + dir_sources.astype(np.int64).tobytes())
     vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
     return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
             "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}

@@ -31,6 +31,9 @@ import click
 @click.option("--dir-margin", default=0.0, show_default=True, type=click.FloatRange(0.0, 10.0),
               help="With --init-from and --augmented: antonym-swap (DIR) rows must gain this much log-odds toward their "
                    "label over what --init-from predicts on their source review (e.g. 1.0; 0: off).")
+@click.option("--dir-anchor", default="teacher", show_default=True, type=click.Choice(["teacher", "pair"]),
+              help="With --dir-margin: measure the gain from what --init-from predicts on the source review (teacher), or "
+                   "from the source as the model reads it while training, with gradient through both (pair).")
 @click.option("--inv-tolerance", default=None, type=click.FloatRange(0.0, 10.0),
               help="With --augmented: typo'd and other invariance rows must keep their log-odds within this of their "
                    "source review's, as the model reads it while training (e.g. 0.25; default: off).")
@@ -39,7 +42,7 @@ import click
               help="Change one config field of the preset, e.g. --set pretrain=ppmi_svd --set hidden_size=128 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
-          grow_vocab, targets, dir_margin, inv_tolerance, threads, settings, quiet):
+          grow_vocab, targets, dir_margin, dir_anchor, inv_tolerance, threads, settings, quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from model_adapters.lstm.config import parse_settings
     from model_adapters.lstm.presets import resolve_config
@@ -56,6 +59,8 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
         raise UsageError("--targets teacher needs --init-from MODEL_DIR: that model is the teacher")
     if dir_margin and (init_from is None or augmented_path is None):
         raise UsageError("--dir-margin needs --init-from MODEL_DIR and --augmented FILE: DIR rows move past what that model predicts")
+    if dir_anchor == "pair" and not dir_margin:
+        raise UsageError("--dir-anchor pair needs --dir-margin > 0 (e.g. 1.0): it says what the directional hinge measures from")
     if inv_tolerance is not None and augmented_path is None:
         raise UsageError("--inv-tolerance needs --augmented FILE: its invariance rows follow their source reviews")
     settings = parse_settings(settings, UsageError) | ({"epochs": epochs} if epochs is not None else {})
@@ -88,7 +93,7 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
                        f"sample and are left out (their targets come from their source review)", err=True)
         rows = kept
     extra = retrain_options(init_from, train_set, rows, targets, grow_vocab, dir_margin=dir_margin,
-                            inv_tolerance=inv_tolerance)
+                            inv_tolerance=inv_tolerance, dir_anchor=dir_anchor)
     metrics = train_lstm(with_augmented(train_set, rows) if rows else train_set, validation, config, out_dir, seed=seed,
                          init_from=init_from, progress=not quiet, num_threads=threads, **extra)
     click.echo(summary_line(metrics))

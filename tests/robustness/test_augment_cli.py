@@ -40,7 +40,8 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
                 "--out", str(tmp_path / "tuned")]) == 0
     tuned = json.loads((tmp_path / "tuned" / "metrics.json").read_text())
     assert tuned["soft_targets"] and tuned["vocab_grown"] > 0 and tuned["init_from"] == str(tmp_path / "base")
-    assert tuned["dir_hinge"] == {"rows": summary["rows_per_test"]["adjective_antonym_swap"], "margin": 1.0} and tuned["dir_hinge"]["rows"] > 0
+    assert tuned["dir_hinge"] == {"rows": summary["rows_per_test"]["adjective_antonym_swap"], "margin": 1.0,
+                                  "anchor": "teacher"} and tuned["dir_hinge"]["rows"] > 0
     capsys.readouterr()
     assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
                 "--init-from", str(tmp_path / "base"), "--targets", "teacher", "--max-train", "100",
@@ -68,6 +69,8 @@ def test_augment_usage_errors_are_one_line(tmp_path, capsys):
     assert "--targets teacher needs --init-from" in capsys.readouterr().err
     assert run(["train", "--out", str(tmp_path / "m"), "--dir-margin", "1"]) == 2
     assert "--dir-margin needs --init-from MODEL_DIR and --augmented FILE" in capsys.readouterr().err
+    assert run(["train", "--out", str(tmp_path / "m"), "--dir-anchor", "pair"]) == 2
+    assert "--dir-anchor pair needs --dir-margin > 0" in capsys.readouterr().err
     assert run(["train", "--out", str(tmp_path / "m"), "--inv-tolerance", "0.25"]) == 2
     assert "--inv-tolerance needs --augmented FILE" in capsys.readouterr().err
     assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"), "--select", "failures"]) == 2

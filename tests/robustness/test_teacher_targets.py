@@ -59,8 +59,9 @@ def test_dir_anchors_hold_the_label_a_dir_row_points_to_and_the_teachers_log_odd
         dir_anchors(TEACHER, TRAIN, [row("zz", "add_typo")], LABELS)
 
 
-def test_inv_sources_point_invariance_rows_at_their_source_review():
-    from robustness.teacher_targets import inv_sources
+def test_paired_sources_point_the_rows_of_one_expectation_at_their_source_review():
+    from robustness.teacher_targets import paired_sources
 
     rows = [row("c", "add_typo"), row("a", "sentiment_antonym_swap", "negative"), row("b", "uppercase")]
-    np.testing.assert_array_equal(inv_sources(TRAIN, rows), [-1, -1, -1, 2, -1, 1])
+    np.testing.assert_array_equal(paired_sources(TRAIN, rows, "INV"), [-1, -1, -1, 2, -1, 1])
+    np.testing.assert_array_equal(paired_sources(TRAIN, rows, "DIR"), [-1, -1, -1, -1, 0, -1])

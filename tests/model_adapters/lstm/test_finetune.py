@@ -106,20 +106,19 @@ def test_dir_anchors_must_be_a_label_index_or_minus_one_and_a_log_odds():
         check_dir_anchors(np.array([[1, np.inf]]), 1, 2)
 
 
-def test_the_directional_hinge_moves_dir_rows_the_way_their_change_points(tiny_lstm_dir, imdb_archive, tmp_path,
-                                                                           one_torch_thread):
-    """Same start, data, seed and soft targets (each copy aims where its source does, as an INV row would); only
-    the hinge asks the 'reversed' copies to gain log-odds toward the other label, and they do."""
+def _reversed_copies(imdb_archive, tiny_lstm_dir, positive_only=False):
+    """Train reviews plus a copy of each (of each positive one) ('... reversed') labelled the other way, as DIR
+    rows; one-hot gold soft targets aim each copy where its source aims (as an INV row would), so only a hinge can
+    pull them apart. Returns the train part's row of each copy's source too."""
     from model_adapters import load_model
-    from model_adapters.lstm.presets import resolve_config
-    from model_adapters.lstm.training import train_lstm
     from robustness.data import load_dataset, sample_dataset, train_validation_split
 
     reviews = sample_dataset(load_dataset(imdb_archive, "test"), 160, seed=8)
     train, validation = train_validation_split(reviews, 0.25, seed=9)
     flipped = {"positive": "negative", "negative": "positive"}
-    copies = Dataset(ids=tuple(f"d{i}" for i in range(len(train))), texts=tuple(t + " reversed" for t in train.texts),
-                     labels=tuple(flipped[label] for label in train.labels), source="dir")
+    rows = [i for i, label in enumerate(train.labels) if label == "positive" or not positive_only]
+    copies = Dataset(ids=tuple(f"d{i}" for i in rows), texts=tuple(train.texts[i] + " reversed" for i in rows),
+                     labels=tuple(flipped[train.labels[i]] for i in rows), source="dir")
     both = Dataset(ids=train.ids + copies.ids, texts=train.texts + copies.texts, labels=train.labels + copies.labels,
                    source="both")
     base = load_model(tiny_lstm_dir)
@@ -128,18 +127,82 @@ def test_the_directional_hinge_moves_dir_rows_the_way_their_change_points(tiny_l
     anchor = np.log(before[np.arange(len(toward)), toward]) - np.log1p(-before[np.arange(len(toward)), toward])
     anchors = np.concatenate([np.tile([-1.0, 0.0], (len(train), 1)), np.stack([toward, anchor], 1)])
     gold = np.array([base.labels.index(label) for label in train.labels])
-    targets = np.eye(2, dtype=np.float32)[np.concatenate([gold, gold])]
+    targets = np.eye(2, dtype=np.float32)[np.concatenate([gold, gold[rows]])]
+    return train, validation, copies, both, toward, anchor, anchors, targets, np.array(rows)
 
-    def gained(out, **hinge):
-        metrics = train_lstm(both, validation, resolve_config("tiny", epochs=1, learning_rate=3e-3), out, seed=2,
-                             init_from=tiny_lstm_dir, progress=False, num_threads=1, soft_targets=targets, **hinge)
-        after = load_model(out).predict_proba(list(copies.texts))[np.arange(len(toward)), toward]
-        return float(np.mean(np.log(after) - np.log1p(-after) - anchor)), metrics
 
-    without, _ = gained(tmp_path / "plain")
-    with_hinge, metrics = gained(tmp_path / "hinge", dir_anchors=anchors, dir_margin=2.0)
-    assert metrics["dir_hinge"] == {"rows": len(copies), "margin": 2.0}
+def _retrained(both, validation, tiny_lstm_dir, targets, out, epochs=1, learning_rate=3e-3, **hinge):
+    from model_adapters import load_model
+    from model_adapters.lstm.presets import resolve_config
+    from model_adapters.lstm.training import train_lstm
+
+    metrics = train_lstm(both, validation, resolve_config("tiny", epochs=epochs, learning_rate=learning_rate), out, seed=2,
+                         init_from=tiny_lstm_dir, progress=False, num_threads=1, soft_targets=targets, **hinge)
+    return load_model(out), metrics
+
+
+def _log_odds(model, texts, toward):
+    proba = model.predict_proba(list(texts))[np.arange(len(toward)), toward]
+    return np.log(proba) - np.log1p(-proba)
+
+
+def test_the_directional_hinge_moves_dir_rows_the_way_their_change_points(tiny_lstm_dir, imdb_archive, tmp_path,
+                                                                           one_torch_thread):
+    """Same start, data, seed and soft targets; only the hinge asks the 'reversed' copies to gain log-odds toward
+    the other label over the teacher's reading of their source, and they do."""
+    train, validation, copies, both, toward, anchor, anchors, targets, _ = _reversed_copies(imdb_archive, tiny_lstm_dir)
+    plain, _ = _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / "plain")
+    hinged, metrics = _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / "hinge", dir_anchors=anchors,
+                                 dir_margin=2.0)
+    assert metrics["dir_hinge"] == {"rows": len(copies), "margin": 2.0, "anchor": "teacher"}
+    without = float(np.mean(_log_odds(plain, copies.texts, toward) - anchor))
+    with_hinge = float(np.mean(_log_odds(hinged, copies.texts, toward) - anchor))
     assert with_hinge > without + 0.3  # measured: 0.02 without, 0.49 with
+
+
+def test_the_paired_hinge_moves_dir_rows_away_from_their_source_as_the_model_reads_it(tiny_lstm_dir, imdb_archive,
+                                                                                      tmp_path, one_torch_thread):
+    """The suite checks the retrained model's copy against the same model's source review. Anchored on the
+    teacher, the hinge is also met by souring the positive sources themselves; anchored on the pair, more copies
+    end up below their own source, and the sources keep their label."""
+    train, validation, copies, both, toward, _, anchors, targets, rows = _reversed_copies(imdb_archive, tiny_lstm_dir,
+                                                                                           positive_only=True)
+    sources = np.concatenate([np.full(len(train), -1), rows])
+    originals = [train.texts[i] for i in rows]
+
+    def judged(**hinge):
+        model, metrics = _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / str(len(hinge)), epochs=4,
+                                    learning_rate=1e-2, dir_anchors=anchors, dir_margin=2.0, **hinge)
+        source = _log_odds(model, originals, toward)
+        moved = float(np.mean(_log_odds(model, copies.texts, toward) - source > 1e-4))  # the suite's DIR pass rule
+        return moved, float(np.mean(source)), metrics
+
+    teacher_moved, teacher_source, _ = judged()
+    pair_moved, pair_source, metrics = judged(dir_sources=sources)
+    assert metrics["dir_hinge"] == {"rows": len(copies), "margin": 2.0, "anchor": "pair"}
+    assert pair_moved > teacher_moved + 0.1  # measured: 61% of copies pass anchored on the teacher, 86% on the pair
+    assert pair_source < teacher_source - 0.4  # log-odds of "negative" on the positive sources: -0.98 / -1.82
+    with pytest.raises(UsageError, match="dir_sources needs dir_anchors"):
+        _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / "x", dir_sources=sources)
+
+
+def test_the_paired_hinge_pulls_the_source_the_other_way_too():
+    import torch
+
+    from model_adapters.lstm.finetune import directional_hinge, paired_source_log_odds
+
+    source_logits = torch.tensor([[0.0, 1.0], [1.0, 0.0]], requires_grad=True)  # rows 0 and 1 as the model reads them
+    read = lambda rows: source_logits[torch.from_numpy(rows)]  # noqa: E731
+    logits = torch.tensor([[0.0, 1.0], [0.0, 1.5], [2.0, 0.0]], requires_grad=True)
+    anchors = torch.tensor([[-1, 0.0], [1, 9.0], [0, 9.0]])  # the teacher's anchors (9.0) are ignored
+    sources = np.array([-1, 0, 1])
+    live = paired_source_log_odds(anchors, sources, read)
+    torch.testing.assert_close(live, torch.tensor([1.0, 1.0]))
+    loss = directional_hinge(logits, anchors, 1.0, live)
+    assert loss.item() == pytest.approx((0.5 + 0.0) / 3)  # row 1: 1.5 short of 1 + 1 by 0.5; row 2: 2 clears 2
+    loss.backward()
+    assert logits.grad[1, 1] < 0 and source_logits.grad[0, 1] > 0  # the copy moves up, its source down
+    assert paired_source_log_odds(torch.tensor([[-1, 0.0]] * 3), sources, read) is None
 
 
 def test_invariance_penalty_charges_copies_that_stray_from_their_source_beyond_the_tolerance():
@@ -159,16 +222,16 @@ def test_invariance_penalty_charges_copies_that_stray_from_their_source_beyond_t
     assert invariance_penalty(logits, np.array([-1] * 4), read, 0.5).item() == 0.0
 
 
-def test_inv_sources_must_point_at_another_row_or_minus_one():
-    from model_adapters.lstm.finetune import check_inv_sources
+def test_sources_must_point_at_another_row_or_minus_one():
+    from model_adapters.lstm.finetune import check_sources
 
-    assert check_inv_sources(np.array([-1, 0, 0]), 3).dtype == np.int64
-    with pytest.raises(UsageError, match=r"expected \(4,\) integers"):
-        check_inv_sources(np.array([-1, 0, 0]), 4)
+    assert check_sources(np.array([-1, 0, 0]), 3, "INV").dtype == np.int64
+    with pytest.raises(UsageError, match=r"INV sources have shape \(3,\).*expected \(4,\) integers"):
+        check_sources(np.array([-1, 0, 0]), 4, "INV")
+    with pytest.raises(UsageError, match="DIR sources must be -1 or the index of another training review"):
+        check_sources(np.array([-1, 1, 0]), 3, "DIR")  # row 1 its own source
     with pytest.raises(UsageError, match="another training review"):
-        check_inv_sources(np.array([-1, 1, 0]), 3)  # row 1 its own source
-    with pytest.raises(UsageError, match="another training review"):
-        check_inv_sources(np.array([-1, 5, 0]), 3)
+        check_sources(np.array([-1, 5, 0]), 3, "INV")
 
 
 def test_the_invariance_penalty_keeps_copies_with_their_source(tiny_lstm_dir, imdb_archive, tmp_path, one_torch_thread):
