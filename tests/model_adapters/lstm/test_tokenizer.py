@@ -102,3 +102,4 @@ def test_stray_marks_inside_words_are_dropped_only_when_asked():
     assert tokenize_texts(["was n^ot good"], marked) == [["was", "not", "not_good"]]
     assert tokenize_texts(["was n^ot good"], resolve_config("tiny", negation_marking=True)) == [
         ["was", "n", "^", "ot", "good"]]
+    assert resolve_config("full").drop_stray_marks and resolve_config("full").to_dict()["drop_stray_marks"] is True
