@@ -177,7 +177,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
             read = functools.partial(_read_quietly, network, train_x, config=config, head_fraction=head_fraction)
             if dir_anchors is not None:
                 anchors = dir_anchors[batch]
-                live = None if dir_sources is None else paired_source_log_odds(anchors, dir_sources[batch], read, train_y)
+                live = None if dir_sources is None else paired_source_log_odds(anchors, dir_sources[batch], read)
                 loss = loss + directional_hinge(logits, anchors, dir_margin, live)
             if inv_sources is not None:
                 loss = loss + invariance_penalty(logits, inv_sources[batch], read, inv_tolerance)
