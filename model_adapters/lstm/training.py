@@ -152,6 +152,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     total_steps = steps_per_epoch * config.epochs
     head_fraction = config.head_tokens / config.max_tokens
     loss_fn = nn.CrossEntropyLoss()
+    # the source reviews' logits, for the terms that pair a row with its source (invariance penalty, paired hinge)
+    read = functools.partial(_read_quietly, network, train_x, config=config, head_fraction=head_fraction)
     for epoch in range(state["next_epoch"], config.epochs):
         if config.patience and state["stale_epochs"] >= config.patience:
             break
@@ -174,7 +176,6 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
                 ids = collate_trimmed(train_x, batch, head_fraction)
                 logits = network(word_dropout(ids, config.word_dropout, unknown_words))
             loss = loss_fn(logits, wanted)
-            read = functools.partial(_read_quietly, network, train_x, config=config, head_fraction=head_fraction)
             if dir_anchors is not None:
                 anchors = dir_anchors[batch]
                 live = None if dir_sources is None else paired_source_log_odds(anchors, dir_sources[batch], read)
