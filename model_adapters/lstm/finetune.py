@@ -22,11 +22,19 @@ from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
 from robustness.errors import UsageError
 
 
-def grown_vocabulary(vocab: Vocabulary, token_lists: Iterable[list[str]], min_freq: int, limit: int) -> Vocabulary:
+def grown_vocabulary(vocab: Vocabulary, token_lists: Iterable[list[str]], min_freq: int, limit: int,
+                     skip: Iterable[list[str]] = ()) -> Vocabulary:
     """`vocab` plus at most `limit` tokens it lacks that occur at least `min_freq` times in `token_lists`
-    (most frequent first, ties by token, so the result is deterministic)."""
+    (most frequent first, ties by token, so the result is deterministic), leaving out every token of `skip`.
+
+    `skip` is for the clean training reviews: an augmented row copies its source review, so its rare words
+    (a director's name, a misspelt title) would otherwise join too, and a fine-tune learns each as the
+    sentiment of the one review it comes from. Only the words the perturbations made (typos, slang) join.
+    """
     counts: Counter = Counter()
     known = set(vocab.tokens)
+    for tokens in skip:
+        known.update(tokens)
     for tokens in token_lists:
         counts.update(t for t in tokens if t not in known)
     ranked = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))

@@ -55,6 +55,7 @@ def train_lstm(
     soft_targets: "np.ndarray | None" = None,
     grow_vocab_from: "Sequence[str] | None" = None,
     grow_vocab_limit: int = 20_000,
+    grow_vocab_skip: "Sequence[str] | None" = None,
     dir_anchors: "np.ndarray | None" = None,
     dir_margin: float = 1.0,
     inv_sources: "np.ndarray | None" = None,
@@ -66,7 +67,8 @@ def train_lstm(
     `train`/`validation` need `.texts` and `.labels` (robustness.data.Dataset). With `init_from`, the existing
     model's vocabulary and architecture are kept and only the training settings come from the config
     (fine-tuning for the augment-and-retrain loop); `grow_vocab_from` (texts, with `init_from`) adds the
-    tokens they bring in that the vocabulary lacks. `soft_targets` (one probability row per train review)
+    tokens they bring in that the vocabulary lacks, except those `grow_vocab_skip` (texts: the clean training
+    reviews) already has. `soft_targets` (one probability row per train review)
     replaces the one-hot gold labels in the loss. `dir_anchors` (per train review: the label index its change
     points toward, or -1, and its source's log-odds of that label) adds a hinge asking each such row for
     `dir_margin` more log-odds than its source (finetune.directional_hinge), or with `dir_sources` (per train
@@ -84,15 +86,15 @@ def train_lstm(
         with torch.random.fork_rng(devices=[]):  # seeded locally; the caller's global RNG is left untouched
             torch.manual_seed(seed)
             return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-                          soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin, inv_sources,
-                          inv_tolerance, dir_sources)
+                          soft_targets, grow_vocab_from, grow_vocab_limit, grow_vocab_skip, dir_anchors, dir_margin,
+                          inv_sources, inv_tolerance, dir_sources)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-           soft_targets, grow_vocab_from, grow_vocab_limit, dir_anchors, dir_margin, inv_sources,
-           inv_tolerance, dir_sources) -> dict:
+           soft_targets, grow_vocab_from, grow_vocab_limit, grow_vocab_skip, dir_anchors, dir_margin,
+           inv_sources, inv_tolerance, dir_sources) -> dict:
     if grow_vocab_from is not None and init_from is None:
         raise UsageError("grow_vocab_from needs init_from: only an existing model's vocabulary can grow")
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
@@ -117,7 +119,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         vocab = Vocabulary.build(train_tokens, config.vocab_size, config.min_freq)
     elif grow_vocab_from is not None:
         base_size = len(vocab)
-        vocab = grown_vocabulary(vocab, tokenize_texts(grow_vocab_from, config), config.min_freq, grow_vocab_limit)
+        skip = tokenize_texts(grow_vocab_skip, config) if grow_vocab_skip is not None else ()
+        vocab = grown_vocabulary(vocab, tokenize_texts(grow_vocab_from, config), config.min_freq, grow_vocab_limit, skip)
         grown = len(vocab) - base_size
         if grown:
             base = grown_network(base, config, base_size, len(vocab))

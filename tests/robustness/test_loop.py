@@ -143,6 +143,11 @@ def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_r
     before, after = load_model(tmp_path / "out" / "model_before"), load_model(tmp_path / "out" / "model_after")
     assert len(after.vocab) == len(before.vocab) + record["vocab_grown"]
     assert after.vocab.tokens[:len(before.vocab)] == before.vocab.tokens
+    from model_adapters.lstm.batching import tokenize_texts
+    from robustness.loop import _load_splits
+
+    train, _, _ = _load_splits(config, tiny_imdb_archive)  # a clean review's own rare words never join, only typos
+    assert not {t for tokens in tokenize_texts(train.texts, after.config) for t in tokens} & set(after.vocab.tokens[len(before.vocab):])
 
 
 def test_growing_the_vocabulary_needs_finetuning_and_a_paired_hinge_a_margin():

@@ -20,6 +20,14 @@ def test_grown_vocabulary_adds_frequent_unknown_tokens_in_a_fixed_order():
     assert grown_vocabulary(grown, [t.split() for t in TYPOS], min_freq=2, limit=10) == grown  # nothing new twice
 
 
+def test_grown_vocabulary_skips_words_the_clean_reviews_already_had():
+    """A row copies its source review: the review's own rare words must not join, only what the typos made."""
+    base = Vocabulary(tokens=("<pad>", "<oov>", "the", "movie", "was"))
+    clean = ["the rnovie theatre was grcat"]  # rare in the clean reviews, so the base vocabulary left them out
+    grown = grown_vocabulary(base, [t.split() for t in TYPOS], min_freq=2, limit=10, skip=[t.split() for t in clean])
+    assert grown.tokens[5:] == ("tlie",)
+
+
 def test_grown_model_predicts_exactly_as_before_until_trained(tiny_lstm_dir, one_torch_thread):
     import torch
 
@@ -66,10 +74,12 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     targets[np.arange(len(both)), [0 if label == "negative" else 1 for label in both.labels]] = 0.9
     targets += 0.05
     metrics = train_lstm(both, validation, resolve_config("tiny", epochs=1), tmp_path, seed=2, init_from=tiny_lstm_dir, progress=False,
-                         num_threads=1, soft_targets=targets, grow_vocab_from=typo.texts)
-    assert metrics["vocab_grown"] >= 3 and metrics["soft_targets"]
+                         num_threads=1, soft_targets=targets, grow_vocab_from=typo.texts,
+                         grow_vocab_skip=train.texts + ("a grcat evening",))
+    assert metrics["vocab_grown"] >= 2 and metrics["soft_targets"]
     model = load_model(tmp_path)
-    assert {"tlie", "grcat", "rnovie"} <= set(model.vocab.tokens)
+    assert {"tlie", "rnovie"} <= set(model.vocab.tokens)
+    assert "grcat" not in model.vocab.tokens  # a clean review had it: left out, as the base vocabulary left it
     assert model.config.vocab_size >= len(model.vocab)
     assert read_metrics(tmp_path)["vocab_grown"] == metrics["vocab_grown"]
     assert model.predict_proba(["tlie rnovie was grcat"]).shape == (1, 2)
