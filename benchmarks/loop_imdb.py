@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("--inv-tolerance", type=float, default=None,
                         help="set: INV rows' log-odds must follow their source review's within this (invariance penalty)")
     parser.add_argument("--grow-vocab", action=argparse.BooleanOptionalAction, default=True,
-                        help="finetune: add the tokens the augmented rows bring in")
+                        help="finetune: add the tokens the perturbations made (not those clean train reviews have)")
     parser.add_argument("--tag", default=None, help="save as results/loop_imdb_TAG.json (default: loop_imdb.json)")
     parser.add_argument("--out", default="/tmp/loop_imdb")
     parser.add_argument("--restart", action="store_true")

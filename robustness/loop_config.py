@@ -89,7 +89,7 @@ class RetrainSection(_Strict):
     dir_margin: float = Field(0.0, ge=0.0, le=10.0)  # > 0: DIR rows must gain this much log-odds over their source (finetune.directional_hinge)
     dir_anchor: Literal["teacher", "pair"] = "teacher"  # the source as the teacher read it, or as the model reads it while training
     inv_tolerance: float | None = Field(None, ge=0.0, le=10.0)  # set: INV rows' log-odds follow their source's within it (finetune.invariance_penalty)
-    grow_vocab: bool = True            # finetune: add the tokens the augmented rows bring in (OCR typos, slang)
+    grow_vocab: bool = True            # finetune: add the tokens the perturbations made (OCR typos, slang)
 
     @model_validator(mode="after")
     def _finetune_only(self):

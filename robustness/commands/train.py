@@ -25,7 +25,8 @@ import click
 @click.option("--augmented", "augmented_path", default=None, type=click.Path(dir_okay=False),
               help="Add the rows of `robustness augment` output to the training part (never to validation).")
 @click.option("--grow-vocab", is_flag=True,
-              help="With --init-from and --augmented: add the words the augmented rows bring in (OCR typos, slang) to the vocabulary.")
+              help="With --init-from and --augmented: add the words the augmented rows bring in (OCR typos, slang) "
+                   "to the vocabulary; words the clean training reviews already have stay out.")
 @click.option("--targets", type=click.Choice(["gold", "teacher"]), default="gold", show_default=True,
               help="With --init-from: train on gold labels, or on targets anchored on the --init-from model (less clean-accuracy drift).")
 @click.option("--dir-margin", default=0.0, show_default=True, type=click.FloatRange(0.0, 10.0),
