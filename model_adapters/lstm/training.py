@@ -79,7 +79,6 @@ def train_lstm(
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
-    out_dir = ensure_writable_dir(out_dir)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(num_threads or available_threads())
     try:
@@ -100,6 +99,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
         base, vocab = load_network(init_from)
         config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS}, pretrain="none")
+    out_dir = ensure_writable_dir(out_dir)  # after the model to start from has loaded: a bad --init-from leaves nothing
     train_y = _label_ids(train, config, "train")
     val_y = _label_ids(validation, config, "validation")
     if soft_targets is not None:

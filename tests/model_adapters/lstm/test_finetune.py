@@ -85,6 +85,12 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     assert model.predict_proba(["tlie rnovie was grcat"]).shape == (1, 2)
     with pytest.raises(UsageError, match="grow_vocab_from needs init_from"):
         train_lstm(train, validation, "tiny", tmp_path / "x", grow_vocab_from=typo.texts, progress=False, num_threads=1)
+    assert not (tmp_path / "x").exists()
+    from robustness.errors import ModelError
+
+    with pytest.raises(ModelError, match="does not exist"):  # a wrong model to start from: nothing is written
+        train_lstm(train, validation, "tiny", tmp_path / "y", init_from=tmp_path / "no_model", progress=False, num_threads=1)
+    assert not (tmp_path / "y").exists()
 
 
 def test_directional_hinge_charges_only_dir_rows_short_of_their_anchor_plus_margin():
