@@ -54,6 +54,8 @@ def main(argv=None) -> int:
                         help="set: INV rows' log-odds must follow their source review's within this (invariance penalty)")
     parser.add_argument("--grow-vocab", action=argparse.BooleanOptionalAction, default=True,
                         help="finetune: add the tokens the perturbations made (not those clean train reviews have)")
+    parser.add_argument("--blend", type=float, default=1.0,
+                        help="share of the fine-tuned weights kept, the rest the 'before' model's (WiSE-FT)")
     parser.add_argument("--tag", default=None, help="save as results/loop_imdb_TAG.json (default: loop_imdb.json)")
     parser.add_argument("--out", default="/tmp/loop_imdb")
     parser.add_argument("--restart", action="store_true")
@@ -73,7 +75,7 @@ def main(argv=None) -> int:
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
                     "dir_margin": args.dir_margin, "dir_anchor": args.dir_anchor, "inv_tolerance": args.inv_tolerance,
-                    "grow_vocab": args.grow_vocab and args.retrain == "finetune"},
+                    "grow_vocab": args.grow_vocab and args.retrain == "finetune", "blend": args.blend},
     })
     load_before = os.getloadavg()
     started = time.perf_counter()

@@ -185,8 +185,10 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
         overrides = {"epochs": retrain.epochs or (2 if finetune else config.model.epochs), "learning_rate": learning_rate}
 
     metrics = train_lstm(train, validation, resolve_config(preset, **overrides), model_dir, seed=config.model.seed,
-                         init_from=init_from if finetune else None, progress=progress, **extra)
+                         init_from=init_from if finetune else None, progress=progress,
+                         blend=retrain.blend if finetune else 1.0, **extra)
     return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation"),
+            "blend": metrics.get("blend"),
             "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets")),
             "dir_hinge": metrics.get("dir_hinge"), "inv_consistency": metrics.get("inv_consistency")}
 

@@ -6,7 +6,7 @@
     augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3,
               failures_for: []}
     retrain: {mode: finetune, epochs: null, learning_rate: null, targets: teacher, teacher_weight: 0.5,
-              dir_shift: 0.3, dir_margin: 0.0, dir_anchor: teacher, inv_tolerance: null, grow_vocab: true}
+              dir_shift: 0.3, dir_margin: 0.0, dir_anchor: teacher, inv_tolerance: null, grow_vocab: true, blend: 1.0}
 
 Every section and field is optional; the defaults run a short loop on the quick preset. The retrain defaults
 are what met the loop's targets on full IMDB (benchmarks/loop_imdb.py): fine-tune the model (2 epochs at a
@@ -90,11 +90,14 @@ class RetrainSection(_Strict):
     dir_anchor: Literal["teacher", "pair"] = "teacher"  # the source as the teacher read it, or as the model reads it while training
     inv_tolerance: float | None = Field(None, ge=0.0, le=10.0)  # set: INV rows' log-odds follow their source's within it (finetune.invariance_penalty)
     grow_vocab: bool = True            # finetune: add the tokens the perturbations made (OCR typos, slang)
+    blend: float = Field(1.0, gt=0.0, le=1.0)  # finetune: keep this share of the fine-tuned weights, the rest the 'before' model's
 
     @model_validator(mode="after")
     def _finetune_only(self):
         if self.grow_vocab and self.mode != "finetune" and "grow_vocab" in self.model_fields_set:
             raise ValueError("grow_vocab needs mode finetune (a model trained from scratch builds its own vocabulary)")
+        if self.blend < 1.0 and self.mode != "finetune":
+            raise ValueError("blend below 1 needs mode finetune: it mixes the fine-tuned weights with the 'before' model's")
         if self.dir_anchor == "pair" and not self.dir_margin:
             raise ValueError("dir_anchor pair needs a dir_margin > 0 (e.g. 1.0): it says what the directional hinge measures from")
         return self

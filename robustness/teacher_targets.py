@@ -103,7 +103,7 @@ def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], tar
     if dir_anchor not in DIR_ANCHORS:
         raise UsageError(f"dir_anchor {dir_anchor!r} is unknown; choose one of {', '.join(DIR_ANCHORS)}")
     # only the words the perturbations made join the vocabulary, never a train review's own rare words
-    options = {"grow_vocab_from": [row.text for row in rows], "grow_vocab_skip": train.texts} if grow_vocab else {}
+    options = {"grow_vocab_rows": np.arange(len(train) + len(rows)) >= len(train)} if grow_vocab else {}
     if inv_tolerance is not None:
         options |= {"inv_sources": paired_sources(train, rows, "INV"), "inv_tolerance": inv_tolerance}
     if targets == "teacher" or dir_margin > 0:

@@ -58,6 +58,20 @@ def grown_network(base: LSTMClassifier, config: LSTMConfig, known: int, vocab_si
     return network
 
 
+def blended_state(base: LSTMClassifier, tuned: LSTMClassifier, share: float) -> dict[str, torch.Tensor]:
+    """`share` of each of the fine-tuned model's weights plus the rest of the base model's (WiSE-FT, Wortsman et
+    al. 2022); `base` must have `tuned`'s shapes (grown_network).
+
+    Every fine-tuning step that teaches typos and antonym swaps also drifts the model from what it knew of
+    clean reviews. Both models start from the same weights, so the line between them stays in one basin: a
+    point on it keeps most of what the fine-tune learnt and gives back part of the drift.
+    """
+    if not 0.0 < share <= 1.0:
+        raise UsageError(f"blend {share} is out of range; it is the fine-tuned weights' share, in (0, 1]")
+    tuned_state, base_state = tuned.state_dict(), base.state_dict()
+    return {name: share * weight + (1.0 - share) * base_state[name] for name, weight in tuned_state.items()}
+
+
 def check_soft_targets(targets: np.ndarray, n_rows: int, n_labels: int) -> np.ndarray:
     targets = np.asarray(targets, dtype=np.float32)
     if targets.shape != (n_rows, n_labels):
@@ -65,6 +79,14 @@ def check_soft_targets(targets: np.ndarray, n_rows: int, n_labels: int) -> np.nd
     if not np.all(np.isfinite(targets)) or (targets < 0).any() or not np.allclose(targets.sum(1), 1.0, atol=1e-4):
         raise UsageError("soft targets must be probabilities: non-negative rows that sum to 1")
     return targets
+
+
+def check_grow_rows(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    rows = np.asarray(rows)
+    if rows.shape != (n_rows,) or rows.dtype != np.bool_:
+        raise UsageError(f"grow_vocab_rows has shape {rows.shape} ({rows.dtype}); expected ({n_rows},) booleans: "
+                         f"True for each training review whose new words may join the vocabulary")
+    return rows
 
 
 def check_dir_anchors(anchors: np.ndarray, n_rows: int, n_labels: int) -> np.ndarray:

@@ -24,8 +24,9 @@ from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
 from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
-from model_adapters.lstm.finetune import (check_dir_anchors, check_soft_targets, check_sources, directional_hinge,
-                                          grown_network, grown_vocabulary, invariance_penalty, paired_source_log_odds)
+from model_adapters.lstm.finetune import (blended_state, check_dir_anchors, check_grow_rows, check_soft_targets,
+                                          check_sources, directional_hinge, grown_network, grown_vocabulary,
+                                          invariance_penalty, paired_source_log_odds)
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
@@ -53,29 +54,30 @@ def train_lstm(
     epoch_callback: Callable[[dict], None] | None = None,
     num_threads: int | None = None,
     soft_targets: "np.ndarray | None" = None,
-    grow_vocab_from: "Sequence[str] | None" = None,
+    grow_vocab_rows: "np.ndarray | None" = None,
     grow_vocab_limit: int = 20_000,
-    grow_vocab_skip: "Sequence[str] | None" = None,
     dir_anchors: "np.ndarray | None" = None,
     dir_margin: float = 1.0,
     inv_sources: "np.ndarray | None" = None,
     inv_tolerance: float = 0.25,
     dir_sources: "np.ndarray | None" = None,
+    blend: float = 1.0,
 ) -> dict:
     """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
 
     `train`/`validation` need `.texts` and `.labels` (robustness.data.Dataset). With `init_from`, the existing
     model's vocabulary and architecture are kept and only the training settings come from the config
-    (fine-tuning for the augment-and-retrain loop); `grow_vocab_from` (texts, with `init_from`) adds the
-    tokens they bring in that the vocabulary lacks, except those `grow_vocab_skip` (texts: the clean training
-    reviews) already has. `soft_targets` (one probability row per train review)
+    (fine-tuning for the augment-and-retrain loop); `grow_vocab_rows` (with `init_from`: per train review,
+    True for the augmented rows) adds the tokens those rows bring in that the vocabulary lacks and no other
+    train review has. `soft_targets` (one probability row per train review)
     replaces the one-hot gold labels in the loss. `dir_anchors` (per train review: the label index its change
     points toward, or -1, and its source's log-odds of that label) adds a hinge asking each such row for
     `dir_margin` more log-odds than its source (finetune.directional_hinge), or with `dir_sources` (per train
     review: the row of its source review, or -1) than the source as the model reads it while training;
     `inv_sources` (the same shape) makes each such row's log-odds follow its source's within `inv_tolerance`
-    (finetune.invariance_penalty). The history's train_loss includes those terms. `epoch_callback(record)`
-    runs after each saved epoch.
+    (finetune.invariance_penalty). The history's train_loss includes those terms. `blend` < 1 (with
+    `init_from`) keeps that share of the best epoch's weights and the rest of the starting model's
+    (finetune.blended_state). `epoch_callback(record)` runs after each saved epoch.
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
@@ -85,21 +87,23 @@ def train_lstm(
         with torch.random.fork_rng(devices=[]):  # seeded locally; the caller's global RNG is left untouched
             torch.manual_seed(seed)
             return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-                          soft_targets, grow_vocab_from, grow_vocab_limit, grow_vocab_skip, dir_anchors, dir_margin,
-                          inv_sources, inv_tolerance, dir_sources)
+                          soft_targets, grow_vocab_rows, grow_vocab_limit, dir_anchors, dir_margin,
+                          inv_sources, inv_tolerance, dir_sources, blend)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
-           soft_targets, grow_vocab_from, grow_vocab_limit, grow_vocab_skip, dir_anchors, dir_margin,
-           inv_sources, inv_tolerance, dir_sources) -> dict:
-    if grow_vocab_from is not None and init_from is None:
-        raise UsageError("grow_vocab_from needs init_from: only an existing model's vocabulary can grow")
+           soft_targets, grow_vocab_rows, grow_vocab_limit, dir_anchors, dir_margin,
+           inv_sources, inv_tolerance, dir_sources, blend) -> dict:
+    if grow_vocab_rows is not None and init_from is None:
+        raise UsageError("grow_vocab_rows needs init_from: only an existing model's vocabulary can grow")
+    if not 0.0 < blend <= 1.0 or (blend < 1.0 and init_from is None):
+        raise UsageError(f"blend {blend}: the fine-tuned weights' share must be in (0, 1], and below 1 only with "
+                         f"init_from (the model the rest comes from)")
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
         base, vocab = load_network(init_from)
         config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS}, pretrain="none")
-    out_dir = ensure_writable_dir(out_dir)  # after the model to start from has loaded: a bad --init-from leaves nothing
     train_y = _label_ids(train, config, "train")
     val_y = _label_ids(validation, config, "validation")
     if soft_targets is not None:
@@ -108,19 +112,22 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         dir_anchors = torch.from_numpy(check_dir_anchors(dir_anchors, len(train), len(config.labels)))
     if inv_sources is not None:
         inv_sources = check_sources(inv_sources, len(train), "INV")
+    if grow_vocab_rows is not None:
+        grow_vocab_rows = check_grow_rows(grow_vocab_rows, len(train))
     if dir_sources is not None:
         if dir_anchors is None:
             raise UsageError("dir_sources needs dir_anchors: they pair the directional hinge's rows with their source reviews")
         dir_sources = check_sources(dir_sources, len(train), "DIR")
+    out_dir = ensure_writable_dir(out_dir)  # after every input has been checked: bad input leaves nothing behind
     t0 = time.perf_counter()
     train_tokens = tokenize_texts(train.texts, config)
     grown = 0
     if init_from is None:
         vocab = Vocabulary.build(train_tokens, config.vocab_size, config.min_freq)
-    elif grow_vocab_from is not None:
+    elif grow_vocab_rows is not None:
         base_size = len(vocab)
-        skip = tokenize_texts(grow_vocab_skip, config) if grow_vocab_skip is not None else ()
-        vocab = grown_vocabulary(vocab, tokenize_texts(grow_vocab_from, config), config.min_freq, grow_vocab_limit, skip)
+        vocab = grown_vocabulary(vocab, [t for t, g in zip(train_tokens, grow_vocab_rows) if g], config.min_freq,
+                                 grow_vocab_limit, skip=[t for t, g in zip(train_tokens, grow_vocab_rows) if not g])
         grown = len(vocab) - base_size
         if grown:
             base = grown_network(base, config, base_size, len(vocab))
@@ -221,7 +228,18 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         if epoch_callback is not None:
             epoch_callback(record)
 
-    best, _ = load_network(out_dir)
+    if state.get("tuned_in_checkpoint"):  # killed while blending: the checkpoint holds the best epoch's weights
+        best = network.eval()
+    else:
+        best, _ = load_network(out_dir)
+    unblended = None
+    if blend < 1.0:
+        if not state.get("tuned_in_checkpoint"):  # so that a rerun after a kill cannot blend the blend again
+            state["tuned_in_checkpoint"] = True
+            save_checkpoint(checkpoint, best, optimizer, state)
+        unblended = evaluate_encoded(best, val_x, val_y, config)
+        best.load_state_dict(blended_state(base, best, blend))
+        save_model(out_dir, best, vocab)
     final = evaluate_encoded(best, val_x, val_y, config)
     metrics = {
         "schema_version": METRICS_SCHEMA_VERSION, "kind": "lstm_training", "completed": True,
@@ -235,6 +253,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
                        "anchor": "teacher" if dir_sources is None else "pair"} if dir_anchors is not None else None),
         "inv_consistency": ({"rows": int((inv_sources >= 0).sum()), "tolerance": inv_tolerance}
                             if inv_sources is not None else None),
+        "blend": {"share": blend, "validation_unblended": unblended} if unblended is not None else None,
         "parameters": sum(p.numel() for p in best.parameters()),
         "pretrain": state.get("pretrain"),
         "timings": {"tokenize_s": round(tokenize_s, 3), "pretrain_s": (state.get("pretrain") or {}).get("seconds", 0.0),

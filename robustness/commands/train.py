@@ -38,12 +38,15 @@ import click
 @click.option("--inv-tolerance", default=None, type=click.FloatRange(0.0, 10.0),
               help="With --augmented: typo'd and other invariance rows must keep their log-odds within this of their "
                    "source review's, as the model reads it while training (e.g. 0.25; default: off).")
+@click.option("--blend", default=1.0, show_default=True, type=click.FloatRange(0.0, 1.0, min_open=True),
+              help="With --init-from: keep this share of the fine-tuned weights and the rest of that model's "
+                   "(e.g. 0.7 gives back part of the clean accuracy a fine-tune costs).")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
 @click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
               help="Change one config field of the preset, e.g. --set pretrain=ppmi_svd --set hidden_size=128 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
-          grow_vocab, targets, dir_margin, dir_anchor, inv_tolerance, threads, settings, quiet):
+          grow_vocab, targets, dir_margin, dir_anchor, inv_tolerance, blend, threads, settings, quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from model_adapters.lstm.config import parse_settings
     from model_adapters.lstm.presets import resolve_config
@@ -62,6 +65,8 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
         raise UsageError("--dir-margin needs --init-from MODEL_DIR and --augmented FILE: DIR rows move past what that model predicts")
     if dir_anchor == "pair" and not dir_margin:
         raise UsageError("--dir-anchor pair needs --dir-margin > 0 (e.g. 1.0): it says what the directional hinge measures from")
+    if blend < 1.0 and init_from is None:
+        raise UsageError(f"--blend {blend} needs --init-from MODEL_DIR: the rest of the weights come from that model")
     if inv_tolerance is not None and augmented_path is None:
         raise UsageError("--inv-tolerance needs --augmented FILE: its invariance rows follow their source reviews")
     settings = parse_settings(settings, UsageError) | ({"epochs": epochs} if epochs is not None else {})
@@ -96,7 +101,7 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
     extra = retrain_options(init_from, train_set, rows, targets, grow_vocab, dir_margin=dir_margin,
                             inv_tolerance=inv_tolerance, dir_anchor=dir_anchor)
     metrics = train_lstm(with_augmented(train_set, rows) if rows else train_set, validation, config, out_dir, seed=seed,
-                         init_from=init_from, progress=not quiet, num_threads=threads, **extra)
+                         init_from=init_from, progress=not quiet, num_threads=threads, blend=blend, **extra)
     click.echo(summary_line(metrics))
 
 

@@ -130,11 +130,12 @@ def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_r
         "suite": {"config": str(tmp_path / "suite.yml"), "sample": 30, "seed": 3, "fresh_seed": None},
         "augment": {"ratio": 1.0, "seed": 5, "include_passing": True},
         "retrain": {"mode": "finetune", "epochs": 1, "targets": "teacher", "grow_vocab": True, "dir_margin": 1.0,
-                    "dir_anchor": "pair", "inv_tolerance": 0.25},
+                    "dir_anchor": "pair", "inv_tolerance": 0.25, "blend": 0.8},
     })
     run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
     record = json.loads((tmp_path / "out" / "state.json").read_text())["stages"]["train_after"]
     assert record["soft_targets"] and record["vocab_grown"] > 0
+    assert record["blend"]["share"] == 0.8 and 0 < record["blend"]["validation_unblended"]["accuracy"] <= 1
     dir_rows = [row for row in read_augmented(tmp_path / "out" / "augment" / "augmented.csv")
                 if row.test == "sentiment_antonym_swap"]
     assert dir_rows and record["dir_hinge"] == {"rows": len(dir_rows), "margin": 1.0, "anchor": "pair"}
@@ -159,6 +160,10 @@ def test_growing_the_vocabulary_needs_finetuning_and_a_paired_hinge_a_margin():
         loop_config_from_dict({"retrain": {"mode": "scratch", "grow_vocab": True}})
     with pytest.raises(ConfigError, match="retrain: .*dir_anchor pair needs a dir_margin > 0"):
         loop_config_from_dict({"retrain": {"dir_anchor": "pair"}})
+    with pytest.raises(ConfigError, match="retrain: .*blend below 1 needs mode finetune"):
+        loop_config_from_dict({"retrain": {"mode": "scratch", "blend": 0.7}})
+    with pytest.raises(ConfigError, match="retrain.blend"):
+        loop_config_from_dict({"retrain": {"blend": 0.0}})
 
 
 def test_growing_an_ngram_models_vocabulary_is_refused_before_any_work(tmp_path, tiny_imdb_archive):

