@@ -99,7 +99,8 @@ def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], tar
     `dir_margin` > 0 (needs a model to start from) DIR rows also get the directional hinge, measured from the
     teacher's reading of their source review (`dir_anchor` "teacher") or from the source as the model reads it
     while training ("pair"), and with an `inv_tolerance` INV rows follow their source review (the invariance
-    penalty)."""
+    penalty). Every per-row option, `grow_vocab`'s mask of the rows whose new words may join included, is in
+    `with_augmented(train, rows)` order: the train reviews, then `rows`."""
     if dir_anchor not in DIR_ANCHORS:
         raise UsageError(f"dir_anchor {dir_anchor!r} is unknown; choose one of {', '.join(DIR_ANCHORS)}")
     # only the words the perturbations made join the vocabulary, never a train review's own rare words

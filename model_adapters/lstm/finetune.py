@@ -41,12 +41,16 @@ def grown_vocabulary(vocab: Vocabulary, token_lists: Iterable[list[str]], min_fr
     return Vocabulary(tokens=vocab.tokens + tuple(ranked[:limit]))
 
 
+def check_growable(config: LSTMConfig) -> None:
+    if config.ngram_buckets:
+        raise UsageError("growing the vocabulary of a model with an n-gram bag would re-hash its bigrams; "
+                         "fine-tune it with grow_vocab off")
+
+
 def grown_network(base: LSTMClassifier, config: LSTMConfig, known: int, vocab_size: int) -> LSTMClassifier:
     """A copy of `base` for a vocabulary of `vocab_size` tokens whose first `known` are base's: every other
     token's embedding row starts as the unknown word's, so predictions are unchanged until training."""
-    if base.config.ngram_buckets:
-        raise UsageError("growing the vocabulary of a model with an n-gram bag would re-hash its bigrams; "
-                         "fine-tune it with grow_vocab off")
+    check_growable(base.config)
     rows = max(base.config.vocab_size, vocab_size)
     network = LSTMClassifier(config.replace(vocab_size=rows))
     state = base.state_dict()
@@ -63,13 +67,18 @@ def blended_state(base: LSTMClassifier, tuned: LSTMClassifier, share: float) -> 
     al. 2022); `base` must have `tuned`'s shapes (grown_network).
 
     Every fine-tuning step that teaches typos and antonym swaps also drifts the model from what it knew of
-    clean reviews. Both models start from the same weights, so the line between them stays in one basin: a
-    point on it keeps most of what the fine-tune learnt and gives back part of the drift.
+    clean reviews. Both models start from the same weights, so the line between them usually stays in one
+    basin: a point on it keeps part of what the fine-tune learnt and gives back part of the drift (on IMDB
+    about as much of each as stopping the fine-tune early: README, benchmark table).
     """
-    if not 0.0 < share <= 1.0:
-        raise UsageError(f"blend {share} is out of range; it is the fine-tuned weights' share, in (0, 1]")
+    check_blend(share)
     tuned_state, base_state = tuned.state_dict(), base.state_dict()
     return {name: share * weight + (1.0 - share) * base_state[name] for name, weight in tuned_state.items()}
+
+
+def check_blend(share: float) -> None:
+    if not 0.0 < share <= 1.0:
+        raise UsageError(f"blend {share} is out of range; it is the fine-tuned weights' share, in (0, 1]")
 
 
 def check_soft_targets(targets: np.ndarray, n_rows: int, n_labels: int) -> np.ndarray:

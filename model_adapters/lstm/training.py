@@ -24,9 +24,9 @@ from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
 from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
-from model_adapters.lstm.finetune import (blended_state, check_dir_anchors, check_grow_rows, check_soft_targets,
-                                          check_sources, directional_hinge, grown_network, grown_vocabulary,
-                                          invariance_penalty, paired_source_log_odds)
+from model_adapters.lstm.finetune import (blended_state, check_blend, check_dir_anchors, check_grow_rows, check_growable,
+                                          check_soft_targets, check_sources, directional_hinge, grown_network,
+                                          grown_vocabulary, invariance_penalty, paired_source_log_odds)
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
@@ -76,8 +76,9 @@ def train_lstm(
     review: the row of its source review, or -1) than the source as the model reads it while training;
     `inv_sources` (the same shape) makes each such row's log-odds follow its source's within `inv_tolerance`
     (finetune.invariance_penalty). The history's train_loss includes those terms. `blend` < 1 (with
-    `init_from`) keeps that share of the best epoch's weights and the rest of the starting model's
-    (finetune.blended_state). `epoch_callback(record)` runs after each saved epoch.
+    `init_from`) keeps that share of the best epoch's weights (the epoch is still chosen on its own validation
+    accuracy) and the rest of the starting model's (finetune.blended_state); the metrics' `validation` is then
+    the blend's. `epoch_callback(record)` runs after each saved epoch.
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
@@ -98,11 +99,16 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
            inv_sources, inv_tolerance, dir_sources, blend) -> dict:
     if grow_vocab_rows is not None and init_from is None:
         raise UsageError("grow_vocab_rows needs init_from: only an existing model's vocabulary can grow")
-    if not 0.0 < blend <= 1.0 or (blend < 1.0 and init_from is None):
-        raise UsageError(f"blend {blend}: the fine-tuned weights' share must be in (0, 1], and below 1 only with "
-                         f"init_from (the model the rest comes from)")
+    check_blend(blend)
+    if blend < 1.0 and init_from is None:
+        raise UsageError(f"blend {blend} needs init_from: the rest of the weights come from the model fine-tuned from")
+    base = None
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
+        if Path(init_from).resolve() == Path(out_dir).resolve():
+            raise UsageError(f"{out_dir} is the model to fine-tune from; write the fine-tuned model to another directory")
         base, vocab = load_network(init_from)
+        if grow_vocab_rows is not None:
+            check_growable(base.config)
         config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS}, pretrain="none")
     train_y = _label_ids(train, config, "train")
     val_y = _label_ids(validation, config, "validation")
@@ -228,25 +234,15 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         if epoch_callback is not None:
             epoch_callback(record)
 
-    if state.get("tuned_in_checkpoint"):  # killed while blending: the checkpoint holds the best epoch's weights
-        best = network.eval()
-    else:
-        best, _ = load_network(out_dir)
-    unblended = None
-    if blend < 1.0:
-        if not state.get("tuned_in_checkpoint"):  # so that a rerun after a kill cannot blend the blend again
-            state["tuned_in_checkpoint"] = True
-            save_checkpoint(checkpoint, best, optimizer, state)
-        unblended = evaluate_encoded(best, val_x, val_y, config)
-        best.load_state_dict(blended_state(base, best, blend))
-        save_model(out_dir, best, vocab)
-    final = evaluate_encoded(best, val_x, val_y, config)
+    validate = lambda net: {"n": len(val_x), **evaluate_encoded(net, val_x, val_y, config)}  # noqa: E731
+    best, unblended = _final_network(network, out_dir, vocab, checkpoint, optimizer, state, base, blend, validate)
+    final = validate(best)
     metrics = {
         "schema_version": METRICS_SCHEMA_VERSION, "kind": "lstm_training", "completed": True,
         "preset": config.name, "seed": seed, "init_from": str(init_from) if init_from is not None else None,
         "config": config.to_dict(), "history": state["history"], "best_epoch": state["best_epoch"],
         "epochs_run": len(state["history"]),
-        "validation": {"n": len(val_x), **final},
+        "validation": final,
         "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab), "vocab_grown": grown,
         "soft_targets": soft_targets is not None,
         "dir_hinge": ({"rows": int((dir_anchors[:, 0] >= 0).sum()), "margin": dir_margin,
@@ -266,6 +262,28 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
     write_json(out_dir / METRICS_FILE, metrics)
     checkpoint.unlink(missing_ok=True)
     return {**metrics, "out_dir": str(out_dir)}
+
+
+def _final_network(network, out_dir: Path, vocab: Vocabulary, checkpoint: Path, optimizer, state: dict,
+                   base: LSTMClassifier | None, blend: float, validate: Callable) -> tuple[LSTMClassifier, dict | None]:
+    """The artifact's network: the best epoch's or, with `blend` < 1, its blend with `base`; and the best epoch's
+    own validation metrics when blended (else None).
+
+    Before the artifact takes the blend, the checkpoint keeps the best epoch's weights: a rerun after a kill
+    starts from them again, so it never blends a blend, and a rerun asking for another blend (or none) gets it.
+    """
+    resumed = bool(state.get("tuned_in_checkpoint"))
+    best = network.eval() if resumed else load_network(out_dir)[0]
+    unblended = None
+    if blend < 1.0:
+        if not resumed:
+            state["tuned_in_checkpoint"] = True
+            save_checkpoint(checkpoint, best, optimizer, state)
+        unblended = validate(best)
+        best.load_state_dict(blended_state(base, best, blend))
+    if blend < 1.0 or resumed:
+        save_model(out_dir, best, vocab)
+    return best, unblended
 
 
 def _read_quietly(network: LSTMClassifier, encoded, rows: np.ndarray, config: LSTMConfig, head_fraction: float):

@@ -316,6 +316,7 @@ def test_a_blended_finetune_keeps_its_share_of_the_tuned_weights_and_survives_a_
 
     import model_adapters.lstm.training as training
     from model_adapters.lstm.artifact import load_network, read_metrics
+    from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state
     from model_adapters.lstm.presets import resolve_config
     from robustness.data import load_dataset, sample_dataset, train_validation_split
 
@@ -329,24 +330,41 @@ def test_a_blended_finetune_keeps_its_share_of_the_tuned_weights_and_survives_a_
     base, tuned, half = (load_network(d)[0].state_dict() for d in (tiny_lstm_dir, tmp_path / "tuned", tmp_path / "half"))
     for name in base:
         torch.testing.assert_close(half[name], 0.5 * base[name] + 0.5 * tuned[name])
-    unblended = {k: v for k, v in tuned_metrics["validation"].items() if k != "n"}
-    assert metrics["blend"] == {"share": 0.5, "validation_unblended": unblended}
+    assert metrics["blend"] == {"share": 0.5, "validation_unblended": tuned_metrics["validation"]}
     assert tuned_metrics["blend"] is None
 
-    real_write_json = training.write_json
+    def killed_blending(out_dir):
+        """Run with blend 0.5, killed once the blended weights are saved but not the metrics."""
+        real_write_json = training.write_json
 
-    def killed_writing_metrics(path, payload):
-        raise KeyboardInterrupt
+        def killed_writing_metrics(path, payload):
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr(training, "write_json", killed_writing_metrics)  # blended weights saved, metrics not yet
-    with pytest.raises(KeyboardInterrupt):
-        run(out_dir=tmp_path / "killed", blend=0.5)
-    monkeypatch.setattr(training, "write_json", real_write_json)
-    assert read_metrics(tmp_path / "killed") == {}
+        monkeypatch.setattr(training, "write_json", killed_writing_metrics)
+        with pytest.raises(KeyboardInterrupt):
+            run(out_dir=out_dir, blend=0.5)
+        monkeypatch.setattr(training, "write_json", real_write_json)
+        assert read_metrics(out_dir) == {}
+        assert read_checkpoint_state(out_dir / CHECKPOINT_FILE)[0]["tuned_in_checkpoint"]
+        on_disk = load_network(out_dir)[0].state_dict()
+        for name in base:  # the kill came after the blend reached the artifact: a rerun must not blend it again
+            torch.testing.assert_close(on_disk[name], half[name])
+
+    def assert_weights(out_dir, expected):
+        saved = load_network(out_dir)[0].state_dict()
+        for name in base:
+            torch.testing.assert_close(saved[name], expected[name])
+
+    killed_blending(tmp_path / "killed")
     run(out_dir=tmp_path / "killed", blend=0.5)
-    killed = load_network(tmp_path / "killed")[0].state_dict()
-    for name in base:
-        torch.testing.assert_close(killed[name], half[name])
-    with pytest.raises(UsageError, match="blend 0.5: .* only with init_from"):
+    assert_weights(tmp_path / "killed", half)
+    killed_blending(tmp_path / "unblended")
+    assert run(out_dir=tmp_path / "unblended")["blend"] is None  # rerun without a blend: the tuned weights
+    assert_weights(tmp_path / "unblended", tuned)
+    with pytest.raises(UsageError, match="blend 0.5 needs init_from"):
         training.train_lstm(train, validation, config, tmp_path / "scratch", blend=0.5, progress=False, num_threads=1)
+    with pytest.raises(UsageError, match="blend 1.5 is out of range"):
+        run(out_dir=tmp_path / "scratch", blend=1.5)
+    with pytest.raises(UsageError, match="is the model to fine-tune from"):
+        run(out_dir=tiny_lstm_dir, blend=0.5)
     assert not (tmp_path / "scratch").exists()

@@ -55,3 +55,9 @@ def test_a_model_with_the_bag_trains_saves_and_reloads(tmp_path, imdb_archive):
     first = model.predict_proba(texts)
     assert first.shape == (3, 2) and np.allclose(first.sum(axis=1), 1.0)
     assert np.array_equal(first, load_model(tmp_path).predict_proba(texts))
+    from robustness.errors import UsageError
+
+    with pytest.raises(UsageError, match="n-gram bag would re-hash its bigrams"):  # refused before anything is written
+        train_lstm(train, validation, small(epochs=1), tmp_path / "grown", init_from=tmp_path,
+                   grow_vocab_rows=np.ones(len(train), bool), progress=False, num_threads=1)
+    assert not (tmp_path / "grown").exists()
