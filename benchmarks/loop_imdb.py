@@ -40,6 +40,8 @@ def main(argv=None) -> int:
     parser.add_argument("--select", choices=["random", "failures"], default="random",
                         help="which train reviews to perturb: a seeded sample, or those the model fails first")
     parser.add_argument("--pool", type=int, default=3, help="with --select failures: candidates per row wanted")
+    parser.add_argument("--variants", type=int, default=1,
+                        help="perturbed copies of one train review per test, each with its own seed")
     parser.add_argument("--failures-for", nargs="*", default=[], metavar="TEST",
                         help="with --select failures: only these tests take failure-driven rows (default: all)")
     parser.add_argument("--targets", choices=["gold", "teacher"], default="teacher",
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
         "suite": {"config": args.suite, "sample": args.sample, "seed": 7, "fresh_seed": 8},
         "augment": {"ratio": args.ratio, "seed": 11, "include_passing": False, "margin": args.margin,
                     "dir_policy": args.dir_policy, "select": args.select, "pool": args.pool,
-                    "failures_for": args.failures_for},
+                    "variants": args.variants, "failures_for": args.failures_for},
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
                     "dir_margin": args.dir_margin, "dir_anchor": args.dir_anchor, "inv_tolerance": args.inv_tolerance,

@@ -25,6 +25,7 @@ from robustness.files import write_json, write_text
 
 BUDGET_MODES = ("proportional", "langtest")
 DIR_POLICIES = ("exclude", "flip", "directed")
+MAX_VARIANTS = 10
 
 
 @dataclass(frozen=True)
@@ -135,15 +136,19 @@ class Candidate:
 
 
 def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, int], seed: int,
-                       dir_policy: str = "exclude", chooser=None) -> list[AugmentedRow]:
+                       dir_policy: str = "exclude", chooser=None, variants: int = 1) -> list[AugmentedRow]:
     """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train.
 
     Without a `chooser` each test takes the first rows of its seeded order. A chooser (robustness.hard_rows)
     sees `chooser.pool` times as many candidates for the tests it handles and picks the ones the model fails first.
+    `variants` > 1 lets a test whose budget outgrows the reviews it can change take more copies of them, each
+    drawn with its own seed (good -> bad in one, good -> evil in another): only about a third of the train reviews
+    have antonym swaps that point one way, so one copy each caps those rows below what a large budget asks.
     """
     import perturbations
 
     _check_dir_policy(dir_policy)
+    check_variants(variants)
     seen = set(train.texts)
     rows: list[AugmentedRow] = []
     for need in needs:
@@ -153,7 +158,7 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
         info = perturbations.get_perturbation(need.name)
         if info.expectation == "DIR" and not _labels_dir_rows(need.name, dir_policy):
             continue
-        candidates = _candidates(train, need, info, seed, seen)
+        candidates = _candidates(train, need, info, seed, seen, variants)
         if chooser is None or not chooser.handles(need.name):
             picked = list(itertools.islice(candidates, wanted))
         else:
@@ -164,24 +169,37 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
     return rows
 
 
-def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set):
-    """Labelled rows of one test in its seeded order of train reviews (new texts only)."""
+def check_variants(variants: int) -> None:
+    if not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
+        raise ConfigError(f"augment variants {variants!r} is out of range; use a whole number from 1 to "
+                          f"{MAX_VARIANTS} (perturbed copies of one train review per test, e.g. 3)")
+
+
+def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set, variants: int = 1):
+    """Labelled rows of one test in its seeded order of train reviews (new texts only); with `variants` > 1 the
+    order is walked again for each further copy, so every review is used once before any is used twice."""
     params = info.validate_params(need.parameters)
     order = list(range(len(train)))
     random.Random(f"{seed}:augment-order:{need.name}").shuffle(order)
     own: set[str] = set()
-    for index in order:
-        source_id = train.ids[index]
-        result = info.apply(train.texts[index], random.Random(f"{seed}:{need.name}:{source_id}"), **params)
-        if not result.changed or result.text in seen or result.text in own:
-            continue
-        label = train.labels[index]
-        if info.expectation == "DIR":  # where the test says the change points, else away from the gold label
-            label = _dir_label(info, train.texts[index], result, label)
-            if label is None:  # a swap that points nowhere (first -> last) has no label to learn
+    for variant in range(variants):
+        found = 0
+        for index in order:
+            source_id = train.ids[index]
+            rng = random.Random(f"{seed}:{need.name}:{source_id}" + (f":{variant}" if variant else ""))
+            result = info.apply(train.texts[index], rng, **params)
+            if not result.changed or result.text in seen or result.text in own:
                 continue
-        own.add(result.text)
-        yield Candidate(AugmentedRow(text=result.text, label=label, source_id=source_id, test=need.name, seed=seed), index)
+            label = train.labels[index]
+            if info.expectation == "DIR":  # where the test says the change points, else away from the gold label
+                label = _dir_label(info, train.texts[index], result, label)
+                if label is None:  # a swap that points nowhere (first -> last) has no label to learn
+                    continue
+            own.add(result.text)
+            found += 1
+            yield Candidate(AugmentedRow(text=result.text, label=label, source_id=source_id, test=need.name, seed=seed), index)
+        if not found:  # the seed changes nothing here (no word with two antonyms, say): another pass finds nothing either
+            return
 
 
 def _dir_label(info, original: str, result, gold: str) -> str | None:
@@ -191,7 +209,7 @@ def _dir_label(info, original: str, result, gold: str) -> str | None:
 
 
 def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, seed: int, mode: str,
-              total_ratio: float, dir_policy: str, margin: float = 0.0) -> dict:
+              total_ratio: float, dir_policy: str, margin: float = 0.0, variants: int = 1) -> dict:
     per_test: dict[str, int] = {}
     for row in rows:
         per_test[row.test] = per_test.get(row.test, 0) + 1
@@ -203,6 +221,7 @@ def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, se
         "ratio": total_ratio,
         "dir_policy": dir_policy,
         "margin": margin,
+        "variants": variants,
         "n_train": n_train,
         "n_rows": len(rows),
         "budget": budget,

@@ -221,9 +221,9 @@ def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
         from robustness.hard_rows import FailuresFirst
 
         chooser = FailuresFirst(load_model(model_dir), train, options.pool, options.failures_for)
-    rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy, chooser)
+    rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy, chooser, options.variants)
     summary = augment.summarize(rows, budget, len(train), options.seed, options.mode, options.ratio,
-                                options.dir_policy, options.margin)
+                                options.dir_policy, options.margin, options.variants)
     summary |= {"select": options.select, "pool": options.pool if chooser else None,
                 "failures_for": options.failures_for if chooser else None,
                 "failing_candidates": chooser.found if chooser else None}

@@ -4,7 +4,7 @@
     data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
     suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
     augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3,
-              failures_for: []}
+              failures_for: [], variants: 1}
     retrain: {mode: finetune, epochs: null, learning_rate: null, targets: teacher, teacher_weight: 0.5,
               dir_shift: 0.3, dir_margin: 0.0, dir_anchor: teacher, inv_tolerance: null, grow_vocab: true, blend: 1.0}
 
@@ -58,6 +58,7 @@ class AugmentSection(_Strict):
     margin: float = Field(0.0, ge=0.0, lt=1.0)   # aim this far above each bar (tests just passing get rows too)
     select: Literal["random", "failures"] = "random"  # failures: rows the 'before' model fails first (hard_rows.py)
     pool: int = Field(3, ge=1, le=20)  # with select failures: candidates per row wanted
+    variants: int = Field(1, ge=1, le=10)  # perturbed copies of one train review per test, each with its own seed
     failures_for: list[str] = Field(default_factory=list)  # with select failures: only these tests (empty: every test)
 
     @field_validator("failures_for")

@@ -23,6 +23,9 @@ import click
               help="With --select failures: candidates perturbed per row wanted.")
 @click.option("--failures-for", "failures_for", multiple=True, metavar="TEST",
               help="With --select failures: only this test takes failure-driven rows (repeatable; default: every test).")
+@click.option("--variants", type=click.IntRange(1, 10), default=1, show_default=True,
+              help="Perturbed copies of one train review per test, each with its own seed, for tests whose budget "
+                   "outgrows the reviews they can change (antonym swaps).")
 @click.option("--ratio", type=float, default=0.3, show_default=True, help="Augmented rows per training row, in total.")
 @click.option("--mode", type=click.Choice(["proportional", "langtest"]), default="proportional", show_default=True,
               help="Budget per test: by distance below threshold, or LangTest's step mapping.")
@@ -34,7 +37,7 @@ import click
 @click.option("--validation-fraction", type=float, default=0.1, show_default=True,
               help="Held-out share that `robustness train` will carve; those reviews are never augmented.")
 @click.option("--split-seed", type=int, default=13, show_default=True, help="The --seed `robustness train` will use.")
-def augment(results_path, config_path, data_path, out_path, model_dir, select, pool, failures_for, ratio, mode, seed, dir_policy,
+def augment(results_path, config_path, data_path, out_path, model_dir, select, pool, failures_for, variants, ratio, mode, seed, dir_policy,
             margin, validation_fraction, split_seed):
     import json
 
@@ -72,8 +75,8 @@ def augment(results_path, config_path, data_path, out_path, model_dir, select, p
         from robustness.hard_rows import FailuresFirst
 
         chooser = FailuresFirst(load_model(model_dir), train, pool, failures_for)
-    rows = aug.generate_augmented(train, needs, budget, seed, dir_policy, chooser)
-    summary = aug.summarize(rows, budget, len(train), seed, mode, ratio, dir_policy, margin) | {
+    rows = aug.generate_augmented(train, needs, budget, seed, dir_policy, chooser, variants)
+    summary = aug.summarize(rows, budget, len(train), seed, mode, ratio, dir_policy, margin, variants) | {
         "select": select, "failures_for": list(failures_for) or None, "failing_candidates": chooser.found if chooser else None,
         "results": str(results_path) if results_path else None, "config": str(config_path) if config_path else None,
         "model": str(model_dir) if model_dir else None, "validation_fraction": validation_fraction,

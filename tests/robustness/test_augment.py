@@ -121,6 +121,32 @@ def test_same_seed_same_rows_other_seed_other_rows():
     assert first != augment.generate_augmented(TRAIN, needs, {"add_typo": 8}, seed=10)
 
 
+def test_variants_give_a_capped_test_more_copies_of_its_reviews():
+    # 'good' has three antonyms (bad, evil, ill): each review can make up to three distinct rows
+    reviews = Dataset(ids=tuple(f"r{i}" for i in range(5)), texts=tuple(f"A good film, part {i}." for i in range(5)),
+                      labels=("positive",) * 5, source="inline")
+    antonym = [need("adjective_antonym_swap", 0.2, expectation="DIR")]
+    budget = {"adjective_antonym_swap": 12}
+    single = augment.generate_augmented(reviews, antonym, budget, seed=3, dir_policy="directed")
+    assert len(single) == 5  # one copy per review: capped below the budget
+    rows = augment.generate_augmented(reviews, antonym, budget, seed=3, dir_policy="directed", variants=3)
+    assert rows[:5] == single  # the first pass is exactly the single-copy rows
+    assert 5 < len(rows) <= 12 and len({row.text for row in rows}) == len(rows)
+    copies = [sum(row.source_id == source for row in rows) for source in reviews.ids]
+    assert max(copies) <= 3 and sum(copies) == len(rows)  # a seed that repeats an earlier copy adds nothing
+    assert {row.label for row in rows} == {"negative"}
+    assert rows == augment.generate_augmented(reviews, antonym, budget, seed=3, dir_policy="directed", variants=3)
+
+
+def test_variants_stop_when_the_seed_cannot_change_a_perturbation():
+    upper = [need("uppercase", 0.5)]
+    rows = augment.generate_augmented(TRAIN, upper, {"uppercase": 100}, seed=2, variants=4)
+    assert len(rows) == len(TRAIN)  # uppercasing has one outcome per review
+    for bad in (0, 11, 2.5):
+        with pytest.raises(ConfigError, match="variants"):
+            augment.generate_augmented(TRAIN, upper, {"uppercase": 1}, seed=2, variants=bad)
+
+
 def test_files_round_trip_and_bad_extension_is_refused(tmp_path):
     rows = augment.generate_augmented(TRAIN, [need("uppercase", 0.5)], {"uppercase": 3}, seed=2)
     for name in ("aug.csv", "aug.jsonl"):

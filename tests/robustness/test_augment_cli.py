@@ -49,9 +49,10 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
     assert "come from reviews outside the sample and are left out" in capsys.readouterr().err
     # Rows the base model fails, first.
     assert run(["augment", "--config", str(LANGTEST_ARTICLE_CONFIG), "--data", str(tiny_imdb_archive), "--ratio", "0.2",
-                "--out", str(tmp_path / "hard.csv"), "--select", "failures", "--model", str(tmp_path / "base")]) == 0
+                "--out", str(tmp_path / "hard.csv"), "--select", "failures", "--model", str(tmp_path / "base"),
+                "--variants", "2"]) == 0
     hard = json.loads((tmp_path / "hard.summary.json").read_text())
-    assert hard["select"] == "failures" and hard["n_rows"] == summary["n_rows"]
+    assert hard["select"] == "failures" and hard["variants"] == 2 and hard["n_rows"] >= summary["n_rows"]
     assert set(hard["failing_candidates"]) == set(hard["rows_per_test"])
 
 
@@ -78,6 +79,8 @@ def test_augment_usage_errors_are_one_line(tmp_path, capsys):
     assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"),
                 "--failures-for", "uppercase"]) == 2
     assert "--failures-for names the tests that take failure-driven rows; it needs --select failures" in capsys.readouterr().err
+    assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"), "--variants", "0"]) == 2
+    assert "--variants" in capsys.readouterr().err
     assert run(["augment", "--config", str(DEFAULT_CONFIG), "--out", str(tmp_path / "a.csv"), "--select", "failures",
                 "--model", str(tmp_path), "--failures-for", "uppercse"]) == 2
     assert "--failures-for: unknown perturbation 'uppercse'; did you mean 'uppercase'?" in capsys.readouterr().err
