@@ -58,6 +58,9 @@ def main(argv=None) -> int:
                         help="finetune: add the tokens the perturbations made (not those clean train reviews have)")
     parser.add_argument("--blend", type=float, default=1.0,
                         help="share of the fine-tuned weights kept, the rest the 'before' model's (WiSE-FT)")
+    parser.add_argument("--keep-epoch", choices=["best", "last"], default="best",
+                        help="the retrain keeps the epoch with the best validation accuracy, or the last one")
+    parser.add_argument("--save-epochs", action="store_true", help="keep every retrain epoch's model (model_after/epochs/N)")
     parser.add_argument("--tag", default=None, help="save as results/loop_imdb_TAG.json (default: loop_imdb.json)")
     parser.add_argument("--out", default="/tmp/loop_imdb")
     parser.add_argument("--restart", action="store_true")
@@ -77,7 +80,8 @@ def main(argv=None) -> int:
         "retrain": {"mode": args.retrain, "epochs": args.retrain_epochs, "learning_rate": args.retrain_lr,
                     "targets": args.targets, "teacher_weight": args.teacher_weight, "dir_shift": args.dir_shift,
                     "dir_margin": args.dir_margin, "dir_anchor": args.dir_anchor, "inv_tolerance": args.inv_tolerance,
-                    "grow_vocab": args.grow_vocab and args.retrain == "finetune", "blend": args.blend},
+                    "grow_vocab": args.grow_vocab and args.retrain == "finetune", "blend": args.blend,
+                    "keep_epoch": args.keep_epoch, "save_epochs": args.save_epochs},
     })
     load_before = os.getloadavg()
     started = time.perf_counter()

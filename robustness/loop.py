@@ -186,9 +186,11 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
     metrics = train_lstm(train, validation, resolve_config(preset, **overrides), model_dir, seed=config.model.seed,
                          init_from=init_from if finetune else None, progress=progress,
-                         blend=retrain.blend if finetune else 1.0, **extra)
+                         blend=retrain.blend if finetune else 1.0, keep_epoch=retrain.keep_epoch,
+                         save_epochs=retrain.save_epochs, **extra)
     return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation"),
-            "blend": metrics.get("blend"),
+            "blend": metrics.get("blend"), "best_epoch": metrics.get("best_epoch"), "keep_epoch": retrain.keep_epoch,
+            "history": metrics.get("history"),
             "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets")),
             "dir_hinge": metrics.get("dir_hinge"), "inv_consistency": metrics.get("inv_consistency")}
 

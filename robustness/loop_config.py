@@ -6,7 +6,8 @@
     augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3,
               failures_for: [], variants: 1}
     retrain: {mode: finetune, epochs: null, learning_rate: null, targets: teacher, teacher_weight: 0.5,
-              dir_shift: 0.3, dir_margin: 0.0, dir_anchor: teacher, inv_tolerance: null, grow_vocab: true, blend: 1.0}
+              dir_shift: 0.3, dir_margin: 0.0, dir_anchor: teacher, inv_tolerance: null, grow_vocab: true, blend: 1.0,
+              keep_epoch: best, save_epochs: false}
 
 Every section and field is optional; the defaults run a short loop on the quick preset. The retrain defaults
 are what met the loop's targets on full IMDB (benchmarks/loop_imdb.py): fine-tune the model (2 epochs at a
@@ -92,6 +93,8 @@ class RetrainSection(_Strict):
     inv_tolerance: float | None = Field(None, ge=0.0, le=10.0)  # set: INV rows' log-odds follow their source's within it (finetune.invariance_penalty)
     grow_vocab: bool = True            # finetune: add the tokens the perturbations made (OCR typos, slang)
     blend: float = Field(1.0, gt=0.0, le=1.0)  # finetune: keep this share of the fine-tuned weights, the rest the 'before' model's
+    keep_epoch: Literal["best", "last"] = "best"  # the epoch with the best validation accuracy, or the last one run
+    save_epochs: bool = False  # also keep every epoch's model under model_after/epochs/N, to test them afterwards
 
     @model_validator(mode="after")
     def _finetune_only(self):

@@ -1,7 +1,7 @@
 """Train an LSTM classifier: seeded, resumable after a kill, early-stopped on validation, saved as an artifact.
 
 Every epoch ends with an atomic checkpoint in the output directory; rerunning the same command continues
-from it. The best epoch's weights (by validation accuracy) are what the artifact keeps.
+from it. The best epoch's weights (by validation accuracy) are what the artifact keeps, or the last epoch's.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from robustness.errors import DataError, UsageError
 from robustness.files import ensure_writable_dir, write_json
 
 METRICS_SCHEMA_VERSION = 1
+KEEP_EPOCHS = ("best", "last")  # which epoch's weights the artifact keeps: best validation accuracy, or the last run
+EPOCHS_DIR = "epochs"  # with save_epochs: every epoch's model, out_dir/epochs/N
 
 
 def available_threads() -> int:
@@ -62,6 +64,8 @@ def train_lstm(
     inv_tolerance: float = 0.25,
     dir_sources: "np.ndarray | None" = None,
     blend: float = 1.0,
+    keep_epoch: str = "best",
+    save_epochs: bool = False,
 ) -> dict:
     """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
 
@@ -78,7 +82,11 @@ def train_lstm(
     (finetune.invariance_penalty). The history's train_loss includes those terms. `blend` < 1 (with
     `init_from`) keeps that share of the best epoch's weights (the epoch is still chosen on its own validation
     accuracy) and the rest of the starting model's (finetune.blended_state); the metrics' `validation` is then
-    the blend's. `epoch_callback(record)` runs after each saved epoch.
+    the blend's. `keep_epoch` "last" keeps the last epoch run instead of the one with the best validation
+    accuracy: a fine-tune's epochs often differ by a few validation reviews, noise that should not decide
+    whether the model sees the end of its schedule. `save_epochs` also writes each epoch's model (unblended)
+    to `out_dir/epochs/N`, for comparing epochs with the suite afterwards. `epoch_callback(record)` runs after
+    each saved epoch.
     """
     started = time.perf_counter()
     config = resolve_config(config_or_preset)
@@ -89,14 +97,16 @@ def train_lstm(
             torch.manual_seed(seed)
             return _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
                           soft_targets, grow_vocab_rows, grow_vocab_limit, dir_anchors, dir_margin,
-                          inv_sources, inv_tolerance, dir_sources, blend)
+                          inv_sources, inv_tolerance, dir_sources, blend, keep_epoch, save_epochs)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_callback, started,
            soft_targets, grow_vocab_rows, grow_vocab_limit, dir_anchors, dir_margin,
-           inv_sources, inv_tolerance, dir_sources, blend) -> dict:
+           inv_sources, inv_tolerance, dir_sources, blend, keep_epoch, save_epochs) -> dict:
+    if keep_epoch not in KEEP_EPOCHS:
+        raise UsageError(f"keep_epoch {keep_epoch!r} is unknown; choose one of {', '.join(KEEP_EPOCHS)}")
     if grow_vocab_rows is not None and init_from is None:
         raise UsageError("grow_vocab_rows needs init_from: only an existing model's vocabulary can grow")
     check_blend(blend)
@@ -148,7 +158,7 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         network.load_state_dict(base.state_dict())
     optimizer = _optimizer(network, config)
     fingerprint = _fingerprint(config, seed, train, validation, vocab, init_from, soft_targets, dir_anchors, dir_margin,
-                               inv_sources, inv_tolerance, dir_sources)
+                               inv_sources, inv_tolerance, dir_sources, keep_epoch)
     checkpoint = out_dir / CHECKPOINT_FILE
     state = {"fingerprint": fingerprint, "next_epoch": 0, "history": [], "best_epoch": None,
              "best_accuracy": -1.0, "stale_epochs": 0, "train_s": 0.0}
@@ -220,11 +230,16 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         }
         state["history"].append(record)
         state["train_s"] += record["seconds"]
-        if validation_metrics["accuracy"] > state["best_accuracy"]:
-            state.update(best_epoch=epoch + 1, best_accuracy=validation_metrics["accuracy"], stale_epochs=0)
-            save_model(out_dir, network, vocab)
+        improved = validation_metrics["accuracy"] > state["best_accuracy"]
+        if improved:
+            state.update(best_accuracy=validation_metrics["accuracy"], stale_epochs=0)
         else:
             state["stale_epochs"] += 1
+        if improved or keep_epoch == "last":
+            state["best_epoch"] = epoch + 1
+            save_model(out_dir, network, vocab)
+        if save_epochs:
+            save_model(ensure_writable_dir(out_dir / EPOCHS_DIR / str(epoch + 1)), network, vocab)
         state["next_epoch"] = epoch + 1
         save_checkpoint(checkpoint, network, optimizer, state)
         if progress:
@@ -241,7 +256,8 @@ def _train(train, validation, config, out_dir, seed, init_from, progress, epoch_
         "schema_version": METRICS_SCHEMA_VERSION, "kind": "lstm_training", "completed": True,
         "preset": config.name, "seed": seed, "init_from": str(init_from) if init_from is not None else None,
         "config": config.to_dict(), "history": state["history"], "best_epoch": state["best_epoch"],
-        "epochs_run": len(state["history"]),
+        "epochs_run": len(state["history"]), "keep_epoch": keep_epoch,
+        "epoch_models": str(out_dir / EPOCHS_DIR) if save_epochs else None,
         "validation": final,
         "n_train": len(train_x), "n_validation": len(val_x), "vocab_size_used": len(vocab), "vocab_grown": grown,
         "soft_targets": soft_targets is not None,
@@ -371,7 +387,7 @@ def _label_ids(dataset, config: LSTMConfig, name: str) -> np.ndarray:
 def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabulary, init_from,
                  soft_targets: np.ndarray | None = None, dir_anchors: "torch.Tensor | None" = None,
                  dir_margin: float = 1.0, inv_sources: np.ndarray | None = None, inv_tolerance: float = 0.25,
-                 dir_sources: np.ndarray | None = None) -> dict:
+                 dir_sources: np.ndarray | None = None, keep_epoch: str = "best") -> dict:
     """What a checkpoint must match to be resumed: the config, seed, data, targets, vocabulary and starting model."""
     data = hashlib.sha256()
     for dataset in (train, validation):
@@ -386,6 +402,8 @@ def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabu
         data.update(inv_sources.astype(np.int64).tobytes() + f"tolerance={inv_tolerance}".encode())
     if dir_sources is not None:
         data.update(b"dir_sources" + dir_sources.astype(np.int64).tobytes())
+    if keep_epoch != "best":  # which epoch the artifact holds so far depends on it
+        data.update(f"keep_epoch={keep_epoch}".encode())
     vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
     return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
             "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}

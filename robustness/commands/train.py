@@ -41,12 +41,16 @@ import click
 @click.option("--blend", default=1.0, show_default=True, type=click.FloatRange(0.0, 1.0, min_open=True),
               help="With --init-from: keep this share of the fine-tuned weights and the rest of that model's "
                    "(e.g. 0.7 gives back part of the clean accuracy a fine-tune costs).")
+@click.option("--keep-epoch", default="best", show_default=True, type=click.Choice(["best", "last"]),
+              help="Which epoch's weights the model keeps: the best validation accuracy, or the last epoch run.")
+@click.option("--save-epochs", is_flag=True, help="Also write every epoch's model to OUT/epochs/N, to test them later.")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
 @click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
               help="Change one config field of the preset, e.g. --set pretrain=ppmi_svd --set hidden_size=128 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
 def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
-          grow_vocab, targets, dir_margin, dir_anchor, inv_tolerance, blend, threads, settings, quiet):
+          grow_vocab, targets, dir_margin, dir_anchor, inv_tolerance, blend, keep_epoch, save_epochs, threads,
+          settings, quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from model_adapters.lstm.config import parse_settings
     from model_adapters.lstm.presets import resolve_config
@@ -101,7 +105,8 @@ def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_tra
     extra = retrain_options(init_from, train_set, rows, targets, grow_vocab, dir_margin=dir_margin,
                             inv_tolerance=inv_tolerance, dir_anchor=dir_anchor)
     metrics = train_lstm(with_augmented(train_set, rows) if rows else train_set, validation, config, out_dir, seed=seed,
-                         init_from=init_from, progress=not quiet, num_threads=threads, blend=blend, **extra)
+                         init_from=init_from, progress=not quiet, num_threads=threads, blend=blend,
+                         keep_epoch=keep_epoch, save_epochs=save_epochs, **extra)
     click.echo(summary_line(metrics))
 
 
