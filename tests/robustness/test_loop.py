@@ -93,6 +93,8 @@ def test_a_changed_config_refuses_to_reuse_the_run(loop_run):
     ("retrain:\n  mood: scratch\n", r"retrain.mood: unknown key"),
     ("augment:\n  select: failures\n  failures_for: [uppercse]\n", r"augment.failures_for: .*did you mean 'uppercase'"),
     ("augment:\n  failures_for: [uppercase]\n", r"augment: .*failures_for .* needs select: failures"),
+    ("augment:\n  variants: 0\n", r"augment.variants"),
+    ("retrain:\n  keep_epoch: worst\n", r"retrain.keep_epoch"),
     ("model: !!python/object:os.system {}\n", "tag"),
 ])
 def test_loop_config_errors_name_the_field(tmp_path, text, message):
@@ -128,14 +130,19 @@ def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_r
         "model": {"preset": "tiny", "epochs": 1},
         "data": {"path": str(tiny_imdb_archive)},
         "suite": {"config": str(tmp_path / "suite.yml"), "sample": 30, "seed": 3, "fresh_seed": None},
-        "augment": {"ratio": 1.0, "seed": 5, "include_passing": True},
+        "augment": {"ratio": 1.0, "seed": 5, "include_passing": True, "variants": 2},
         "retrain": {"mode": "finetune", "epochs": 1, "targets": "teacher", "grow_vocab": True, "dir_margin": 1.0,
-                    "dir_anchor": "pair", "inv_tolerance": 0.25, "blend": 0.8},
+                    "dir_anchor": "pair", "inv_tolerance": 0.25, "blend": 0.8, "keep_epoch": "last",
+                    "save_epochs": True},
     })
     run_loop(config, tmp_path / "out", progress=False, log=lambda message: None)
     record = json.loads((tmp_path / "out" / "state.json").read_text())["stages"]["train_after"]
     assert record["soft_targets"] and record["vocab_grown"] > 0
     assert record["blend"]["share"] == 0.8 and 0 < record["blend"]["validation_unblended"]["accuracy"] <= 1
+    assert record["keep_epoch"] == "last" and record["best_epoch"] == len(record["history"]) == 1
+    assert (tmp_path / "out" / "model_after" / "epochs" / "1" / "weights.safetensors").is_file()
+    summary = json.loads((tmp_path / "out" / "augment" / "summary.json").read_text())
+    assert summary["variants"] == 2
     dir_rows = [row for row in read_augmented(tmp_path / "out" / "augment" / "augmented.csv")
                 if row.test == "sentiment_antonym_swap"]
     assert dir_rows and record["dir_hinge"] == {"rows": len(dir_rows), "margin": 1.0, "anchor": "pair"}
