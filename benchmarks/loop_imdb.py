@@ -9,9 +9,9 @@ saw); the whole loop takes under 60 minutes on 2 cores. Results: benchmarks/resu
 
 The flags that met every target (record loop_imdb_dsm_newwords_tw10_v3_ds005_fail_syn_ant_r12.json):
 
-    python benchmarks/loop_imdb.py --model MODEL --ratio 1.2 --margin 0.02 --select failures \
-        --failures-for adjective_synonym_swap adjective_antonym_swap --variants 3 \
-        --teacher-weight 1.0 --dir-shift 0.05 --dir-margin 1.0
+    python benchmarks/loop_imdb.py --model MODEL --ratio 1.2 --margin 0.02 --select failures
+        --failures-for adjective_synonym_swap adjective_antonym_swap --variants 3
+        --teacher-weight 1.0 --dir-shift 0.05 --dir-margin 1.0      (one command line)
 """
 
 from __future__ import annotations
