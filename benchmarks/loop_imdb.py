@@ -29,6 +29,28 @@ TARGETS = {"min_pass_rate_after": 0.95, "max_clean_accuracy_drop_pt": 0.3, "max_
 
 
 def main(argv=None) -> int:
+    args = parse_args(argv)
+
+    from robustness.files import write_json
+    from robustness.loop import run_loop
+
+    config = benchmark_config(args)
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    summary = run_loop(config, args.out, restart=args.restart, progress=True)
+    seconds = time.perf_counter() - started
+    result = judge(summary, seconds)
+    result |= {"command": " ".join(["python", "benchmarks/loop_imdb.py", *(argv or sys.argv[1:])]),
+               "config": config.to_dict(), "seeds": summary["seeds"], "augmentation": summary["augmentation"],
+               "timings": summary["timings"], "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+               "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg()},
+               "report": str(Path(args.out) / "before_after.html")}
+    write_json(RESULTS / (f"loop_imdb_{args.tag}.json" if args.tag else "loop_imdb.json"), result)
+    print_table(result)
+    return 0
+
+
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="existing model directory (default: train --preset)")
     parser.add_argument("--preset", default="full")
@@ -71,13 +93,14 @@ def main(argv=None) -> int:
     parser.add_argument("--tag", default=None, help="save as results/loop_imdb_TAG.json (default: loop_imdb.json)")
     parser.add_argument("--out", default="/tmp/loop_imdb")
     parser.add_argument("--restart", action="store_true")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    from robustness.files import write_json
-    from robustness.loop import run_loop
+
+def benchmark_config(args: argparse.Namespace):
+    """The loop config the flags describe (benchmarks/configs/loop_full_imdb.yml holds the one that met the targets)."""
     from robustness.loop_config import loop_config_from_dict
 
-    config = loop_config_from_dict({
+    return loop_config_from_dict({
         "model": {"preset": args.preset, "existing": args.model},
         "data": {"path": args.data},
         "suite": {"config": args.suite, "sample": args.sample, "seed": 7, "fresh_seed": 8},
@@ -90,19 +113,6 @@ def main(argv=None) -> int:
                     "grow_vocab": args.grow_vocab and args.retrain == "finetune", "blend": args.blend,
                     "keep_epoch": args.keep_epoch, "save_epochs": args.save_epochs},
     })
-    load_before = os.getloadavg()
-    started = time.perf_counter()
-    summary = run_loop(config, args.out, restart=args.restart, progress=True)
-    seconds = time.perf_counter() - started
-    result = judge(summary, seconds)
-    result |= {"command": " ".join(["python", "benchmarks/loop_imdb.py", *(argv or sys.argv[1:])]),
-               "config": config.to_dict(), "seeds": summary["seeds"], "augmentation": summary["augmentation"],
-               "timings": summary["timings"], "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-               "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg()},
-               "report": str(Path(args.out) / "before_after.html")}
-    write_json(RESULTS / (f"loop_imdb_{args.tag}.json" if args.tag else "loop_imdb.json"), result)
-    print_table(result)
-    return 0
 
 
 def judge(summary: dict, seconds: float) -> dict:
