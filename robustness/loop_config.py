@@ -13,7 +13,8 @@ Every section and field is optional; the defaults run a short loop on the quick 
 (2 epochs at a third of its preset's learning rate unless set) on targets anchored on it, with the augmented
 rows' new words added to its vocabulary. benchmarks/configs/loop_full_imdb.yml is the config that met every
 target of the loop on full IMDB (failure-driven adjective rows, three antonym copies per review, teacher
-weight 1.0, a gentle antonym target with the directional hinge). `mode: scratch` trains a new model (gold or teacher targets; its own vocabulary).
+weight 1.0, a gentle antonym target with the directional hinge). `mode: scratch` trains a new model (gold or
+teacher targets; its own vocabulary).
 """
 
 from __future__ import annotations
