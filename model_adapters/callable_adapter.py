@@ -11,8 +11,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from model_adapters.protocol import ProbabilityModel
-from robustness.data import LABELS, normalize_label
-from robustness.errors import ModelError, ModelRuntimeError
+from model_adapters.labels import LABELS, normalize_label
+from model_adapters.errors import ModelError, ModelRuntimeError
 
 RETURN_KINDS = ("proba", "labels")
 

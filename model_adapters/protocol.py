@@ -6,7 +6,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from robustness.errors import ModelRuntimeError
+from model_adapters.errors import ModelRuntimeError
 
 
 @runtime_checkable

@@ -13,8 +13,8 @@ from typing import Sequence
 import numpy as np
 
 from model_adapters.protocol import ProbabilityModel
-from robustness.data import LABELS, normalize_label
-from robustness.errors import DataError, ModelError
+from model_adapters.labels import LABELS, normalize_label
+from model_adapters.errors import DataError, ModelError
 
 
 def canonical_column_order(classes: Sequence, labels: Sequence[str] = LABELS) -> np.ndarray:
@@ -82,7 +82,7 @@ def save_tfidf_model(model: SklearnModel, directory) -> Path:
     """
     import io
 
-    from robustness.files import ensure_writable_dir, write_bytes, write_json
+    from model_adapters.files import ensure_writable_dir, write_bytes, write_json
 
     vectorizer, classifier = _tfidf_parts(model.estimator)
     directory = ensure_writable_dir(directory)

@@ -15,15 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from model_adapters.labels import LABELS, normalize_label
 from robustness.errors import DataError
 
-LABELS: tuple[str, ...] = ("negative", "positive")
 SPLITS = ("train", "test", "all")
 
-_LABEL_ALIASES = {
-    "0": "negative", "neg": "negative", "negative": "negative",
-    "1": "positive", "pos": "positive", "positive": "positive",
-}
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _IMDB_MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d+_\d+)\.txt$")
 
@@ -53,18 +49,6 @@ class Dataset:
 def clean_text(text: str) -> str:
     """IMDB reviews carry `<br />` line breaks; turn them into spaces so tokens do not glue together."""
     return _BR.sub(" ", text).strip()
-
-
-def normalize_label(value, where: str) -> str:
-    key = str(value).strip().lower()
-    if key.endswith(".0"):  # pandas reads an int column with a gap as float: 1.0
-        key = key[:-2]
-    if key not in _LABEL_ALIASES:
-        raise DataError(
-            f"{where}: label {value!r} is not one of {sorted(_LABEL_ALIASES)}; "
-            f"use pos/neg, positive/negative or 1/0"
-        )
-    return _LABEL_ALIASES[key]
 
 
 def load_dataset(path: str | Path, split: str = "all") -> Dataset:

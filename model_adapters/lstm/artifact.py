@@ -17,8 +17,8 @@ from safetensors.torch import save as dump_safetensors
 from model_adapters.lstm.config import LSTMConfig, load_config
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.tokenizer import Vocabulary
-from robustness.errors import ModelError
-from robustness.files import write_bytes, write_json
+from model_adapters.errors import ModelError
+from model_adapters.files import write_bytes, write_json
 
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"

@@ -14,8 +14,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as dump_safetensors
 
-from robustness.errors import ModelError
-from robustness.files import write_bytes
+from model_adapters.errors import ModelError
+from model_adapters.files import write_bytes
 
 CHECKPOINT_FILE = "training_checkpoint.safetensors"
 

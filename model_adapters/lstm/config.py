@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from robustness.errors import ConfigError, ModelError
-from robustness.files import read_json_object, write_json
+from model_adapters.errors import ConfigError, ModelError
+from model_adapters.files import read_json_object, write_json
 
 CONFIG_SCHEMA_VERSION = 1
 POOLINGS = ("last", "max_mean", "attention", "max", "mean")

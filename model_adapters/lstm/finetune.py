@@ -19,7 +19,7 @@ import torch
 from model_adapters.lstm.config import LSTMConfig
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
-from robustness.errors import UsageError
+from model_adapters.errors import UsageError
 
 
 def grown_vocabulary(vocab: Vocabulary, token_lists: Iterable[list[str]], min_freq: int, limit: int,

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from model_adapters.lstm.config import LSTMConfig, validate_config
-from robustness.errors import ConfigError
+from model_adapters.errors import ConfigError
 
 PRESETS: dict[str, LSTMConfig] = {
     "seed": LSTMConfig(

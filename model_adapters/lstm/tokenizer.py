@@ -14,8 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from robustness.errors import ModelError
-from robustness.files import read_json_object, write_json
+from model_adapters.errors import ModelError
+from model_adapters.files import read_json_object, write_json
 
 PAD = "<pad>"
 OOV = "<oov>"

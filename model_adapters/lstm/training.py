@@ -30,8 +30,8 @@ from model_adapters.lstm.finetune import (blended_state, check_blend, check_dir_
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
-from robustness.errors import DataError, UsageError
-from robustness.files import ensure_writable_dir, write_json
+from model_adapters.errors import DataError, UsageError
+from model_adapters.files import ensure_writable_dir, write_json
 
 METRICS_SCHEMA_VERSION = 1
 KEEP_EPOCHS = ("best", "last")  # which epoch's weights the artifact keeps: best validation accuracy, or the last run
