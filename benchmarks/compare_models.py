@@ -8,7 +8,7 @@ comparison, test accuracy per model, and each article's own figure beside ours),
 
     python benchmarks/compare_models.py                  # full IMDB in the 90-minute budget, writes benchmarks/results/
     python benchmarks/compare_models.py --as-published   # the attention BiLSTM's 10 epochs as published (~3 h here)
-    python benchmarks/compare_models.py --max-train 400 --max-test 200 --sample 40 --preset-scale tiny --out /tmp/cmp
+    python benchmarks/compare_models.py --max-train 400 --max-test 200 --sample 40 --preset-scale tiny --out runs/cmp
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import platform
 import sys
 import time
 from pathlib import Path
+
+from provenance import WORK, git_commit, record_path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PRESETS = ("seed", "keras_a", "keras_b", "keras_c", "keras_d", "attention_bilstm")
@@ -232,7 +234,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads when presets train one after another")
     parser.add_argument("--jobs", type=int, default=2,
                         help="train presets in this many processes of one thread each (1: one after another)")
-    parser.add_argument("--models", default="/tmp/compare_models", help="where trained model directories go")
+    parser.add_argument("--models", default=str(WORK / "compare_models"), help="where trained model directories go")
     parser.add_argument("--reuse", action="store_true", help="reuse completed model directories in --models")
     parser.add_argument("--out", default=None, help="output directory (default: benchmarks/results for full runs)")
     args = parser.parse_args(argv)
@@ -259,6 +261,7 @@ def main(argv=None) -> int:
     out = Path(args.out) if args.out else (Path("runs/compare_models_smoke") if tiny else RESULTS)
     config = args.config or str(Path(__file__).resolve().parent.parent / "robustness" / "configs" / "langtest_article.yml")
     path = args.data or resolve_imdb()
+    record_path(args.models), record_path(path)  # refuse a temp dir before training, not after
     started = time.perf_counter()
     train_all = sample_dataset(load_dataset(path, "train"), args.max_train, args.seed)
     test = sample_dataset(load_dataset(path, "test"), args.max_test, args.seed)
@@ -276,7 +279,7 @@ def main(argv=None) -> int:
         "attention_budget": args.attention_budget,
         "threads": args.threads, "reused_models": args.reuse,
         "n_train": len(train), "n_validation": len(validation), "n_train_baselines": len(train_all),
-        "n_test": len(test), "test_scores": scores, "article_table": rows, "seed": args.seed,
+        "n_test": len(test), "test_scores": scores, "article_table": rows, "seed": args.seed, **git_commit(),
         "total_seconds": round(time.perf_counter() - started, 1),
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "platform": platform.platform(),
                     "python": platform.python_version()},

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from provenance import git_commit
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -60,7 +62,7 @@ def main(argv=None) -> int:
     from robustness.files import write_json
 
     result = {"kind": "packing_speed", "preset": "attention_bilstm", "tokens": args.tokens, "steps": args.steps,
-              "seed": args.seed, "threads": torch.get_num_threads(),
+              "seed": args.seed, "threads": torch.get_num_threads(), **git_commit(),
               "packed_s_per_step": round(step_seconds(True, args.tokens, args.steps, args.seed), 3),
               "trimmed_s_per_step": round(step_seconds(False, args.tokens, args.steps, args.seed), 3),
               "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "platform": platform.platform()}}

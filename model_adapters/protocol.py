@@ -6,7 +6,8 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from model_adapters.errors import ModelRuntimeError
+from model_adapters.errors import ModelError, ModelRuntimeError
+from model_adapters.labels import canonical_label
 
 
 @runtime_checkable
@@ -56,3 +57,29 @@ class ProbabilityModel:
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         return predict_labels(self, texts)
+
+
+def model_labels(found, override=None, where: str = "model") -> tuple[str, ...]:
+    """A model's column names: `override` (the user's --labels) if given, else `found`; the usual spellings are
+    normalised by `canonical_label` (NEGATIVE/neg -> negative, POS -> positive, NEUTRAL -> neutral), others kept.
+
+    Raises ModelError naming `where` when there are fewer than two distinct labels or the override has the
+    wrong count. Spellings are normalised only when they stay distinct, so "neg" and "Negative" both kept.
+    """
+    if override is not None:
+        names = tuple(str(label).strip() for label in override)
+        if found is not None and len(names) != len(found):
+            raise ModelError(f"{where}: --labels names {len(names)} labels {list(names)} but the model has "
+                             f"{len(found)} columns {[str(f) for f in found]}; name one label per column, in order")
+    elif found is None:
+        raise ModelError(f"{where}: the model names no labels; pass --labels with one name per probability "
+                         f"column, in order, e.g. --labels negative,positive")
+    else:
+        names = tuple(str(label.item() if isinstance(label, np.generic) else label).strip() for label in found)
+    normalised = tuple(canonical_label(name) for name in names)
+    if len(set(normalised)) == len(normalised):
+        names = normalised
+    if len(names) < 2 or len(set(names)) != len(names) or not all(names):
+        raise ModelError(f"{where}: labels must be at least two distinct non-empty names, got {list(names)}; "
+                         f"pass --labels a,b[,c...]")
+    return names

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from model_adapters.protocol import ProbabilityModel
+from model_adapters.protocol import ProbabilityModel, model_labels
 from model_adapters.labels import LABELS, normalize_label
 from model_adapters.errors import DataError, ModelError
 
@@ -34,6 +34,13 @@ def canonical_column_order(classes: Sequence, labels: Sequence[str] = LABELS) ->
     return np.array([mapped.index(label) for label in labels])
 
 
+def _canonical_columns_or_none(classes) -> np.ndarray | None:
+    try:
+        return canonical_column_order(classes)
+    except ModelError:
+        return None
+
+
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
@@ -41,17 +48,25 @@ def _plain(value):
 class SklearnModel(ProbabilityModel):
     """A fitted estimator whose `predict_proba` takes raw texts (e.g. a TfidfVectorizer + LogisticRegression pipeline)."""
 
-    def __init__(self, estimator, name: str | None = None, info: dict | None = None):
+    def __init__(self, estimator, name: str | None = None, info: dict | None = None,
+                 labels: Sequence[str] | None = None):
+        """Columns follow `labels` (one name per entry of `classes_`, in that order) when given; else a binary
+        sentiment classifier gets the canonical (negative, positive) order and any other its normalised classes."""
         if not hasattr(estimator, "predict_proba"):
             raise ModelError(f"{type(estimator).__name__} has no predict_proba; use a probabilistic classifier")
         classes = getattr(estimator, "classes_", None)
         if classes is None:
             raise ModelError(f"{type(estimator).__name__} has no classes_; fit it before wrapping")
         self.estimator = estimator
-        self.labels = LABELS
         self.name = name or type(estimator).__name__
         self.info = dict(info or {})
-        self._columns = canonical_column_order(list(classes))
+        classes = list(classes)
+        canonical = _canonical_columns_or_none(classes) if labels is None else None
+        if canonical is not None:
+            self.labels, self._columns = LABELS, canonical
+        else:
+            self.labels = model_labels(classes, labels, where=f"classifier {self.name}")
+            self._columns = np.arange(len(classes))
 
     def __repr__(self) -> str:
         return f"SklearnModel({self.name!r})"
@@ -133,6 +148,7 @@ def load_tfidf_model(directory) -> SklearnModel:
             f"{directory}: arrays do not match the manifest (idf {idf.shape}, coef {coef.shape}, "
             f"{len(terms)} terms, {len(classes)} classes); the two files come from different models"
         )
+    canonical_column_order(classes)  # a saved baseline is a binary sentiment model: other classes mean damage
     vectorizer = TfidfVectorizer(vocabulary={term: i for i, term in enumerate(terms)},
                                  **{k: v for k, v in settings.items() if k in _VECTORIZER_FIELDS})
     vectorizer.idf_ = idf

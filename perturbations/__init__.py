@@ -18,7 +18,8 @@ from perturbations.registry import Param, PerturbationInfo, get_perturbation, pe
 
 # Family modules register themselves on import.
 from perturbations import (  # noqa: E402,F401
-    adjectives, casing, char_noise, composite, lexicon_swaps, numbers, punctuation, typos, whitespace,
+    adjectives, bias_pronouns, bias_swaps, casing, char_noise, composite, lexicon_swaps, numbers, punctuation, typing_noise, typos,
+    unicode_noise, whitespace,
 )
 
 __all__ = [

@@ -17,11 +17,15 @@ from perturbations.errors import PerturbationParameterError, UnknownPerturbation
 
 _REGISTRY: dict[str, "PerturbationInfo"] = {}
 EXPECTATIONS = ("INV", "DIR")
+# What a test probes, so the engine can group results: robustness to noise, or bias (a name, pronoun or country
+# swap that must not move the prediction).
+CATEGORIES = ("robustness", "bias")
 
 
 @dataclass(frozen=True)
 class Param:
-    """One declared parameter. `kind` is float, int, bool, str or list (a list of strings unless `item_check`)."""
+    """One declared parameter. `kind` is float, int, bool, str or list (a list of strings unless `item_check`).
+    A `required` parameter has no usable default (a user's word list): leaving it out is an error."""
 
     name: str
     kind: type
@@ -31,6 +35,7 @@ class Param:
     choices: tuple | None = None
     item_check: Callable[[str, Any], Any] | None = None
     help: str = ""
+    required: bool = False
 
     def describe_range(self) -> str:
         if self.choices is not None:
@@ -90,6 +95,7 @@ class PerturbationInfo:
     params: tuple[Param, ...]
     function: Callable[..., Perturbed] = field(repr=False)
     randomized: bool = True  # False when, at default parameters, the output does not depend on the seed
+    category: str = "robustness"  # one of CATEGORIES; results are grouped by it
     # DIR only: `direction(original, edits)` names the label a case's change moves meaning toward ("negative":
     # P(positive) must drop, whatever the model predicted first), or None when this change points nowhere
     # (first -> last): such a case owes no direction and is not applicable. Without it, plain DIR asks that
@@ -110,8 +116,13 @@ class PerturbationInfo:
             valid = ", ".join(sorted(declared)) or "none"
             raise PerturbationParameterError(
                 f"unknown parameter '{unknown[0]}' for perturbation '{self.name}'; valid parameters: {valid}")
+        missing = [p for p in self.params if p.required and p.name not in params]
+        if missing:
+            raise PerturbationParameterError(
+                f"parameter '{missing[0].name}' of perturbation '{self.name}' is required: {missing[0].help}")
         if not self._checked_defaults:  # defaults go through the same checks once (lists become tuples)
-            self._checked_defaults.update({p.name: p.check(self.name, p.default) for p in self.params})
+            self._checked_defaults.update({p.name: p.check(self.name, p.default) for p in self.params
+                                           if not p.required})
         return {name: p.check(self.name, params[name]) if name in params else self._checked_defaults[name]
                 for name, p in declared.items()}
 
@@ -126,13 +137,15 @@ class PerturbationInfo:
 
 def register(name: str, *, family: str, expectation: str = "INV", params: tuple[Param, ...] = (),
              description: str | None = None, randomized: bool = True,
-             direction: Callable[[str, tuple], str | None] | None = None):
+             direction: Callable[[str, tuple], str | None] | None = None, category: str = "robustness"):
     """Decorator: register `fn(text, rng, **params) -> Perturbed` under `name`; the description defaults to
     the first line of its docstring."""
     if expectation not in EXPECTATIONS:
         raise ValueError(f"expectation must be one of {EXPECTATIONS}, got {expectation!r}")
     if direction is not None and expectation != "DIR":
         raise ValueError(f"perturbation '{name}': a direction only makes sense for a DIR test")
+    if category not in CATEGORIES:
+        raise ValueError(f"category must be one of {CATEGORIES}, got {category!r}")
 
     def decorate(fn):
         if name in _REGISTRY:
@@ -141,7 +154,8 @@ def register(name: str, *, family: str, expectation: str = "INV", params: tuple[
         summary = description or (doc[0] if doc else name)
         _REGISTRY[name] = PerturbationInfo(name=name, family=family, expectation=expectation,
                                            description=summary, params=tuple(params),
-                                           function=fn, randomized=randomized, direction=direction)
+                                           function=fn, randomized=randomized, direction=direction,
+                                           category=category)
         return fn
 
     return decorate

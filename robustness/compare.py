@@ -23,11 +23,12 @@ import numpy as np
 
 from model_adapters.protocol import checked_proba
 from robustness.data import Dataset, sample_dataset
-from robustness.errors import ModelError, RobustnessError, UsageError
+from robustness.errors import RobustnessError, UsageError
 from robustness.explain import attention_weights, explain_pair
-from robustness.files import ensure_writable_dir, write_json, write_text
+from robustness.files import ensure_writable_dir, write_json
 from robustness.stats import mcnemar_exact
-from robustness.suite import _as_config, display_labels, clean_metrics, run_suite, versions
+from robustness.suite import _as_config, display_labels, clean_metrics, run_suite
+from robustness.versions import versions
 
 COMPARE_SCHEMA_VERSION = 1
 COMPARE_FILE = "compare.json"
@@ -46,24 +47,22 @@ class NamedModel:
     training: dict = field(default_factory=dict)   # metrics.json of an LSTM, or a baseline's fit info
 
 
-def load_named_models(paths: Sequence[str | Path]) -> list[NamedModel]:
-    """Open model directories (LSTM or saved TF-IDF baseline), named by directory, made unique."""
-    from model_adapters import load_model
+def load_named_models(paths: Sequence[str | Path], load=None) -> list[NamedModel]:
+    """Open models by spec (a directory, hf:, skops:, py:, http(s)://), named by the spec's last path part, made
+    unique. `load(spec) -> ResolvedModel` defaults to model_adapters.specs.load_model_spec."""
+    from model_adapters.specs import load_model_spec
 
     if len(paths) < 2:
         raise UsageError(f"compare needs at least two models, got {len(paths)}; pass --models DIR DIR ...")
     named, seen = [], {}
-    for path in paths:
-        path = Path(path)
-        if not path.is_dir():
-            raise ModelError(f"model directory {path} does not exist or is not a directory; pass a directory "
-                             f"written by `robustness train` or `robustness evaluate --save-baseline`")
-        model = load_model(path)
-        name = path.name or str(path)
+    for spec in paths:
+        resolved = (load or load_model_spec)(spec)
+        path = Path(resolved.spec.split(":", 1)[1] if resolved.spec.startswith(("hf:", "skops:")) else resolved.spec)
+        name = path.name or resolved.spec
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:
             name = f"{name}#{seen[name]}"
-        named.append(NamedModel(name, model, str(path), _training_record(model, path)))
+        named.append(NamedModel(name, resolved.model, resolved.spec, _training_record(resolved.model, path)))
     return named
 
 
@@ -115,10 +114,9 @@ def write_comparison(comparison: dict, out_dir: str | Path, reports: bool = True
     out_dir = ensure_writable_dir(out_dir)
     written = {"json": write_json(out_dir / COMPARE_FILE, comparison)}
     if reports:
-        from reports import render_compare_html, render_compare_markdown
+        from robustness.report_files import write_compare_reports
 
-        written["html"] = write_text(out_dir / "compare.html", render_compare_html(comparison))
-        written["markdown"] = write_text(out_dir / "compare.md", render_compare_markdown(comparison))
+        written |= write_compare_reports(comparison, out_dir)
     return written
 
 
@@ -130,7 +128,7 @@ def _clean_pass(model, reviews: Dataset, batch_size: int) -> tuple[dict, np.ndar
     seconds = time.perf_counter() - started
     predicted = [labels[i] for i in np.concatenate(rows).argmax(axis=1)] if rows else []
     right = np.array([p == g for p, g in zip(predicted, reviews.labels)], dtype=bool)
-    return clean_metrics(reviews.labels, predicted, labels), right, (len(reviews) / seconds if seconds > 0 else None)
+    return clean_metrics(reviews.labels, predicted), right, (len(reviews) / seconds if seconds > 0 else None)
 
 
 def _read_cases(result, examples_per_model: int) -> tuple[list[str], dict[str, bool | None], list[dict]]:

@@ -156,9 +156,9 @@ class SuiteConfig(_Strict):
 
 def load_config(path: str | Path | None = None) -> SuiteConfig:
     """Read and validate a suite config (YAML or JSON); None means the shipped default.yml."""
-    path = Path(path) if path is not None else DEFAULT_CONFIG
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; pass a YAML/JSON suite config (see robustness/configs/default.yml)")
+    from robustness.shipped import resolve_config_path  # a path, or a shipped config's name (suite_95)
+
+    path = resolve_config_path(path, "suite config") if path is not None else DEFAULT_CONFIG
     return config_from_dict(read_config_data(path), source=str(path))
 
 

@@ -1,6 +1,8 @@
-"""Labeled review data: the aclImdb tarball (read in place), an extracted aclImdb/ directory, or CSV/TSV/JSONL.
+"""Labeled review data: the aclImdb tarball (read in place), an extracted aclImdb/ directory, CSV/TSV/JSONL, Parquet,
+or a Hugging Face `datasets` directory written by `save_to_disk` (docs/data-formats.md).
 
-Labels are normalised to the canonical pair LABELS so a "1", a 1 and a "pos" all mean the same thing.
+A table's columns and raw labels are read as its `TableLayout` says (robustness/tables.py); label words and codes
+become canonical names ("1", 1 and "pos" all mean positive in a 0/1 file), other label sets keep their names.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from model_adapters.labels import LABELS, normalize_label
+from model_adapters.labels import LABELS, interpret_labels, label_key, normalize_label, sort_labels
 from robustness.errors import DataError
+from robustness.tables import (DEFAULT_LAYOUT, TEXT_COLUMNS, TableLayout, choose_column, choose_columns, id_column,
+                               is_saved_dataset, load_saved_dataset, parquet_columns, read_dataset_columns,
+                               read_parquet, saved_dataset_splits)
 
 SPLITS = ("train", "test", "all")
 
@@ -36,6 +41,11 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.texts)
 
+    @property
+    def label_set(self) -> tuple[str, ...]:
+        """The distinct labels, negative < neutral < positive first, then other names in natural order ("2" < "10")."""
+        return sort_labels(self.labels)
+
     def subset(self, indices) -> "Dataset":
         indices = list(indices)
         return Dataset(
@@ -51,21 +61,33 @@ def clean_text(text: str) -> str:
     return _BR.sub(" ", text).strip()
 
 
-def load_dataset(path: str | Path, split: str = "all") -> Dataset:
-    """Load labeled reviews from any supported source; `split` selects train/test in aclImdb sources."""
+def load_dataset(path: str | Path, split: str = "all", layout: TableLayout | None = None) -> Dataset:
+    """Load labeled reviews from any supported source.
+
+    `split` selects train/test (or "all") in aclImdb sources and any named split of a saved DatasetDict; flat files
+    have no splits and give all their rows. `layout` names a table's columns and label map (default: detect).
+    """
     path = Path(path)
+    layout = layout or DEFAULT_LAYOUT
+    if is_saved_dataset(path):
+        return _load_saved_dataset(path, split, layout)
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     if not path.exists():
-        raise DataError(f"data file {path} does not exist; pass a path to aclImdb_v1.tar.gz, an aclImdb/ directory or a CSV/TSV/JSONL file")
-    if path.is_dir():
-        return _load_imdb_directory(path, split)
+        raise DataError(f"data file {path} does not exist; pass a path to aclImdb_v1.tar.gz, an aclImdb/ directory, "
+                        f"a CSV/TSV/JSONL/Parquet file or a `datasets` directory")
     name = path.name.lower()
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
-        return _load_imdb_tarball(path, split)
+    if path.is_dir() or name.endswith((".tar.gz", ".tgz", ".tar")):
+        if layout != DEFAULT_LAYOUT:
+            raise DataError(f"{path}: aclImdb data has no columns or raw labels to name; "
+                            f"drop --text-column, --label-column and --label-map")
+        return _load_imdb_directory(path, split) if path.is_dir() else _load_imdb_tarball(path, split)
     if name.endswith((".csv", ".tsv", ".jsonl", ".json")):
-        return _load_table(path)
-    raise DataError(f"{path}: unsupported file type; use .tar.gz (aclImdb), a directory, .csv, .tsv or .jsonl")
+        return _load_table(path, layout)
+    if name.endswith((".parquet", ".pq")):
+        return _load_parquet(path, layout)
+    raise DataError(f"{path}: unsupported file type; use .tar.gz (aclImdb), a directory, .csv, .tsv, .jsonl, "
+                    f".parquet or a `datasets` directory written by save_to_disk")
 
 
 def _imdb_dataset(records: list[tuple[str, str, str]], source: str, split: str) -> Dataset:
@@ -139,10 +161,17 @@ class TextTable:
     source: str
 
 
-def has_splits(path: str | Path) -> bool:
-    """True for aclImdb sources (tarball or directory), which carry their own train/test split."""
+def split_names(path: str | Path) -> tuple[str, ...] | None:
+    """The splits a source carries: train/test for aclImdb, a saved DatasetDict's own; None for flat files."""
     path = Path(path)
-    return path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
+    if is_saved_dataset(path):
+        return saved_dataset_splits(path)
+    return ("train", "test") if path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz", ".tar")) else None
+
+
+def has_splits(path: str | Path) -> bool:
+    """True for sources that carry their own train and test splits: aclImdb, or a DatasetDict with both."""
+    return {"train", "test"} <= set(split_names(path) or ())
 
 
 def read_text_file(path: Path) -> str:
@@ -165,21 +194,25 @@ def load_text_table(path: str | Path, required: Sequence[str] = ("text",), fix: 
     under the canonical names given in `required`, other columns as they are.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path} does not exist; check the path")
-    if not path.name.lower().endswith((".csv", ".tsv", ".jsonl", ".json")):
-        raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .json")
-    text = read_text_file(path)
-    if not text.strip():
-        raise DataError(f"{path}: file is empty; it needs a header and rows with {_names(required)} column(s)")
-    if path.name.lower().endswith((".jsonl", ".json")):
-        columns, records = _json_records(path, text)
-    else:
-        columns, records = _csv_records(path, text)
+    columns, records = _read_records(path, required)
     rename = _match_columns(path, columns, required, fix)
     columns = tuple(rename.get(c, c) for c in columns)
     rows = tuple({rename.get(k, k): v for k, v in row.items()} for _, row in records)
     return TextTable(columns=columns, rows=rows, lines=tuple(line for line, _ in records), source=str(path))
+
+
+def find_text_column(path: str | Path, wanted: str | None = None) -> str:
+    """The text column of a CSV/TSV/JSONL file: `wanted` when given (load_text_table checks it), else the one
+    recognised name present (text, review, sentence, ...)."""
+    if wanted is not None:
+        return wanted
+    path = Path(path)
+    columns, _ = _read_records(path, ("text",))
+    found = choose_column(str(path), columns, None, "text")
+    if found is None:
+        raise DataError(f"{path}: no text column (found {_names(columns) or 'none'}); pass --text-column with the "
+                        f"name of the column that holds the reviews (recognised: {', '.join(TEXT_COLUMNS)})")
+    return found
 
 
 def review_text(value, where: str, field: str = "text") -> str:
@@ -194,25 +227,149 @@ def review_text(value, where: str, field: str = "text") -> str:
     return value
 
 
-def _load_table(path: Path) -> Dataset:
-    table = load_text_table(path, required=("text", "label"))
-    if not table.rows:
-        raise DataError(f"{path}: no data rows; add rows with 'text' and 'label' columns")
-    ids, texts, labels = [], [], []
-    first_line_of: dict[str, int] = {}
-    for number, (line, row) in enumerate(zip(table.lines, table.rows), start=1):
-        where = f"{path}:{line}"
-        review = review_text(row.get("text"), where)
-        if row.get("label") is None or not str(row.get("label")).strip():
-            raise DataError(f"{where}: field 'label' is empty; fill in pos/neg, positive/negative or 1/0")
-        labels.append(normalize_label(row.get("label"), f"{where}: field 'label'"))
-        texts.append(clean_text(review))
-        review_id = str(row["id"]).strip() if row.get("id") not in (None, "") else str(number)
-        if review_id in first_line_of:
-            raise DataError(f"{where}: id {review_id!r} repeats line {first_line_of[review_id]}; ids must be unique")
-        first_line_of[review_id] = line
-        ids.append(review_id)
-    return Dataset(ids=tuple(ids), texts=tuple(texts), labels=tuple(labels), source=str(path))
+def _read_records(path: Path, required: Sequence[str]) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The columns and (start line, row) records of a CSV/TSV/JSONL/JSON file."""
+    if not path.exists():
+        raise DataError(f"{path} does not exist; check the path")
+    if not path.name.lower().endswith((".csv", ".tsv", ".jsonl", ".json")):
+        raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .json")
+    text = read_text_file(path)
+    if not text.strip():
+        raise DataError(f"{path}: file is empty; it needs a header and rows with {_names(required)} column(s)")
+    if path.name.lower().endswith((".jsonl", ".json")):
+        return _json_records(path, text)
+    return _csv_records(path, text)
+
+
+def _load_table(path: Path, layout: TableLayout) -> Dataset:
+    columns, records = _read_records(path, ("text", "label"))
+    text_column, label_column = choose_columns(str(path), columns, layout)
+    if not records:
+        raise DataError(f"{path}: no data rows; add rows with {text_column!r} and {label_column!r} columns")
+    id_name = id_column(columns)
+    rows = [row for _, row in records]
+    return _build_dataset(
+        str(path), [line for line, _ in records], "line", layout, text_column, label_column,
+        texts=[row.get(text_column) for row in rows], labels=[row.get(label_column) for row in rows],
+        ids=[row.get(id_name) for row in rows] if id_name else None,
+    )
+
+
+def _load_parquet(path: Path, layout: TableLayout) -> Dataset:
+    columns = parquet_columns(path)
+    text_column, label_column = choose_columns(str(path), columns, layout)
+    id_name = id_column(columns)
+    read = read_parquet(path, [c for c in (text_column, label_column, id_name) if c])
+    if not read.n_rows:
+        raise DataError(f"{path}: no data rows; add rows with {text_column!r} and {label_column!r} columns")
+    labels = _decoded(read.values[label_column], read.class_names.get(label_column), str(path), label_column)
+    return _build_dataset(str(path), range(1, read.n_rows + 1), "row", layout, text_column, label_column,
+                          texts=read.values[text_column], labels=labels,
+                          ids=read.values[id_name] if id_name else None)
+
+
+def _load_saved_dataset(path: Path, split: str, layout: TableLayout) -> Dataset:
+    """A saved DatasetDict gives its named splits ("all": every split, ids prefixed with the split); a single
+    saved Dataset has no splits and gives all its rows, like a CSV. Labels are read over every split, so a split
+    means the same labels whichever one is chosen."""
+    names = saved_dataset_splits(path)
+    if names is None:
+        if split not in SPLITS:
+            raise DataError(f"unknown split {split!r}; {path} is a single Dataset without splits; "
+                            f"choose one of {', '.join(SPLITS)}")
+        parts = {None: load_saved_dataset(path)}
+        wanted = [None]
+    else:
+        if split != "all" and split not in names:
+            raise DataError(f"{path}: no split {split!r}; it has {_names(names)} (or 'all'); pass --split with one of them")
+        loaded = load_saved_dataset(path)
+        parts = {name: loaded[name] for name in names}
+        wanted = list(names) if split == "all" else [split]
+    read, first_seen = {}, {}
+    for name, part in parts.items():
+        source = str(path) if name is None else f"{path} [{name}]"
+        text_column, label_column = choose_columns(source, part.column_names, layout)
+        id_name = id_column(part.column_names)
+        columns = read_dataset_columns(part, [c for c in (text_column, label_column, id_name) if c])
+        labels = _decoded(columns.values[label_column], columns.class_names.get(label_column), source, label_column)
+        read[name] = (source, text_column, label_column, id_name, columns, labels)
+        for row, value in enumerate(labels, start=1):
+            if value is not None and str(value).strip():
+                first_seen.setdefault(label_key(value), (value, f"{source}: row {row}: field {label_column!r}"))
+    values_read = interpret_labels([value for value, _ in first_seen.values()], layout.label_mapping,
+                                   where=lambda value: first_seen[label_key(value)][1])
+    pieces = []
+    for name in wanted:
+        source, text_column, label_column, id_name, columns, labels = read[name]
+        if not columns.n_rows:
+            raise DataError(f"{source}: no data rows; choose a split that has rows")
+        prefix = "" if name is None else f"{name}/"
+        ids = columns.values[id_name] if id_name else [None] * columns.n_rows
+        pieces.append(_build_dataset(
+            source, range(1, columns.n_rows + 1), "row", layout, text_column, label_column,
+            texts=columns.values[text_column], labels=labels,
+            ids=[prefix + (str(v).strip() if v not in (None, "") else str(i)) for i, v in enumerate(ids, start=1)],
+            values_read=values_read, announce=name == wanted[0],
+        ))
+    return Dataset(ids=sum((p.ids for p in pieces), ()), texts=sum((p.texts for p in pieces), ()),
+                   labels=sum((p.labels for p in pieces), ()), source=str(path))
+
+
+def _decoded(values: list, class_names: tuple[str, ...] | None, source: str, column: str) -> list:
+    """ClassLabel codes turned into their names (0 -> "neg"); a code naming no class (-1: unlabelled) is an error."""
+    if class_names is None:
+        return values
+    decoded = []
+    for row, code in enumerate(values, start=1):
+        if code is None:
+            decoded.append(None)
+        elif isinstance(code, int) and 0 <= code < len(class_names):
+            decoded.append(class_names[code])
+        else:
+            raise DataError(f"{source}: row {row}: field {column!r} is {code!r}, which names none of its classes "
+                            f"({', '.join(class_names)}); the split looks unlabelled: choose a labelled split")
+    return decoded
+
+
+def _build_dataset(source: str, positions: Sequence[int], unit: str, layout: TableLayout, text_column: str,
+                   label_column: str, texts: Sequence, labels: Sequence, ids: Sequence | None,
+                   values_read: tuple[dict, str] | None = None, announce: bool = True) -> Dataset:
+    """Checked, cleaned rows of one table; `positions` are the line (CSV) or row (columnar) numbers errors name.
+
+    `values_read` is how the labels were already read over a larger whole (every split of a DatasetDict)."""
+    def where(index: int) -> str:
+        return f"{source}:{positions[index]}" if unit == "line" else f"{source}: row {positions[index]}"
+
+    first_of: dict[str, int] = {}
+    for index, value in enumerate(labels):
+        if value is None or (isinstance(value, float) and value != value) or not str(value).strip():
+            raise DataError(f"{where(index)}: field {label_column!r} is empty; fill in its label or remove the row")
+        first_of.setdefault(label_key(value), index)
+    mapping, how = values_read or interpret_labels(
+        labels, layout.label_mapping, where=lambda value: f"{where(first_of[label_key(value)])}: field {label_column!r}")
+    clean_labels = tuple(mapping[label_key(value)] for value in labels)
+    clean_texts = tuple(clean_text(review_text(value, where(i), text_column)) for i, value in enumerate(texts))
+    clean_ids, first_id = [], {}
+    for index in range(len(texts)):
+        raw = ids[index] if ids is not None else None
+        review_id = str(raw).strip() if raw not in (None, "") else str(index + 1)
+        if review_id in first_id:
+            raise DataError(f"{where(index)}: id {review_id!r} repeats {unit} {positions[first_id[review_id]]}; "
+                            f"ids must be unique")
+        first_id[review_id] = index
+        clean_ids.append(review_id)
+    if announce and layout.announce is not None and not _classic(text_column, label_column, clean_labels, how):
+        raw = {label: sort_labels({label_key(v) for v in labels if mapping[label_key(v)] == label}) for label in set(clean_labels)}
+        described = ", ".join(label if raw[label] == (label_key(label),) else f"{'/'.join(raw[label])}={label}"
+                              for label in sort_labels(clean_labels))
+        layout.announce(f"{source}: text column {text_column!r}, label column {label_column!r}; labels {described}")
+    return Dataset(ids=tuple(clean_ids), texts=clean_texts, labels=clean_labels, source=source)
+
+
+def _classic(text_column: str, label_column: str, labels: Sequence[str], how: str) -> bool:
+    """The long-standing text,label file with binary labels: nothing was guessed worth printing."""
+    return (text_column.strip().lower(), label_column.strip().lower()) == ("text", "label") and how != "names" \
+        and set(labels) <= set(LABELS)
 
 
 def _json_records(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -242,11 +399,27 @@ def _json_records(path: Path, text: str) -> tuple[list[str], list[tuple[int, dic
 
 def _csv_records(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict]]]:
     """Rows with the line each starts on; a row with more or fewer fields than the header is an error,
-    because it nearly always means an unquoted comma inside a review."""
+    because it nearly always means an unquoted comma inside a review.
+
+    Files whose quotes are escaped with backslashes (`\\"`, as in the widely copied IMDB TSV) fail the standard
+    reading; they are read again with backslash as the escape character, and the first error stands if that fails too.
+    """
+    try:
+        return _parse_csv(path, text, escapechar=None)
+    except DataError as standard_error:
+        if '\\"' not in text:
+            raise
+        try:
+            return _parse_csv(path, text, escapechar="\\")
+        except DataError:
+            raise standard_error from None
+
+
+def _parse_csv(path: Path, text: str, escapechar: str | None) -> tuple[list[str], list[tuple[int, dict]]]:
     delimiter = "\t" if path.name.lower().endswith(".tsv") else ","
     previous_limit = csv.field_size_limit(_MAX_FIELD_CHARS)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True, escapechar=escapechar)
         records: list[tuple[int, dict]] = []
         header: list[str] | None = None
         line = 1

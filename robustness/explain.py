@@ -53,12 +53,6 @@ def explain_pair(model, original: str, perturbed: str, label: "str | int | None"
             "perturbed": occlusion_importance(model, perturbed, label, max_words)}
 
 
-def top_words(explanation: dict, k: int = 5) -> list[tuple[str, float]]:
-    """The k words whose removal moved the probability most (either way), strongest first."""
-    words = sorted(explanation["words"], key=lambda w: abs(w["importance"]), reverse=True)
-    return [(w["word"], w["importance"]) for w in words[:k]]
-
-
 def attention_weights(model, text: str) -> "list[tuple[str, float]] | None":
     """(token, weight) from an attention-pooling model, or None for models without attention."""
     method = getattr(model, "attention_weights", None)

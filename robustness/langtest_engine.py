@@ -50,63 +50,101 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
     """Run `config` through langtest.Harness (generate, run) and return it in our results format."""
     started = time.perf_counter()
     config = _as_config(config).with_overrides(seed=seed, sample=sample)
-    harness_settings = config.harness
+    settings = config.harness
     if len(dataset) == 0:
         raise DataError(f"{dataset.source}: no reviews to test; pass a data file with at least one labeled review")
     n_available = len(dataset)
-    dataset = sample_dataset(dataset, harness_settings.sample, harness_settings.seed)
+    dataset = sample_dataset(dataset, settings.sample, settings.seed)
+    tests, skipped = _supported_tests(config)
+    langtest_config = _as_langtest_config(config, tests)
+
+    labels = display_labels(model.labels)
+    bridge = LangTestModel(model, record=True)
+    frame, timings = _run_harness(bridge, dataset, langtest_config, settings.seed)
+    original_proba = np.stack([bridge.recorded[t] if t in bridge.recorded else _proba(bridge, t)
+                               for t in dataset.texts])
+    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)])
+    results_tests, cases_file = _tally_cases(tests, frame, dataset, original_proba, bridge, labels,
+                                             settings.max_examples)
+
+    gate = apply_gate(results_tests, settings.gate, settings.fail_on_insufficient)
+    normalised = config.to_dict()
+    normalised["tests"]["robustness"] = {k: v for k, v in normalised["tests"]["robustness"].items() if k not in skipped}
+    timings |= {"total_s": round(time.perf_counter() - started, 4),
+                "n_unique_texts": len(bridge.recorded), "n_model_calls": bridge.n_calls}
+    results = results_document(engine="langtest", seed=settings.seed, config=normalised,
+                               model=_model_block(model, model_info), dataset=dataset, n_available=n_available,
+                               data_info=data_info, timings=timings, clean=clean, gate=gate, tests=results_tests,
+                               langtest_config=langtest_config, skipped_tests=skipped)
+    return SuiteResult(results, cases_file, owns_cases_file=True)
+
+
+def _supported_tests(config: SuiteConfig) -> tuple[list, list[str]]:
+    """The configured tests LangTest has, and the names of those it lacks (recorded as skipped)."""
     supported = langtest_test_names()
     tests = [t for t in config.tests if t.name in supported]
     skipped = [t.name for t in config.tests if t.name not in supported]
     if not tests:
         raise DataError(f"none of the configured tests ({', '.join(skipped)}) exist in LangTest; use --engine ours")
-    langtest_config = _as_langtest_config(config, tests)
+    return tests, skipped
 
-    labels = display_labels(model.labels)
-    positive = positive_column(labels)
-    bridge = LangTestModel(model, record=True)
+
+def _run_harness(bridge: LangTestModel, dataset: Dataset, langtest_config: dict, seed: int):
+    """LangTest's own flow (setup, generate, run, report) on the reviews; its generated_results() frame and
+    the seconds each step took. A model error raised inside LangTest comes back as ours."""
     with tempfile.TemporaryDirectory(prefix="langtest-engine-") as tmp:
         data_csv = Path(tmp) / "data.csv"
         _write_csv(dataset, data_csv)
-        py_state, np_state = random.getstate(), np.random.get_state()
-        random.seed(harness_settings.seed)
-        np.random.seed(harness_settings.seed % 2**32)
-        quiet = logging.getLogger("langtest"), logging.getLogger()
-        levels = [logger.level for logger in quiet]
-        try:
-            for logger in quiet:
-                logger.setLevel(logging.ERROR)
-            # LangTest prints its config to stdout; keep our stdout for the results table
-            with contextlib.redirect_stdout(sys.stderr):
-                t0 = time.perf_counter()
-                harness = make_harness(bridge, data_csv, langtest_config)
-                setup_s = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                harness.generate()
-                generate_s = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                try:
-                    harness.run()
-                except Exception as exc:
-                    if bridge.error is not None:
-                        raise bridge.error from None
-                    raise ModelRuntimeError(f"LangTest's Harness.run failed: {type(exc).__name__}: {exc}") from exc
+        with _seeded_and_quiet(seed):
+            t0 = time.perf_counter()
+            harness = make_harness(bridge, data_csv, langtest_config)
+            setup_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            harness.generate()
+            generate_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            try:
+                harness.run()
+            except Exception as exc:
                 if bridge.error is not None:
-                    raise bridge.error
-                run_s = time.perf_counter() - t0
-                frame = harness.generated_results()
-                harness.report()  # part of LangTest's flow (and of its cost); rates are recomputed unrounded below
-        finally:
-            random.setstate(py_state)
-            np.random.set_state(np_state)
-            for logger, level in zip(quiet, levels):
-                logger.setLevel(level)
+                    raise bridge.error from None
+                raise ModelRuntimeError(f"LangTest's Harness.run failed: {type(exc).__name__}: {exc}") from exc
+            if bridge.error is not None:
+                raise bridge.error
+            run_s = time.perf_counter() - t0
+            frame = harness.generated_results()
+            harness.report()  # part of LangTest's flow (and of its cost); rates are recomputed unrounded later
+    timings = {"setup_s": round(setup_s, 4), "generate_s": round(generate_s, 4), "predict_s": round(run_s, 4)}
+    return frame, timings
 
-    original_proba = np.stack([bridge.recorded[t] if t in bridge.recorded else _proba(bridge, t)
-                               for t in dataset.texts])
-    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+
+@contextlib.contextmanager
+def _seeded_and_quiet(seed: int):
+    """LangTest draws from the global `random` / numpy state and logs and prints freely: seed both, keep its
+    logs to errors and its prints off our stdout (the results table), and restore everything afterwards."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    quiet = logging.getLogger("langtest"), logging.getLogger()
+    levels = [logger.level for logger in quiet]
+    try:
+        for logger in quiet:
+            logger.setLevel(logging.ERROR)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        for logger, level in zip(quiet, levels):
+            logger.setLevel(level)
+
+
+def _tally_cases(tests, frame, dataset: Dataset, original_proba: np.ndarray, bridge: LangTestModel, labels,
+                 max_examples: int) -> tuple[list[dict], Path]:
+    """Re-judge LangTest's cases with our arithmetic: one results entry per test, every case streamed to a
+    temporary cases.jsonl.gz (removed again if anything fails)."""
+    positive = positive_column(labels)
     index_of = {text: i for i, text in enumerate(dataset.texts)}
-
     fd, tmp_name = tempfile.mkstemp(prefix=".cases.", suffix=".jsonl.gz")
     os.close(fd)
     cases_file = Path(tmp_name)
@@ -116,8 +154,7 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
             for test in tests:
                 tally = TestTally(name=test.name, expectation=test.expectation, mode="langtest",
                                   parameters=dict(test.user_parameters), min_pass_rate=test.min_pass_rate,
-                                  min_cases=test.min_cases, positive_column=positive,
-                                  max_examples=harness_settings.max_examples)
+                                  min_cases=test.min_cases, positive_column=positive, max_examples=max_examples)
                 rows = frame[frame["test_type"] == test.name].to_dict("records")
                 unpaired = 0
                 for row in rows:
@@ -125,17 +162,7 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
                     if source is None:  # LangTest altered the original text: it cannot be paired with a review
                         unpaired += 1
                         continue
-                    before = original_proba[source]
-                    after = bridge.recorded.get(row["test_case"])
-                    if after is None:
-                        after = _proba(bridge, row["test_case"])
-                    applicable = row["test_case"] != row["original"]
-                    verdict = judge(test.expectation, "langtest", before, after, labels, applicable, 0.0)
-                    record = case_record(case_id=f"{test.name}:{dataset.ids[source]}", test=test.name,
-                                         source_id=dataset.ids[source], gold=dataset.labels[source],
-                                         original=row["original"], perturbed=row["test_case"],
-                                         edits=diff_edits(row["original"], row["test_case"]) if applicable else (),
-                                         verdict=verdict, original_proba=before, perturbed_proba=after)
+                    record = _case_record(test, row, source, dataset, original_proba[source], bridge, labels)
                     tally.add(record)
                     record["langtest_pass"] = bool(row["pass"])
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -146,18 +173,22 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
     except BaseException:
         cases_file.unlink(missing_ok=True)
         raise
+    return results_tests, cases_file
 
-    gate = apply_gate(results_tests, harness_settings.gate, harness_settings.fail_on_insufficient)
-    normalised = config.to_dict()
-    normalised["tests"]["robustness"] = {k: v for k, v in normalised["tests"]["robustness"].items() if k not in skipped}
-    timings = {"setup_s": round(setup_s, 4), "generate_s": round(generate_s, 4), "predict_s": round(run_s, 4),
-               "total_s": round(time.perf_counter() - started, 4),
-               "n_unique_texts": len(bridge.recorded), "n_model_calls": bridge.n_calls}
-    results = results_document(engine="langtest", seed=harness_settings.seed, config=normalised,
-                               model=_model_block(model, model_info), dataset=dataset, n_available=n_available,
-                               data_info=data_info, timings=timings, clean=clean, gate=gate, tests=results_tests,
-                               langtest_config=langtest_config, skipped_tests=skipped)
-    return SuiteResult(results, cases_file, owns_cases_file=True)
+
+def _case_record(test, row: dict, source: int, dataset: Dataset, before: np.ndarray, bridge: LangTestModel,
+                 labels) -> dict:
+    """One LangTest case as our case record, judged as LangTest judges it (the label must hold)."""
+    after = bridge.recorded.get(row["test_case"])
+    if after is None:
+        after = _proba(bridge, row["test_case"])
+    applicable = row["test_case"] != row["original"]
+    verdict = judge(test.expectation, "langtest", before, after, labels, applicable, 0.0)
+    return case_record(case_id=f"{test.name}:{dataset.ids[source]}", test=test.name,
+                       source_id=dataset.ids[source], gold=dataset.labels[source],
+                       original=row["original"], perturbed=row["test_case"],
+                       edits=diff_edits(row["original"], row["test_case"]) if applicable else (),
+                       verdict=verdict, original_proba=before, perturbed_proba=after)
 
 
 def _as_langtest_config(config: SuiteConfig, tests) -> dict:

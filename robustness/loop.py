@@ -109,7 +109,7 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
     summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
     write_json(out_dir / SUMMARY_FILE, summary)
-    from reports import write_loop_reports
+    from robustness.report_files import write_loop_reports
 
     write_loop_reports(summary, out_dir)
     log(f"[loop] wrote {out_dir / 'before_after.html'}")
@@ -117,21 +117,15 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
 
 
 def _check_models(config: LoopConfig) -> None:
-    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model;
-    a vocabulary can only grow without an n-gram bag."""
+    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model."""
     from model_adapters.lstm.presets import resolve_config
 
     if config.model.existing:
         if not (Path(config.model.existing) / "config.json").is_file():
             raise ConfigError(f"model.existing: {config.model.existing} is not a model directory (no config.json); "
                               f"pass a directory written by `robustness train`")
-        buckets = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
-                                   "pass a directory written by `robustness train`").get("ngram_buckets", 0)
     else:
-        buckets = resolve_config(config.model.preset).ngram_buckets
-    if buckets and config.retrain.mode == "finetune" and config.retrain.grow_vocab:
-        raise ConfigError("retrain.grow_vocab: the model has an n-gram bag, whose hashed bigrams a grown vocabulary "
-                          "would move; set retrain.grow_vocab: false")
+        resolve_config(config.model.preset)
 
 
 def _discard_run(out_dir: Path) -> None:
@@ -146,53 +140,27 @@ def _discard_run(out_dir: Path) -> None:
 
 def _load_splits(config: LoopConfig, data_path: Path):
     """Train/validation carved from the train split (never tuned on test); the test split for the suite."""
-    from robustness.data import has_splits, load_dataset, sample_dataset, train_validation_split
+    from robustness.data import has_splits, load_dataset
+    from robustness.stages import load_train_validation
 
     if not has_splits(data_path):
         raise DataError(f"{data_path}: the loop needs train and test splits; pass the aclImdb archive or an aclImdb/ directory")
-    train_all = sample_dataset(load_dataset(data_path, "train"), config.data.max_train, config.model.seed)
-    train, validation = train_validation_split(train_all, config.data.validation_fraction, config.model.seed)
+    train, validation = load_train_validation(config, data_path)
     test = load_dataset(data_path, "test")
     return train, validation, test
 
 
 def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Path | None,
            init_from: Path | None = None, progress: bool = True) -> dict:
-    from model_adapters.lstm.training import train_lstm
+    from robustness.augment import read_augmented
+    from robustness.stages import train_model
 
-    from robustness.augment import read_augmented, with_augmented
-
-    preset = config.model.preset
-    from model_adapters.lstm.presets import resolve_config
-
-    overrides = {"epochs": config.model.epochs}
-    retrain = config.retrain
-    finetune = augmented is not None and retrain.mode == "finetune"
-    extra = {}
-    if augmented is not None:
-        from robustness.teacher_targets import retrain_options
-
-        rows = read_augmented(augmented)
-        extra = retrain_options(init_from, train, rows, retrain.targets, retrain.grow_vocab and finetune,
-                                retrain.teacher_weight, retrain.dir_shift, retrain.dir_margin, retrain.inv_tolerance,
-                                retrain.dir_anchor)
-        train = with_augmented(train, rows)
-        if config.model.existing:  # retrain the existing model's own architecture and settings
-            preset = read_json_object(Path(config.model.existing) / "config.json", "model config", ConfigError,
-                                      "pass a directory written by `robustness train`")
-        # Fine-tuning starts from a trained model: 2 epochs at a third of the preset's peak rate unless told.
-        learning_rate = retrain.learning_rate or (resolve_config(preset).learning_rate / 3 if finetune else None)
-        overrides = {"epochs": retrain.epochs or (2 if finetune else config.model.epochs), "learning_rate": learning_rate}
-
-    metrics = train_lstm(train, validation, resolve_config(preset, **overrides), model_dir, seed=config.model.seed,
-                         init_from=init_from if finetune else None, progress=progress,
-                         blend=retrain.blend if finetune else 1.0, keep_epoch=retrain.keep_epoch,
-                         save_epochs=retrain.save_epochs, **extra)
-    return {"model_dir": str(model_dir), "n_train": len(train), "validation": metrics.get("validation"),
-            "blend": metrics.get("blend"), "best_epoch": metrics.get("best_epoch"), "keep_epoch": retrain.keep_epoch,
-            "history": metrics.get("history"),
+    rows = read_augmented(augmented) if augmented is not None else None
+    metrics = train_model(config, train, validation, model_dir, start_from=init_from, rows=rows, progress=progress)
+    return {"model_dir": str(model_dir), "n_train": metrics["n_train"], "validation": metrics.get("validation"),
+            "best_epoch": metrics.get("best_epoch"), "history": metrics.get("history"),
             "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets")),
-            "dir_hinge": metrics.get("dir_hinge"), "inv_consistency": metrics.get("inv_consistency")}
+            "dir_hinge": metrics.get("dir_hinge")}
 
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
@@ -210,25 +178,13 @@ def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, r
 
 def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
     from robustness import augment
+    from robustness.hard_rows import suite_config_of
+    from robustness.stages import augment_rows
 
     before = _read_results(out_dir / "suite_before")
-    options = config.augment
-    needs = augment.augmentable(augment.needs_from_results(before), options.dir_policy)
-    budget = augment.plan_budget(needs, len(train), options.ratio, options.mode, options.include_passing,
-                                 options.margin)
-    chooser = None
-    if options.select == "failures":
-        from model_adapters import load_model
-
-        from robustness.hard_rows import FailuresFirst
-
-        chooser = FailuresFirst(load_model(model_dir), train, options.pool, options.failures_for)
-    rows = augment.generate_augmented(train, needs, budget, options.seed, options.dir_policy, chooser, options.variants)
-    summary = augment.summarize(rows, budget, len(train), options.seed, options.mode, options.ratio,
-                                options.dir_policy, options.margin, options.variants)
-    summary |= {"select": options.select, "pool": options.pool if chooser else None,
-                "failures_for": options.failures_for if chooser else None,
-                "failing_candidates": chooser.found if chooser else None}
+    needs = augment.needs_from_results(before)
+    rows, summary = augment_rows(config.augment, train, needs, suite_config_of(before, str(out_dir / "suite_before")),
+                                 model_dir)
     augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
     augment.write_summary(summary, out_dir / "augment" / "summary.json")
     return summary

@@ -1,26 +1,27 @@
-"""The augment-and-retrain loop's config (loop.yml), validated on load like the suite config.
+"""The one schema of the augment-and-retrain stages (loop.yml), validated on load like the suite config.
 
-    model:   {preset: quick, existing: null, seed: 13}
+    model:   {preset: quick, existing: null, seed: 13, epochs: null}
     data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
     suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
     augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3,
               failures_for: [], variants: 1}
     retrain: {mode: finetune, epochs: null, learning_rate: null, targets: teacher, teacher_weight: 0.5,
-              dir_shift: 0.3, dir_margin: 0.0, dir_anchor: teacher, inv_tolerance: null, grow_vocab: true, blend: 1.0,
-              keep_epoch: best, save_epochs: false}
+              dir_shift: 0.3, dir_margin: 0.0, grow_vocab: true, save_epochs: false}
 
-Every section and field is optional; the defaults run a short loop on the quick preset: fine-tune the model
-(2 epochs at a third of its preset's learning rate unless set) on targets anchored on it, with the augmented
-rows' new words added to its vocabulary. benchmarks/configs/loop_full_imdb.yml is the config that met every
-target of the loop on full IMDB (failure-driven adjective rows, three antonym copies per review, teacher
-weight 1.0, a gentle antonym target with the directional hinge). `mode: scratch` trains a new model (gold or
-teacher targets; its own vocabulary).
+`robustness loop` reads all of it; `robustness augment --config` reads `augment:` (with `data:`, `model.seed`
+and `suite.config`), `robustness train --config` reads `retrain:` (with `model:` and `data:`), so augment then
+train by hand with the same file reproduces the loop. Every field is optional and has its one default here;
+`--set section.field=value` overrides one (with_settings). Each field is described in docs/loop-config.md.
+The defaults run a short loop on the quick preset: fine-tune the model (2 epochs at a third of its preset's
+learning rate unless set) on targets anchored on it, with the augmented rows' new words added to its
+vocabulary. The shipped recipe robustness/configs/loop_full_imdb.yml met every target of the loop on full IMDB.
+`mode: scratch` trains a new model (gold or teacher targets; its own vocabulary).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -46,7 +47,7 @@ class DataSection(_Strict):
 
 
 class SuiteSection(_Strict):
-    config: str | None = None          # suite config path; default: the shipped default.yml
+    config: str | None = None          # suite config path or shipped name (suite_95); default: the shipped default.yml
     sample: int | None = Field(500, ge=1)
     seed: int = 7
     fresh_seed: int | None = 8         # a second suite seed after retraining; None skips the check
@@ -56,8 +57,7 @@ class AugmentSection(_Strict):
     ratio: float = Field(0.3, gt=0.0, le=5.0)
     mode: Literal["proportional", "langtest"] = "proportional"
     seed: int = 11
-    dir_policy: Literal["exclude", "flip", "directed"] = "directed"
-    include_passing: bool = False
+    dir_policy: Literal["exclude", "directed"] = "directed"  # antonym-swap rows: left out, or labelled where they point
     margin: float = Field(0.0, ge=0.0, lt=1.0)   # aim this far above each bar (tests just passing get rows too)
     select: Literal["random", "failures"] = "random"  # failures: rows the 'before' model fails first (hard_rows.py)
     pool: int = Field(3, ge=1, le=20)  # with select failures: candidates per row wanted
@@ -77,9 +77,11 @@ class AugmentSection(_Strict):
         return names
 
     @model_validator(mode="after")
-    def _failures_for_needs_failures(self):
+    def _consistent(self):
         if self.failures_for and self.select != "failures":
             raise ValueError("failures_for names the tests that take failure-driven rows; it needs select: failures")
+        if self.margin and self.mode == "langtest":
+            raise ValueError("margin applies to the proportional budget; drop it for mode langtest")
         return self
 
 
@@ -91,21 +93,13 @@ class RetrainSection(_Strict):
     teacher_weight: float = Field(0.5, ge=0.0, le=1.0)  # share of the teacher's probabilities in a teacher target
     dir_shift: float = Field(0.3, gt=0.0, lt=1.0)  # how much of the other labels' probability a DIR row's target moves
     dir_margin: float = Field(0.0, ge=0.0, le=10.0)  # > 0: DIR rows must gain this much log-odds over their source (finetune.directional_hinge)
-    dir_anchor: Literal["teacher", "pair"] = "teacher"  # the source as the teacher read it, or as the model reads it while training
-    inv_tolerance: float | None = Field(None, ge=0.0, le=10.0)  # set: INV rows' log-odds follow their source's within it (finetune.invariance_penalty)
     grow_vocab: bool = True            # finetune: add the tokens the perturbations made (OCR typos, slang)
-    blend: float = Field(1.0, gt=0.0, le=1.0)  # finetune: keep this share of the fine-tuned weights, the rest the 'before' model's
-    keep_epoch: Literal["best", "last"] = "best"  # the epoch with the best validation accuracy, or the last one run
-    save_epochs: bool = False  # also keep every epoch's model under model_after/epochs/N, to test them afterwards
+    save_epochs: bool = False  # also keep every epoch's model under MODEL/epochs/N, to test them afterwards
 
     @model_validator(mode="after")
     def _finetune_only(self):
         if self.grow_vocab and self.mode != "finetune" and "grow_vocab" in self.model_fields_set:
             raise ValueError("grow_vocab needs mode finetune (a model trained from scratch builds its own vocabulary)")
-        if self.blend < 1.0 and self.mode != "finetune":
-            raise ValueError("blend below 1 needs mode finetune: it mixes the fine-tuned weights with the 'before' model's")
-        if self.dir_anchor == "pair" and not self.dir_margin:
-            raise ValueError("dir_anchor pair needs a dir_margin > 0 (e.g. 1.0): it says what the directional hinge measures from")
         return self
 
 
@@ -121,12 +115,45 @@ class LoopConfig(_Strict):
 
 
 def load_loop_config(path: str | Path | None) -> LoopConfig:
-    """Read loop.yml (None: all defaults); errors name the file and the dotted field."""
+    """Read loop.yml, a path or a shipped config's name (None: all defaults); errors name the file and the dotted
+    field."""
     if path is None:
         return LoopConfig()
     from robustness.config import read_config_data
+    from robustness.shipped import resolve_config_path
 
-    return loop_config_from_dict(read_config_data(Path(path), what="loop config"), source=str(path))
+    path = resolve_config_path(path, "loop config")
+    return loop_config_from_dict(read_config_data(path, what="loop config"), source=str(path))
+
+
+def with_settings(config: LoopConfig, settings: Sequence[str], source: str = "--set") -> LoopConfig:
+    """`config` with `section.field=value` overrides (VALUE read as a YAML scalar or flow list: 0.5, true, null,
+    [a, b]), validated by the same schema; an error names the dotted field."""
+    import yaml
+
+    overrides = {}
+    for item in settings:
+        key, sep, raw = item.partition("=")
+        section, dot, field = key.strip().partition(".")
+        if not sep or not dot or not field or "." in field:
+            raise ConfigError(f"{source} {item!r}: write SECTION.FIELD=VALUE, e.g. {source} retrain.teacher_weight=1.0")
+        if section not in LoopConfig.model_fields:
+            raise ConfigError(f"{source} {item!r}: unknown section {section!r}; the sections are "
+                              f"{', '.join(LoopConfig.model_fields)}")
+        try:
+            overrides[section, field] = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            raise ConfigError(f"{source} {item!r}: the value is not a YAML scalar or list; quote it or fix it") from None
+    return with_overrides(config, overrides, source)
+
+
+def with_overrides(config: LoopConfig, overrides: dict[tuple[str, str], Any], source: str) -> LoopConfig:
+    """`config` with {(section, field): value} applied on top of what the file set, validated again (fields the
+    file left out stay unset, so a rule like grow_vocab's 'set explicitly' still reads the file)."""
+    data = config.model_dump(exclude_unset=True)
+    for (section, field), value in overrides.items():
+        data.setdefault(section, {})[field] = value
+    return loop_config_from_dict(data, source=source)
 
 
 def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
@@ -140,6 +167,6 @@ def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"]) or "<root>"
         if error["type"] == "extra_forbidden":
-            raise ConfigError(f"{source}: {field}: unknown key; see the loop config fields in robustness/loop_config.py") from None
+            raise ConfigError(f"{source}: {field}: unknown key; see the fields in docs/loop-config.md") from None
         shown = repr(error.get("input")) if not isinstance(error.get("input"), (dict, list)) else type(error.get("input")).__name__
         raise ConfigError(f"{source}: {field}: {error['msg'].lower()} (got {shown})") from None

@@ -2,7 +2,8 @@
 and accuracy by review length (LSTMs that truncate long reviews tend to lose accuracy there).
 
 Pure numpy and plain dicts, so results are JSON-ready. An undefined ratio (no predictions of a class)
-is reported as 0.0, as scikit-learn does with zero_division=0.
+is reported as 0.0, as scikit-learn does with zero_division=0. Macro averages run over the labels that occur
+in gold or predictions, the one rule of model_adapters.f1 (a label absent from both is skipped, not a 0).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from model_adapters.f1 import macro_f1
 from robustness.data import LABELS
 from robustness.errors import DataError
 
@@ -36,12 +38,13 @@ def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels
     precision = _ratio(correct, predicted_count)
     recall = _ratio(correct, support)
     f1 = _ratio(2 * precision * recall, precision + recall)
+    present = (support + predicted_count) > 0  # the labels the macro averages run over
     result = {
         "n": n,
         "accuracy": float(correct.sum() / n) if n else None,
-        "macro_precision": float(precision.mean()) if n else None,
-        "macro_recall": float(recall.mean()) if n else None,
-        "macro_f1": float(f1.mean()) if n else None,
+        "macro_precision": float(precision[present].mean()) if n else None,
+        "macro_recall": float(recall[present].mean()) if n else None,
+        "macro_f1": macro_f1(gold, predicted),
         "per_class": {
             label: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
                     "support": int(support[i]), "predicted": int(predicted_count[i])}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import perturbations
+from model_adapters.f1 import macro_f1
 from robustness.cases import generate_cases
 from robustness.config import SuiteConfig, config_from_dict, load_config
 from robustness.data import LABELS, Dataset, normalize_label, sample_dataset
@@ -31,6 +31,7 @@ from robustness.files import atomic_path, ensure_writable_dir, write_json
 from robustness.gate import apply_gate
 from robustness.prediction import CachedPredictor
 from robustness.scoring import TestTally, case_record, judge
+from robustness.versions import versions  # re-exported: the suite's records and older callers use it from here
 
 SCHEMA_VERSION = 1
 RESULTS_FILE = "results.json"
@@ -144,7 +145,7 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
 
     harness = config.harness
     original_proba = predictor.predict(dataset.texts)
-    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)])
     tallies = [TestTally(name=t.name, expectation=t.expectation, mode=t.mode, parameters=t.parameters,
                          min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=positive,
                          max_examples=harness.max_examples) for t in config.tests]
@@ -218,40 +219,18 @@ def write_reports(results: dict, run_dir: Path) -> list[str]:
     """report.md, junit.xml and report.html via the reports package; returns warnings (never raises on a
     missing reports package, so results.json is always the one file a run guarantees)."""
     try:
-        from reports import write_suite_reports
+        from robustness.report_files import write_suite_reports
     except ImportError as exc:
         return [f"reports not written ({exc}); results.json and cases.jsonl.gz are complete"]
     write_suite_reports(results, run_dir)
     return []
 
 
-def clean_metrics(gold, predicted, labels) -> dict:
+def clean_metrics(gold, predicted) -> dict:
     """Accuracy and macro-F1 on the unperturbed texts: the baseline every robustness number sits beside."""
     n = len(gold)
     accuracy = sum(g == p for g, p in zip(gold, predicted)) / n if n else None
-    f1s = []
-    for label in sorted(set(gold) | set(labels)):
-        tp = sum(g == label and p == label for g, p in zip(gold, predicted))
-        fp = sum(g != label and p == label for g, p in zip(gold, predicted))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
-        if tp + fp + fn:
-            f1s.append(2 * tp / (2 * tp + fp + fn))
-    return {"n": n, "accuracy": accuracy, "macro_f1": sum(f1s) / len(f1s) if f1s else None}
-
-
-def versions() -> dict:
-    """Versions from package metadata, so recording them never imports torch or langtest."""
-    from importlib import metadata
-
-    import robustness
-
-    found = {"harness": robustness.__version__, "python": platform.python_version()}
-    for name in ("torch", "langtest", "numpy"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
+    return {"n": n, "accuracy": accuracy, "macro_f1": macro_f1(gold, predicted)}
 
 
 def _as_config(config) -> SuiteConfig:

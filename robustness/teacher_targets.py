@@ -8,21 +8,22 @@ A DIR row (labelled with where its change points) aims at its source's mix with 
 labels' probability moved to its label: honest (one swapped adjective does not make a rave a pan) and still
 the direction the test expects. Its anchor (dir_anchors) is the teacher's log-odds on the source review: the
 point a directional hinge asks the row to move past by a margin, on the log-odds scale the suite judges on.
-paired_sources pairs each INV row (the invariance penalty) or DIR row (the hinge anchored on the model as it
-trains) with its source review.
+fine_tune_objective turns the `retrain:` settings into the one value train_lstm takes.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from robustness.augment import AugmentedRow
 from robustness.data import Dataset
 from robustness.errors import DataError, UsageError
+from robustness.loop_config import RetrainSection
 
-DIR_ANCHORS = ("teacher", "pair")  # what the directional hinge measures a DIR row's gain from (retrain_options)
+if TYPE_CHECKING:
+    from model_adapters.lstm.finetune import FineTuneObjective
 
 
 def teacher_targets(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[AugmentedRow], labels: Sequence[str],
@@ -71,18 +72,6 @@ def dir_anchors(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Augmen
     return anchors.astype(np.float32)
 
 
-def paired_sources(train: Dataset, rows: Sequence[AugmentedRow], expectation: str) -> np.ndarray:
-    """Per training row (train reviews, then `rows`): the row of its source review for rows of an `expectation`
-    ("INV", "DIR") test, -1 for every other."""
-    import perturbations
-
-    sources = np.full(len(train) + len(rows), -1, dtype=np.int64)
-    for k, (row, source) in enumerate(zip(rows, _source_positions(train, rows))):
-        if perturbations.get_perturbation(row.test).expectation == expectation:
-            sources[len(train) + k] = source
-    return sources
-
-
 def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]:
     position = {source_id: i for i, source_id in enumerate(train.ids)}
     for k, row in enumerate(rows):
@@ -92,30 +81,30 @@ def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]
     return [position[row.source_id] for row in rows]
 
 
-def retrain_options(init_from, train: Dataset, rows: Sequence[AugmentedRow], targets: str, grow_vocab: bool,
-                    teacher_weight: float = 0.5, dir_shift: float = 0.3, dir_margin: float = 0.0,
-                    inv_tolerance: float | None = None, dir_anchor: str = "teacher") -> dict:
-    """train_lstm's keyword arguments for retraining on `train` + `rows` (targets 'gold' or 'teacher'); with
-    `dir_margin` > 0 (needs a model to start from) DIR rows also get the directional hinge, measured from the
-    teacher's reading of their source review (`dir_anchor` "teacher") or from the source as the model reads it
-    while training ("pair"), and with an `inv_tolerance` INV rows follow their source review (the invariance
-    penalty). Every per-row option, `grow_vocab`'s mask of the rows whose new words may join included, is in
+def fine_tune_objective(teacher_dir, train: Dataset, rows: Sequence[AugmentedRow],
+                        retrain: RetrainSection) -> "FineTuneObjective":
+    """What retraining on `with_augmented(train, rows)` aims at, from the `retrain:` settings: teacher targets
+    (`targets: teacher`, the model in `teacher_dir` as the teacher), the directional hinge (`dir_margin` > 0,
+    measured from the teacher's reading of each DIR row's source review) and, when fine-tuning with
+    `grow_vocab`, the rows whose new words may join the vocabulary. Every per-row array is in
     `with_augmented(train, rows)` order: the train reviews, then `rows`."""
-    if dir_anchor not in DIR_ANCHORS:
-        raise UsageError(f"dir_anchor {dir_anchor!r} is unknown; choose one of {', '.join(DIR_ANCHORS)}")
-    # only the words the perturbations made join the vocabulary, never a train review's own rare words
-    options = {"grow_vocab_rows": np.arange(len(train) + len(rows)) >= len(train)} if grow_vocab else {}
-    if inv_tolerance is not None:
-        options |= {"inv_sources": paired_sources(train, rows, "INV"), "inv_tolerance": inv_tolerance}
-    if targets == "teacher" or dir_margin > 0:
+    from model_adapters.lstm.finetune import FineTuneObjective
+
+    options = {}
+    if retrain.grow_vocab and retrain.mode == "finetune":
+        # only the words the perturbations made join the vocabulary, never a train review's own rare words
+        options["grow_vocab_rows"] = np.arange(len(train) + len(rows)) >= len(train)
+    if retrain.targets == "teacher" or retrain.dir_margin > 0:
+        if teacher_dir is None:
+            raise UsageError("retrain.targets teacher and retrain.dir_margin need the model before augmentation (the "
+                             "teacher): pass it, or set retrain.targets: gold and retrain.dir_margin: 0")
         from model_adapters import checked_proba, load_model
 
-        teacher = load_model(init_from)
+        teacher = load_model(teacher_dir)
         proba = checked_proba(teacher, train.texts)
-        if targets == "teacher":
-            options["soft_targets"] = teacher_targets(proba, train, rows, teacher.labels, teacher_weight, dir_shift)
-        if dir_margin > 0:
-            options |= {"dir_anchors": dir_anchors(proba, train, rows, teacher.labels), "dir_margin": dir_margin}
-            if dir_anchor == "pair":
-                options["dir_sources"] = paired_sources(train, rows, "DIR")
-    return options
+        if retrain.targets == "teacher":
+            options["soft_targets"] = teacher_targets(proba, train, rows, teacher.labels, retrain.teacher_weight,
+                                                      retrain.dir_shift)
+        if retrain.dir_margin > 0:
+            options |= {"dir_anchors": dir_anchors(proba, train, rows, teacher.labels), "dir_margin": retrain.dir_margin}
+    return FineTuneObjective(**options)

@@ -75,3 +75,53 @@ def tiny_imdb_archive(tmp_path_factory, imdb_archive) -> Path:
                 member.size = len(data)
                 archive.addfile(member, io.BytesIO(data))
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_hf_dir(tmp_path_factory) -> Path:
+    """A real transformers model saved with save_pretrained: a 1-layer BERT (hidden 16) with random weights, a
+    WordLevel tokenizer over ~40 words, id2label NEGATIVE/POSITIVE. Built offline in about a second."""
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+
+    words = ("the a an film movie good great bad awful boring wonderful plot acting was is it this not very and i "
+             "loved hated best worst fun story actors excellent terrible ok".split())
+    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]",
+                                                             special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", model_max_length=64)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64,
+                        id2label={0: "NEGATIVE", 1: "POSITIVE"}, label2id={"NEGATIVE": 0, "POSITIVE": 1})
+    out_dir = tmp_path_factory.mktemp("tiny_hf")
+    BertForSequenceClassification(config).save_pretrained(out_dir)
+    fast.save_pretrained(out_dir)
+    return out_dir
+
+
+@pytest.fixture
+def serve_model():
+    """`url = serve_model(model, token=None)`: a real `robustness serve` server on 127.0.0.1 (a free port) in a
+    thread, shut down after the test."""
+    import threading
+
+    from robustness.serve import make_server
+
+    servers = []
+
+    def start(model, token: str | None = None) -> str:
+        server = make_server(model, "127.0.0.1", 0, token=token)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

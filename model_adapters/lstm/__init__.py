@@ -12,6 +12,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _EXPORTS = {
     "train_lstm": "model_adapters.lstm.training",
+    "FineTuneObjective": "model_adapters.lstm.finetune",
     "load_lstm_model": "model_adapters.lstm.adapter",
     "LSTMAdapter": "model_adapters.lstm.adapter",
     "LSTMConfig": "model_adapters.lstm.config",

@@ -45,8 +45,6 @@ class LSTMConfig:
     init: str = "torch"                 # torch defaults, or "keras" (glorot/orthogonal, forget-gate bias 1) as in Keras models
     packed: bool = False                # packed sequences in training (exact, but slow on CPU; see training.py)
     head_layers: tuple[int, ...] = ()   # hidden ReLU layers between pooling and output (Keras Dense(50, relu) heads)
-    ngram_buckets: int = 0              # > vocab_size: a fastText-style bag of unigrams + hashed bigrams beside the LSTM; 0: off
-    ngram_dim: int = 64                 # width of that bag's mean embedding
     # training
     epochs: int = 3
     batch_size: int = 64
@@ -85,10 +83,10 @@ class LSTMConfig:
 ARCHITECTURE_FIELDS = (
     "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "negation_marking", "drop_stray_marks",
     "embedding_dim", "hidden_size",
-    "num_layers", "bidirectional", "pooling", "init", "head_layers", "ngram_buckets", "ngram_dim",
+    "num_layers", "bidirectional", "pooling", "init", "head_layers",
 )
 # Fields added after the first saved models, with the default that reproduces those models.
-ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "ngram_buckets": 0, "ngram_dim": 64, "pretrain": "none", "word_dropout": 0.0,
+ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "pretrain": "none", "word_dropout": 0.0,
                                 "pretrain_window": 5, "negation_marking": False,
                                 "drop_stray_marks": False}
 
@@ -180,10 +178,6 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
         fail("patience", "must not be negative")
     if c.pretrain_window < 1:
         fail("pretrain_window", "must be at least 1")
-    if c.ngram_buckets and c.ngram_buckets <= c.vocab_size:
-        fail("ngram_buckets", f"must be 0 (off) or larger than vocab_size ({c.vocab_size}): unigrams take the first ids")
-    if c.ngram_dim < 1:
-        fail("ngram_dim", "must be at least 1")
     for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("init", INITS),
                            ("pretrain", PRETRAINS)):
         if getattr(c, field) not in options:

@@ -1,6 +1,6 @@
-"""Fine-tuning an existing LSTM on augmented rows: a vocabulary that grows, soft targets, and two losses on the
-log-odds the suite judges: a hinge that makes antonym-swap (DIR) rows move their way, and a penalty that keeps
-typo'd (INV) rows with their source review.
+"""Fine-tuning an existing LSTM on augmented rows: a vocabulary that grows, soft targets, and a hinge on the
+log-odds the suite judges that makes antonym-swap (DIR) rows move their way. FineTuneObjective carries them into
+train_lstm as one value.
 
 A frozen vocabulary maps every OCR typo, slang word and abbreviation the augmented rows bring in to the
 unknown word, so fine-tuning could only teach the model to ignore them. Growing it adds those tokens with
@@ -11,7 +11,8 @@ them, and training can then learn that "tlie" reads like "the".
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Iterable
 
 import numpy as np
 import torch
@@ -20,6 +21,30 @@ from model_adapters.lstm.config import LSTMConfig
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
 from model_adapters.errors import UsageError
+
+
+@dataclass(frozen=True, eq=False)
+class FineTuneObjective:
+    """What training aims at beyond the one-hot gold labels, per training row (train reviews, then augmented rows).
+
+    Built by the engine from the retrain settings (robustness/teacher_targets.py: targets, teacher_weight,
+    dir_shift, dir_margin, grow_vocab); None everywhere is plain training on gold labels.
+    """
+
+    soft_targets: np.ndarray | None = None     # (rows, labels) probabilities replacing the gold labels in the loss
+    grow_vocab_rows: np.ndarray | None = None  # (rows,) bool: whose new words may join the vocabulary (needs init_from)
+    grow_vocab_limit: int = 20_000             # at most this many new tokens
+    dir_anchors: np.ndarray | None = None      # (rows, 2): [label index a DIR row points toward or -1, source log-odds]
+    dir_margin: float = 1.0                    # log-odds a DIR row must gain over its anchor (directional_hinge)
+
+    def checked(self, n_rows: int, n_labels: int) -> "FineTuneObjective":
+        """The same objective with every array checked against the training data's shape (UsageError naming it)."""
+        return replace(
+            self,
+            soft_targets=None if self.soft_targets is None else check_soft_targets(self.soft_targets, n_rows, n_labels),
+            grow_vocab_rows=None if self.grow_vocab_rows is None else check_grow_rows(self.grow_vocab_rows, n_rows),
+            dir_anchors=None if self.dir_anchors is None else check_dir_anchors(self.dir_anchors, n_rows, n_labels),
+        )
 
 
 def grown_vocabulary(vocab: Vocabulary, token_lists: Iterable[list[str]], min_freq: int, limit: int,
@@ -41,16 +66,9 @@ def grown_vocabulary(vocab: Vocabulary, token_lists: Iterable[list[str]], min_fr
     return Vocabulary(tokens=vocab.tokens + tuple(ranked[:limit]))
 
 
-def check_growable(config: LSTMConfig) -> None:
-    if config.ngram_buckets:
-        raise UsageError("growing the vocabulary of a model with an n-gram bag would re-hash its bigrams; "
-                         "fine-tune it with grow_vocab off")
-
-
 def grown_network(base: LSTMClassifier, config: LSTMConfig, known: int, vocab_size: int) -> LSTMClassifier:
     """A copy of `base` for a vocabulary of `vocab_size` tokens whose first `known` are base's: every other
     token's embedding row starts as the unknown word's, so predictions are unchanged until training."""
-    check_growable(base.config)
     rows = max(base.config.vocab_size, vocab_size)
     network = LSTMClassifier(config.replace(vocab_size=rows))
     state = base.state_dict()
@@ -60,25 +78,6 @@ def grown_network(base: LSTMClassifier, config: LSTMConfig, known: int, vocab_si
     state["embedding.weight"] = embedding
     network.load_state_dict(state)
     return network
-
-
-def blended_state(base: LSTMClassifier, tuned: LSTMClassifier, share: float) -> dict[str, torch.Tensor]:
-    """`share` of each of the fine-tuned model's weights plus the rest of the base model's (WiSE-FT, Wortsman et
-    al. 2022); `base` must have `tuned`'s shapes (grown_network).
-
-    Every fine-tuning step that teaches typos and antonym swaps also drifts the model from what it knew of
-    clean reviews. Both models start from the same weights, so the line between them usually stays in one
-    basin: a point on it keeps part of what the fine-tune learnt and gives back part of the drift (on IMDB
-    about as much of each as stopping the fine-tune early: README, benchmark table).
-    """
-    check_blend(share)
-    tuned_state, base_state = tuned.state_dict(), base.state_dict()
-    return {name: share * weight + (1.0 - share) * base_state[name] for name, weight in tuned_state.items()}
-
-
-def check_blend(share: float) -> None:
-    if not 0.0 < share <= 1.0:
-        raise UsageError(f"blend {share} is out of range; it is the fine-tuned weights' share, in (0, 1]")
 
 
 def check_soft_targets(targets: np.ndarray, n_rows: int, n_labels: int) -> np.ndarray:
@@ -108,70 +107,19 @@ def check_dir_anchors(anchors: np.ndarray, n_rows: int, n_labels: int) -> np.nda
     return anchors
 
 
-def check_sources(sources: np.ndarray, n_rows: int, kind: str) -> np.ndarray:
-    """`kind` ("INV", "DIR") names the rows in the error."""
-    sources = np.asarray(sources)
-    if sources.shape != (n_rows,) or not np.issubdtype(sources.dtype, np.integer):
-        raise UsageError(f"{kind} sources have shape {sources.shape} ({sources.dtype}); expected ({n_rows},) integers: a source row or -1 per training review")
-    if ((sources < -1) | (sources >= n_rows)).any() or (sources == np.arange(n_rows)).any():
-        raise UsageError(f"{kind} sources must be -1 or the index of another training review (0 .. {n_rows - 1})")
-    return sources.astype(np.int64)
-
-
-def directional_hinge(logits: torch.Tensor, anchors: torch.Tensor, margin: float,
-                      source_log_odds: torch.Tensor | None = None) -> torch.Tensor:
+def directional_hinge(logits: torch.Tensor, anchors: torch.Tensor, margin: float) -> torch.Tensor:
     """How far each DIR row's log-odds of the label its change points toward falls short of its source review's
     (the anchor) plus `margin`, summed and divided by the batch size (rows with label index -1 add nothing).
 
     Soft targets ask little of a review the model is sure of: moving 0.02 to 0.014 is a tiny cross-entropy
     gradient, so an antonym swap could push such a review the wrong way almost for free. The suite judges DIR
-    moves on the log-odds, and so does this loss. `source_log_odds` (one per DIR row, in order) replaces the
-    fixed anchors with the source reviews as the model reads them now (paired_source_log_odds).
+    moves on the log-odds, and so does this loss.
     """
     rows = anchors[:, 0] >= 0
     if not bool(rows.any()):
         return logits.new_zeros(())
-    anchor = anchors[rows, 1] if source_log_odds is None else source_log_odds
-    shortfall = torch.relu(anchor + margin - log_odds(logits[rows], anchors[rows, 0].long()))
+    shortfall = torch.relu(anchors[rows, 1] + margin - log_odds(logits[rows], anchors[rows, 0].long()))
     return shortfall.sum() / len(logits)
-
-
-def paired_source_log_odds(anchors: torch.Tensor, sources: np.ndarray,
-                           read: Callable[[np.ndarray], torch.Tensor]) -> torch.Tensor | None:
-    """Each DIR row's source review's log-odds of the row's label, as the model reads the source now, with
-    gradient; None when the batch has no DIR row.
-
-    The suite asks a swap to move the retrained model's own reading of the review, so a hinge anchored on the
-    teacher's reading can be met while the test still fails (the source drifted past the row). With gradient
-    through both, what the pair learns is the difference between them: the swapped words, not the review
-    around them. `read(rows)` gives the model's logits for those rows. Sparing the sources whose gold label the
-    row points to (no gradient there) was measured worse on full IMDB: the spared sources sharpen and the rows
-    chase them (benchmarks/results/loop_imdb_dsm_pairsafe_*.json).
-    """
-    rows = (anchors[:, 0] >= 0).numpy()
-    if not rows.any():
-        return None
-    return log_odds(read(sources[rows]), anchors[torch.from_numpy(rows), 0].long())
-
-
-def invariance_penalty(logits: torch.Tensor, sources: np.ndarray, read: Callable[[np.ndarray], torch.Tensor],
-                       tolerance: float) -> torch.Tensor:
-    """How far each INV row's log-odds (of the label its source review gets) strays beyond `tolerance` from its
-    source's, as the model reads the source now, summed and divided by the batch size.
-
-    `sources[i]` is row i's source row, -1 for rows without one; `read(rows)` gives the model's logits for those
-    rows. The source is read without dropout and without gradient: the copy must follow its review, not the other
-    way round. A teacher target fixed before training would pull a borderline copy to the borderline; this
-    pulls it to wherever the review itself is heading.
-    """
-    paired = sources >= 0
-    if not paired.any():
-        return logits.new_zeros(())
-    with torch.no_grad():
-        source_logits = read(sources[paired])
-    label = source_logits.argmax(1)
-    stray = (log_odds(logits[torch.from_numpy(paired)], label) - log_odds(source_logits, label)).abs()
-    return torch.relu(stray - tolerance).sum() / len(logits)
 
 
 def log_odds(logits: torch.Tensor, label: torch.Tensor) -> torch.Tensor:

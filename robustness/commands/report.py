@@ -18,13 +18,11 @@ import click
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="HTML file to write.")
 def report(results_path, baseline_path, out_path):
     """Re-render a results JSON as HTML, optionally against a baseline."""
-    from reports import read_results, render_suite_html
-    from robustness.files import write_text
+    from robustness.report_files import read_results, write_suite_html
 
     results = read_results(results_path)
     baseline = read_results(baseline_path) if baseline_path is not None else None
-    html = render_suite_html(results, baseline=baseline)
-    write_text(out_path, html)
+    write_suite_html(results, out_path, baseline=baseline)
     if baseline is not None:
         for line in regressions(results, baseline):
             click.echo(line)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from robustness.commands.model_options import MODEL_HELP, check_data_labels, model_spec_options
+from robustness.commands.data_options import data_layout_options
 from robustness.commands.options import load_suite_data, suite_input_options
 from robustness.text_table import text_table
 
@@ -19,9 +21,10 @@ ENGINES = ("ours", "langtest")
 
 
 @click.command("test")
-@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
-              help="Model directory (an LSTM artifact, or a saved TF-IDF baseline).")
+@click.option("--model", "model_spec", required=True, help=MODEL_HELP)
+@model_spec_options
 @suite_input_options
+@data_layout_options
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Run directory to write.")
 @click.option("--engine", type=click.Choice(ENGINES), default="ours", show_default=True,
               help="'langtest' runs the same config through LangTest's Harness, for comparison.")
@@ -31,7 +34,8 @@ ENGINES = ("ours", "langtest")
               help="Expectation rule for DIR tests: ours (probability must drop) or langtest (same label = pass).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Texts per model call.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
-def test(model_dir, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode, batch_size, progress):
+def test(model_spec, model_options, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode,
+         batch_size, progress, layout):
     """Run a robustness suite and gate on its pass rates."""
     from robustness.config import load_config
     from robustness.errors import EXIT_GATE_FAILED
@@ -41,11 +45,13 @@ def test(model_dir, config_path, data_path, out_dir, sample, seed, split, engine
                                                      batch_size=batch_size)
     if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
         config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
-    model = load_any_model(model_dir)
-    dataset, data_info = load_suite_data(data_path, split)
+    resolved = model_options.load(model_spec)
+    model = resolved.model
+    dataset, data_info = load_suite_data(data_path, split, layout)
+    check_data_labels(model, dataset, data_path)
     ensure_writable_dir(out_dir)
     progress = progress and sys.stderr.isatty()
-    run_kwargs = dict(progress=progress, model_info={"path": str(model_dir)}, data_info=data_info)
+    run_kwargs = dict(progress=progress, model_info=resolved.record(), data_info=data_info)
     if engine == "langtest":
         from robustness.langtest_engine import run_langtest_suite
 
@@ -63,16 +69,6 @@ def test(model_dir, config_path, data_path, out_dir, sample, seed, split, engine
     click.echo(f"wrote {Path(out_dir) / 'results.json'}")
     if not result.results["gate"]["passed"]:
         sys.exit(EXIT_GATE_FAILED)
-
-
-def load_any_model(model_dir: Path):
-    """An LSTM artifact or a saved TF-IDF baseline, via model_adapters.load_model."""
-    from model_adapters import load_model
-    from robustness.errors import UsageError
-
-    if not Path(model_dir).exists():
-        raise UsageError(f"--model {model_dir} does not exist; pass a model directory written by `robustness train`")
-    return load_model(model_dir)
 
 
 def format_table(results: dict) -> str:

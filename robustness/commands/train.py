@@ -1,113 +1,101 @@
-"""`robustness train`: fit an LSTM on IMDB (or a CSV), selecting the epoch on a validation split carved from train.
+"""`robustness train`: fit an LSTM, or retrain one on augmented rows, as the loop's train stages do.
 
-The test split is never looked at here, so nothing is tuned on it.
+Settings come from the loop config's `model:`, `data:` and `retrain:` sections (robustness/loop_config.py, one
+schema with one set of defaults), so `augment` then `train` by hand with the loop's config gives the loop's model.
+Validation is carved from the train split; the test split is never looked at here, so nothing is tuned on it.
 """
 
 from __future__ import annotations
 
-import math
-
 import click
 
 
-@click.command(name="train")
+@click.command(name="train", epilog="""\b
+Settings: --config reads a loop config (model:, data:, retrain: sections; docs/loop-config.md).
+--set section.field=value changes one of its fields (retrain.teacher_weight=1.0, data.validation_fraction=0.2,
+retrain.save_epochs=true); a bare --set FIELD=VALUE changes a field of the LSTM config (hidden_size=128,
+pretrain=ppmi_svd). Flags win over --set, --set over the file.
+\b
+Without --init-from/--augmented: a new model from model.preset. With them: a retrain as retrain: says
+(default: fine-tune --init-from for 2 epochs at a third of its learning rate on targets anchored on it, the
+rows' new words added to its vocabulary; retrain.mode=scratch retrain.targets=gold: a new model on gold labels).""")
+@click.option("--config", "config_path", default=None, metavar="LOOP_YML",
+              help="Loop config file or shipped name (e.g. loop_full_imdb); default: the schema's defaults.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="section.field=value: a loop config field; FIELD=VALUE: an LSTM config field (repeatable).")
 @click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
-              help="aclImdb archive/directory or a CSV/TSV/JSONL with text,label (default: the local IMDB archive).")
+              help="aclImdb archive/directory or a CSV/TSV/JSONL with text,label (default: data.path, else the local IMDB archive).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Model directory to write.")
-@click.option("--preset", default="quick", show_default=True, help="LSTM preset: quick, full, seed (the LangTest article's model), tiny, keras_a-keras_d, attention_bilstm.")
-@click.option("--seed", default=13, show_default=True, type=int, help="Seed for initialisation, batches and the split.")
-@click.option("--epochs", default=None, type=click.IntRange(min=1), help="Override the preset's number of epochs.")
-@click.option("--validation-fraction", default=0.1, show_default=True, type=float,
-              help="Share of the training reviews held out to pick the best epoch.")
-@click.option("--max-train", default=None, type=click.IntRange(min=2), help="Train on at most N reviews (a seeded sample).")
+@click.option("--preset", default=None,
+              help="model.preset of a new model: quick, full, seed (the LangTest article's model), tiny, keras_a-keras_d, "
+                   "attention_bilstm (a retrain keeps its starting model's config).")
+@click.option("--seed", default=None, type=int, help="model.seed: initialisation, batches and the validation split (default 13).")
+@click.option("--epochs", default=None, type=click.IntRange(min=1),
+              help="model.epochs of a new model, retrain.epochs of a retrain.")
+@click.option("--max-train", default=None, type=click.IntRange(min=10),
+              help="data.max_train: train on a seeded sample of N train reviews (validation carved from it).")
 @click.option("--init-from", default=None, type=click.Path(file_okay=False),
-              help="Fine-tune this existing model directory (keeps its vocabulary and architecture).")
+              help="The model before augmentation (default: model.existing): fine-tuned, and the teacher of teacher targets.")
 @click.option("--augmented", "augmented_path", default=None, type=click.Path(dir_okay=False),
-              help="Add the rows of `robustness augment` output to the training part (never to validation).")
-@click.option("--grow-vocab", is_flag=True,
-              help="With --init-from and --augmented: add the words the augmented rows bring in (OCR typos, slang) "
-                   "to the vocabulary; words the clean training reviews already have stay out.")
-@click.option("--targets", type=click.Choice(["gold", "teacher"]), default="gold", show_default=True,
-              help="With --init-from: train on gold labels, or on targets anchored on the --init-from model (less clean-accuracy drift).")
-@click.option("--dir-margin", default=0.0, show_default=True, type=click.FloatRange(0.0, 10.0),
-              help="With --init-from and --augmented: antonym-swap (DIR) rows must gain this much log-odds toward their "
-                   "label over what --init-from predicts on their source review (e.g. 1.0; 0: off).")
-@click.option("--dir-anchor", default="teacher", show_default=True, type=click.Choice(["teacher", "pair"]),
-              help="With --dir-margin: measure the gain from what --init-from predicts on the source review (teacher), or "
-                   "from the source as the model reads it while training, with gradient through both (pair).")
-@click.option("--inv-tolerance", default=None, type=click.FloatRange(0.0, 10.0),
-              help="With --augmented: typo'd and other invariance rows must keep their log-odds within this of their "
-                   "source review's, as the model reads it while training (e.g. 0.25; default: off).")
-@click.option("--blend", default=1.0, show_default=True, type=click.FloatRange(0.0, 1.0, min_open=True),
-              help="With --init-from: keep this share of the fine-tuned weights and the rest of that model's "
-                   "(e.g. 0.7 gives back part of the clean accuracy a fine-tune costs).")
-@click.option("--keep-epoch", default="best", show_default=True, type=click.Choice(["best", "last"]),
-              help="Which epoch's weights the model keeps: the best validation accuracy, or the last epoch run.")
-@click.option("--save-epochs", is_flag=True, help="Also write every epoch's model to OUT/epochs/N, to test them later.")
+              help="Rows written by `robustness augment`, added to the training part (never to validation).")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
-@click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
-              help="Change one config field of the preset, e.g. --set pretrain=ppmi_svd --set hidden_size=128 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
-def train(data_path, out_dir, preset, seed, epochs, validation_fraction, max_train, init_from, augmented_path,
-          grow_vocab, targets, dir_margin, dir_anchor, inv_tolerance, blend, keep_epoch, save_epochs, threads,
-          settings, quiet):
+def train(config_path, settings, data_path, out_dir, preset, seed, epochs, max_train, init_from, augmented_path, threads,
+          quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
+    from pathlib import Path
+
     from model_adapters.lstm.config import parse_settings
-    from model_adapters.lstm.presets import resolve_config
-    from model_adapters.lstm.training import train_lstm
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
     from robustness.download import resolve_imdb
     from robustness.errors import UsageError
+    from robustness.loop_config import load_loop_config, with_overrides, with_settings
+    from robustness.stages import load_train_validation, train_model
 
-    if not 0.0 < validation_fraction < 1.0:
-        raise UsageError(f"--validation-fraction {validation_fraction} must be between 0 and 1 (e.g. 0.1)")
-    if grow_vocab and (init_from is None or augmented_path is None):
-        raise UsageError("--grow-vocab needs --init-from MODEL_DIR and --augmented FILE: it adds the augmented rows' words to that model's vocabulary")
-    if targets == "teacher" and init_from is None:
-        raise UsageError("--targets teacher needs --init-from MODEL_DIR: that model is the teacher")
-    if dir_margin and (init_from is None or augmented_path is None):
-        raise UsageError("--dir-margin needs --init-from MODEL_DIR and --augmented FILE: DIR rows move past what that model predicts")
-    if dir_anchor == "pair" and not dir_margin:
-        raise UsageError("--dir-anchor pair needs --dir-margin > 0 (e.g. 1.0): it says what the directional hinge measures from")
-    if blend < 1.0 and init_from is None:
-        raise UsageError(f"--blend {blend} needs --init-from MODEL_DIR: the rest of the weights come from that model")
-    if inv_tolerance is not None and augmented_path is None:
-        raise UsageError("--inv-tolerance needs --augmented FILE: its invariance rows follow their source reviews")
-    settings = parse_settings(settings, UsageError) | ({"epochs": epochs} if epochs is not None else {})
-    config = resolve_config(preset, **settings)
-    path = data_path or resolve_imdb()
-    reviews = load_dataset(path, "train")  # a CSV has no splits: all its rows
-    train_set, validation = train_validation_split(reviews, validation_fraction, seed=seed)
-    if max_train is not None:
-        # Different seed from the split's: the same seed would select by the very hash that chose the split.
-        validation_cap = max(1, math.ceil(max_train * validation_fraction / (1 - validation_fraction)))
-        train_set = sample_dataset(train_set, max_train, seed=seed + 1)
-        validation = sample_dataset(validation, validation_cap, seed=seed + 1)
-    from robustness.augment import read_augmented, with_augmented
-    from robustness.teacher_targets import retrain_options
+    loop_settings = [item for item in settings if "." in item.partition("=")[0]]
+    lstm_settings = parse_settings([item for item in settings if item not in loop_settings], UsageError)
+    config = with_settings(load_loop_config(config_path), loop_settings)
+    start_from = init_from or config.model.existing
+    retraining = start_from is not None or augmented_path is not None
+    flags = {("model", "preset"): preset, ("model", "seed"): seed, ("data", "max_train"): max_train,
+             ("data", "path"): data_path, ("retrain" if retraining else "model", "epochs"): epochs}
+    config = with_overrides(config, {key: value for key, value in flags.items() if value is not None}, "command line")
+    retrain = config.retrain
+    if retraining and start_from is None and (retrain.mode == "finetune" or retrain.targets == "teacher" or retrain.dir_margin):
+        raise UsageError("--augmented without --init-from MODEL_DIR: fine-tuning, teacher targets and the directional "
+                         "hinge need the model before augmentation; for a new model on the rows pass --set "
+                         "retrain.mode=scratch --set retrain.targets=gold")
+    train_set, validation = load_train_validation(config, Path(config.data.path) if config.data.path else resolve_imdb())
+    rows = _augmented_rows(augmented_path, config, train_set, validation) if retraining else None
+    metrics = train_model(config, train_set, validation, Path(out_dir), start_from=Path(start_from) if start_from else None,
+                          rows=rows, lstm_settings=lstm_settings, progress=not quiet, num_threads=threads)
+    click.echo(summary_line(metrics))
 
-    rows = []
-    if augmented_path is not None:
-        rows = read_augmented(augmented_path)
-        leaked = {row.source_id for row in rows} & set(validation.ids)
-        if leaked:
-            raise UsageError(
-                f"{augmented_path}: {len(leaked)} augmented rows come from validation reviews (e.g. {sorted(leaked)[0]}); "
-                f"rerun `robustness augment` with --split-seed {seed} --validation-fraction {validation_fraction}"
-            )
-    if (targets == "teacher" or dir_margin or inv_tolerance is not None) and max_train is not None:  # targets come from the source review: keep rows whose source is sampled
+
+def _augmented_rows(path, config, train_set, validation) -> list:
+    """The rows of `path` (none without it), refused when any comes from a validation review; with
+    data.max_train, rows whose source review is outside the sample are left out (their targets need it)."""
+    from robustness.augment import read_augmented
+    from robustness.errors import UsageError
+
+    if path is None:
+        return []
+    rows = read_augmented(path)
+    leaked = {row.source_id for row in rows} & set(validation.ids)
+    if leaked:
+        raise UsageError(
+            f"{path}: {len(leaked)} augmented rows come from validation reviews (e.g. {sorted(leaked)[0]}); rerun "
+            f"`robustness augment` with the same --config and --set as train (model.seed {config.model.seed}, "
+            f"data.validation_fraction {config.data.validation_fraction})"
+        )
+    if config.data.max_train is not None:
         sampled = set(train_set.ids)
         kept = [row for row in rows if row.source_id in sampled]
         if len(kept) < len(rows):
-            click.echo(f"--max-train {max_train}: {len(rows) - len(kept):,} augmented rows come from reviews outside the "
-                       f"sample and are left out (their targets come from their source review)", err=True)
+            click.echo(f"data.max_train {config.data.max_train}: {len(rows) - len(kept):,} augmented rows come from "
+                       f"reviews outside the sample and are left out (their targets come from their source review)",
+                       err=True)
         rows = kept
-    extra = retrain_options(init_from, train_set, rows, targets, grow_vocab, dir_margin=dir_margin,
-                            inv_tolerance=inv_tolerance, dir_anchor=dir_anchor)
-    metrics = train_lstm(with_augmented(train_set, rows) if rows else train_set, validation, config, out_dir, seed=seed,
-                         init_from=init_from, progress=not quiet, num_threads=threads, blend=blend,
-                         keep_epoch=keep_epoch, save_epochs=save_epochs, **extra)
-    click.echo(summary_line(metrics))
+    return rows
 
 
 def summary_line(metrics: dict) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import perturbations
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "antonym_breakdown.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "analysis" / "antonym_breakdown.py"
 spec = importlib.util.spec_from_file_location("antonym_breakdown", SCRIPT)
 antonym_breakdown = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(antonym_breakdown)

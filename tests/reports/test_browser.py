@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import write_loop_reports, write_suite_reports
+from robustness.report_files import write_loop_reports, write_suite_reports
 
 selenium = pytest.importorskip("selenium", reason="browser checks need selenium (pip install -e '.[dev]')")
 from selenium import webdriver  # noqa: E402

@@ -8,8 +8,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from reports.compare import check_comparison, highlight, render_compare_html, render_compare_markdown
+from reports.errors import ReportError
 from reports.formatting import md_escape
 from robustness.errors import DataError
+from robustness.report_files import write_compare_reports
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="window.__injected=1">'
@@ -104,10 +106,18 @@ def test_markdown_escapes_and_has_the_tables(comparison):
 
 def test_bad_input_names_the_field(comparison):
     del comparison["pairwise"]
-    with pytest.raises(DataError, match="'pairwise'"):
+    with pytest.raises(ReportError, match="'pairwise'"):
         check_comparison(comparison)
-    with pytest.raises(DataError, match="not a model comparison"):
+    with pytest.raises(ReportError, match="not a model comparison"):
         render_compare_html({"kind": "suite_results"})
+
+
+def test_the_engine_writes_a_bad_comparison_as_a_data_error(comparison, tmp_path):
+    """The command-line path: the same one-line message, as the DataError the CLI maps to exit 2, no files."""
+    del comparison["pairwise"]
+    with pytest.raises(DataError, match="comparison: field 'pairwise' is missing; re-run `robustness compare`"):
+        write_compare_reports(comparison, tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_scatter_labels_of_clustered_models_do_not_overlap(comparison):

@@ -1,4 +1,5 @@
-"""Bad inputs fail with a DataError naming the field; good ones are written atomically, all or nothing."""
+"""Bad inputs fail with a ReportError naming the field (a DataError once read or written through
+robustness.report_files); good ones are written atomically, all or nothing."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import json
 
 import pytest
 
-from reports import read_loop_summary, read_results, render_suite_html, write_loop_reports, write_suite_reports
+from reports import ReportError, render_suite_html
 from robustness.errors import DataError
+from robustness.report_files import read_loop_summary, read_results, write_loop_reports, write_suite_reports
 
 
 @pytest.mark.parametrize("change, message", [
@@ -21,7 +23,7 @@ from robustness.errors import DataError
 ])
 def test_bad_results_name_the_field(suite_results, change, message):
     change(suite_results)
-    with pytest.raises(DataError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ReportError, match=message.replace("[", r"\[").replace("]", r"\]")):
         render_suite_html(suite_results)
 
 

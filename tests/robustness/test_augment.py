@@ -63,21 +63,24 @@ def test_inv_rows_keep_gold_labels_and_record_provenance():
         assert row.label == by_id[row.source_id]
 
 
-def test_dir_rows_are_left_out_by_default_and_flipped_on_request():
+def test_dir_rows_are_labelled_where_they_point_by_default_and_left_out_on_request():
+    from robustness.loop_config import AugmentSection
+
+    assert augment.DEFAULTS == AugmentSection() and augment.DEFAULTS.dir_policy == "directed"  # one schema's default
     antonym = [need("adjective_antonym_swap", 0.2, expectation="DIR")]
     assert augment.augmentable(antonym, "exclude") == []
-    assert augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1) == []
-    flipped = augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1, dir_policy="flip")
-    assert len(flipped) == 5, "the antonym swap should apply to 'good'/'great'"
+    assert augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1, dir_policy="exclude") == []
+    directed = augment.generate_augmented(TRAIN, antonym, {"adjective_antonym_swap": 5}, seed=1)
+    assert len(directed) == 5, "the antonym swap should apply to 'good'/'great'"
     # good -> bad, great -> ...: every row points toward negative, whatever its source's gold label
-    assert {row.label for row in flipped} == {"negative"}
+    assert {row.label for row in directed} == {"negative"}
     neutral = Dataset(ids=("n",), texts=("The first and the last.",), labels=("positive",), source="inline")
-    assert augment.generate_augmented(neutral, antonym, {"adjective_antonym_swap": 5}, seed=1, dir_policy="flip") == []
+    assert augment.generate_augmented(neutral, antonym, {"adjective_antonym_swap": 5}, seed=1) == []
 
 
-def test_rows_of_a_toward_negative_test_are_labelled_negative_when_flipped():
+def test_rows_of_a_toward_negative_test_are_labelled_negative():
     sentiment = [need("sentiment_antonym_swap", 0.2, expectation="DIR")]
-    rows = augment.generate_augmented(TRAIN, sentiment, {"sentiment_antonym_swap": 10}, seed=1, dir_policy="flip")
+    rows = augment.generate_augmented(TRAIN, sentiment, {"sentiment_antonym_swap": 10}, seed=1, dir_policy="directed")
     assert len(rows) == 10 and all("bad movie" in row.text for row in rows)
     assert {row.label for row in rows} == {"negative"}  # negative sources stay negative, not "flipped" to positive
 
@@ -98,11 +101,8 @@ def test_directed_policy_keeps_only_dir_tests_that_know_their_direction():
         budget = {"pointless_swap": 5, "sentiment_antonym_swap": 5, "add_typo": 5}
         rows = augment.generate_augmented(TRAIN, needs, budget, seed=1, dir_policy="directed")
         assert {row.test for row in rows} == {"sentiment_antonym_swap", "add_typo"}
-        flipped = augment.generate_augmented(TRAIN, needs, budget, seed=1, dir_policy="flip")
-        by_id = dict(zip(TRAIN.ids, TRAIN.labels))
-        assert all(row.label != by_id[row.source_id] for row in flipped if row.test == "pointless_swap")
-        with pytest.raises(ConfigError, match="dir_policy 'sideways' is unknown"):
-            augment.augmentable(needs, "sideways")
+        with pytest.raises(ConfigError, match="dir_policy 'flip' is unknown"):  # retired: docs/experiments.md
+            augment.augmentable(needs, "flip")
     finally:
         del _REGISTRY["pointless_swap"]
 

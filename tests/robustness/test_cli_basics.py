@@ -154,7 +154,7 @@ def _csv(tmp_path, content: bytes | str, name="bad.csv") -> Path:
 
 @pytest.mark.parametrize("content,fragments", [
     ("", ["bad.csv: file is empty"]),
-    ("review,stars\ngreat,5\n", ["missing column(s) 'text', 'label'"]),
+    ("body,stars\ngreat,5\n", ["missing column(s) 'text', 'label'"]),  # review,stars: 'review' is now detected
     ("text,label\ngreat,1\nfine,7\n", ["bad.csv:3: field 'label': label '7' is not one of"]),
     ("text,label\ngreat,1\n,0\n", ["bad.csv:3: field 'text' is empty"]),
     ("text,label\ngreat,1\nnan,0\n", ["bad.csv:3: field 'text' is 'nan'"]),
@@ -324,7 +324,7 @@ def test_usage_mistakes_are_one_line_with_suggestions(capsys):
     from robustness.cli import main
 
     for args, expected in ((["tset"], "did you mean 'test'?"), (["test", "--out", "x"], "Missing option '--model'"),
-                           (["augment", "--ratio", "abc", "--out", "a.csv"], "'abc' is not a valid float")):
+                           (["augment", "--set", "augment.ratio=abc", "--out", "a.csv"], "augment.ratio: input should be a valid number")):
         with pytest.raises(SystemExit) as exit_info:
             main(args)
         err = capsys.readouterr().err

@@ -154,7 +154,7 @@ def test_missing_file_and_unsupported_type(tmp_path):
     ("", "file is empty"),
     ("  \n\n", "file is empty"),
     ("text,label\n", "no data rows"),
-    ("review,sentiment\nfine,1\n", "missing column(s) 'text', 'label' (found 'review', 'sentiment')"),
+    ("body,score\nfine,1\n", "missing column(s) 'text', 'label' (found 'body', 'score')"),  # review,sentiment now loads
     ("text,label,label\na,1,1\n", "column 'label' appears twice"),
     ("text,label\nfine,2\n", ":2: field 'label': label '2' is not one of"),
     ("text,label\nfine,1\n,0\n", ":3: field 'text' is empty"),

@@ -8,7 +8,8 @@ import pytest
 from robustness.baseline import train_tfidf_baseline
 from robustness.data import load_dataset
 from robustness.errors import UsageError
-from robustness.explain import attention_weights, explain_pair, occlusion_importance, top_words, word_spans
+from reports.compare import top_words  # reads an explanation dict; the report shows it
+from robustness.explain import attention_weights, explain_pair, occlusion_importance, word_spans
 
 
 # Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).

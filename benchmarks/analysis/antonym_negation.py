@@ -7,8 +7,8 @@ every given run's `suite_after` are counted as stubborn: no retraining variant m
 `--test add_ocr_typo` splits OCR-typo cases instead, by whether a negator was typo'd ("not" -> "n^ot" tokenizes
 as "n ^ ot", which negation marking no longer sees).
 
-    python benchmarks/antonym_negation.py /tmp/loop_a /tmp/loop_b ...   # loop output directories
-Results: benchmarks/results/antonym_negation.json (ocr_negators.json with --test add_ocr_typo).
+    python benchmarks/analysis/antonym_negation.py runs/loop_a runs/loop_b ...   # loop output directories
+Results: benchmarks/results/experiments/antonym_negation.json (ocr_negators.json with --test add_ocr_typo).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ import json
 import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared provenance helper
+from provenance import git_commit, record_path  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "experiments"
 TEST = "adjective_antonym_swap"
 SUITES = ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")
 
@@ -58,15 +61,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, help="loop output directories (robustness loop --out)")
     parser.add_argument("--test", choices=sorted(NEGATED), default=TEST)
-    parser.add_argument("--out", type=Path, default=None, help="default: results/" + ", ".join(
+    parser.add_argument("--out", type=Path, default=None, help="default: results/experiments/" + ", ".join(
         f"{name} for {test}" for test, name in DEFAULT_OUT.items()))
     args = parser.parse_args(argv)
     out = args.out or RESULTS / DEFAULT_OUT[args.test]
     for run in args.runs:  # a wrong path would otherwise leave a record with no runs in it
         if not (run / "suite_after" / "cases.jsonl.gz").is_file():
             parser.error(f"{run}: no suite_after/cases.jsonl.gz; pass loop output directories (robustness loop --out)")
+        record_path(run)  # the record names each run: none under the temp dir
     negated_case = NEGATED[args.test]
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
     runs, failing_after = {}, []
     for run in args.runs:
@@ -85,7 +88,8 @@ def main(argv=None) -> int:
     negated = sum(negated_case(failing_after[0][case_id]) for case_id in stubborn)
     print(f"failing after every run: {len(stubborn)} cases, {negated} of them in the negated part")
     result = {"schema_version": 1, "kind": "antonym_negation", "test": args.test,
-              "command": " ".join(["python", "benchmarks/antonym_negation.py", *(argv or sys.argv[1:])]),
+              "command": " ".join(["python", "benchmarks/analysis/antonym_negation.py", *(argv or sys.argv[1:])]),
+              **git_commit(),
               "runs": runs, "failing_after_every_run": {"n": len(stubborn), "negated": negated}}
     from robustness.files import write_json
 

@@ -4,7 +4,8 @@ Used to choose between variants of a preset (e.g. `full` with and without word d
 test split: the reviews are a seeded sample of the validation part carved from train (the same split
 `robustness train` uses), so no candidate saw them in training and no choice is tuned on test.
 
-    python benchmarks/variant_flips.py /tmp/train_imdb_models/full_ppmi /tmp/train_imdb_models/full --out NAME
+    python benchmarks/analysis/variant_flips.py runs/benchmarks/train_imdb_models/full_ppmi \
+        runs/benchmarks/train_imdb_models/full --out NAME
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import random
 import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared provenance helper
+from provenance import git_commit, record_path  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "experiments"
 TESTS = ("add_ocr_typo", "keyboard_typo", "add_abbreviation", "add_slangs")
 
 
@@ -38,8 +42,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--split-seed", type=int, default=13, help="the --seed the models were trained with")
-    parser.add_argument("--out", default="variant_flips", help="results name: benchmarks/results/<out>.json")
+    parser.add_argument("--out", default="variant_flips", help="results name: benchmarks/results/experiments/<out>.json")
     args = parser.parse_args(argv)
+    recorded = {model_dir: record_path(model_dir) for model_dir in args.models}  # before loading any
 
     from model_adapters.lstm.adapter import load_lstm_model
     from robustness.data import load_dataset, sample_dataset, train_validation_split
@@ -52,7 +57,7 @@ def main(argv=None) -> int:
     rows = []
     for model_dir in args.models:
         model = load_lstm_model(model_dir)
-        row = {"model": model_dir, "config": model.config.to_dict(),
+        row = {"model": recorded[model_dir], "config": model.config.to_dict(),
                "validation_accuracy": model.metrics.get("validation", {}).get("accuracy"),
                "flip_rates": flip_rates(model, texts, args.seed)}
         rows.append(row)
@@ -60,7 +65,8 @@ def main(argv=None) -> int:
     write_json(RESULTS / f"{args.out}.json", {
         "schema_version": 1, "kind": "variant_flips", "split": "validation", "sample": len(texts), "seed": args.seed,
         "split_seed": args.split_seed, "tests": list(TESTS), "models": rows,
-        "command": " ".join(["python", "benchmarks/variant_flips.py", *(argv or sys.argv[1:])]),
+        "command": " ".join(["python", "benchmarks/analysis/variant_flips.py", *(argv or sys.argv[1:])]),
+        **git_commit(),
     })
     return 0
 

@@ -8,9 +8,9 @@ listed in perturbations/lexicons/sentiment_antonyms.json, from VADER): only towa
 positive, both, or neutral only. Where no swap carries sentiment there is no direction the model owes, so a
 pass rate near 50% there measures the test, not the model. The saved JSON comes from a run judged that way
 (before adjective_antonym_swap read each case's direction; it now does, and neutral cases are not applicable).
-Results: benchmarks/results/antonym_breakdown.json.
+Results: benchmarks/results/experiments/antonym_breakdown.json.
 
-    python benchmarks/antonym_breakdown.py /tmp/loop_imdb/runs/suite_before/cases.jsonl.gz
+    python benchmarks/analysis/antonym_breakdown.py runs/loop_imdb/suite_before/cases.jsonl.gz
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared provenance helper
+from provenance import git_commit, record_path  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "experiments"
 TESTS = ("adjective_antonym_swap", "sentiment_antonym_swap")
 
 
@@ -77,7 +80,7 @@ def main(argv=None) -> int:
         print(f"error: {args.cases}: not a readable suite cases file ({type(exc).__name__}: {exc}); pass the "
               f"cases.jsonl.gz that `robustness test` wrote", file=sys.stderr)
         return 2
-    result = {"kind": "antonym_breakdown", "cases": str(args.cases), "tests": tests}
+    result = {"kind": "antonym_breakdown", "cases": record_path(args.cases), **git_commit(), "tests": tests}
     write_json(args.out, result)
     for test, rows in result["tests"].items():
         print(test)

