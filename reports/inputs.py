@@ -11,7 +11,7 @@ from reports.errors import ReportError
 
 RESULTS_SCHEMA_VERSION = 1
 LOOP_SCHEMA_VERSION = 1
-STATUSES = ("pass", "fail", "insufficient")
+STATUSES = ("pass", "fail", "insufficient", "skipped")
 
 
 def check_results(results: dict, where: str = "results") -> dict:

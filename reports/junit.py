@@ -17,9 +17,21 @@ _EXAMPLE_CHARS = 300  # enough to recognise a case in a CI log
 
 
 def render_junit(results: dict) -> str:
-    """One <testsuite>, one <testcase> per test: <failure> when it failed, <skipped> when insufficient."""
+    """One <testcase> per test: <failure> when it failed, <skipped> when insufficient or not run. One <testsuite>
+    per category: a run of one category is that <testsuite>; a run of several, a <testsuites> of them
+    ("robustness.bias", "robustness.accuracy", ...)."""
     check_results(results)
-    return _serialise(_testsuite(results, "robustness"))
+    categories: dict[str, list] = {}
+    for test in results.get("tests", []):
+        categories.setdefault(test.get("category") or "robustness", []).append(test)
+    if len(categories) <= 1:
+        return _serialise(_testsuite(results, "robustness"))
+    root = ET.Element("testsuites", name="robustness")
+    for category, tests in categories.items():
+        root.append(_testsuite(results | {"tests": tests}, f"robustness.{category}"))
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(sum(int(s.get(key)) for s in root)))
+    return _serialise(root)
 
 
 def render_loop_junit(summary: dict) -> str:
@@ -42,7 +54,7 @@ def _testsuite(results: dict, name: str) -> ET.Element:
     suite = ET.Element("testsuite", {
         "name": name, "tests": str(len(tests)),
         "failures": str(sum(t["status"] == "fail" for t in tests)), "errors": "0",
-        "skipped": str(sum(t["status"] == "insufficient" for t in tests)),
+        "skipped": str(sum(t["status"] in ("insufficient", "skipped") for t in tests)),
         "time": _seconds(timings.get("total_s")),
     })
     if results.get("created_at"):
@@ -55,15 +67,16 @@ def _testsuite(results: dict, name: str) -> ET.Element:
         if value is not None:
             ET.SubElement(properties, "property", name=key, value=_clean(str(value)))
     strict = bool((results.get("gate") or {}).get("fail_on_insufficient"))
+    skip_fails = bool((results.get("gate") or {}).get("strict"))
     for test in tests:
-        suite.append(_testcase(test, name, strict))
-    if strict:  # too few cases fails this gate, so CI must see a failure, not a skip
+        suite.append(_testcase(test, name, strict, skip_fails))
+    if strict or skip_fails:  # these fail the gate, so CI must see a failure, not a skip
         suite.set("failures", str(len(suite.findall("testcase/failure"))))
-        suite.set("skipped", "0")
+        suite.set("skipped", str(len(suite.findall("testcase/skipped"))))
     return suite
 
 
-def _testcase(test: dict, suite_name: str, fail_on_insufficient: bool = False) -> ET.Element:
+def _testcase(test: dict, suite_name: str, fail_on_insufficient: bool = False, fail_on_skipped: bool = False) -> ET.Element:
     case = ET.Element("testcase", {"name": _clean(test["name"]),
                                    "classname": _clean(f"{suite_name}.{test.get('category') or 'test'}"),
                                    "time": "0"})
@@ -71,6 +84,13 @@ def _testcase(test: dict, suite_name: str, fail_on_insufficient: bool = False) -
     if test["status"] == "fail":
         failure = ET.SubElement(case, "failure", message=_clean(summary), type="RobustnessTestFailed")
         failure.text = _clean(_failure_text(test, summary))
+    elif test["status"] == "skipped":
+        reason = test.get("skip_reason") or "not run"
+        if fail_on_skipped:
+            ET.SubElement(case, "failure", message=_clean(reason + "; strict: a skipped test fails the gate"),
+                          type="SkippedTest")
+        else:
+            ET.SubElement(case, "skipped", message=_clean(reason))
     elif test["status"] == "insufficient":
         reason = f"only {test.get('n_applicable')} applicable cases, fewer than min_cases={test.get('min_cases')}"
         if fail_on_insufficient:
@@ -84,6 +104,15 @@ def _testcase(test: dict, suite_name: str, fail_on_insufficient: bool = False) -
 
 
 def _summary(test: dict) -> str:
+    if test.get("kind") == "skipped":
+        return f"skipped: {test.get('skip_reason') or 'not run'}"
+    if test.get("kind") == "score":
+        groups = "; ".join(f"{g['group']} {_score(g.get('score'))} (n={g.get('n')}, {g.get('status')})"
+                           for g in test.get("groups") or [] if g.get("threshold") is not None)
+        interval = (f" (95% CI {_score(test.get('ci_low'))}–{_score(test.get('ci_high'))})"
+                    if test.get("ci_low") is not None else "")
+        return (f"{test.get('metric')} {_score(test.get('score'))}{interval} vs {test.get('comparison')} "
+                f"{test.get('threshold')}; gated on {test.get('gate_bound') or 'score'}" + (f"; {groups}" if groups else ""))
     text = (f"pass rate {pct(test.get('pass_rate'))} (95% CI {pct(test.get('ci_low'))}–{pct(test.get('ci_high'))}, "
             f"n={test.get('n_applicable')}) vs threshold {pct(test.get('min_pass_rate'), 0)}")
     if test.get("gate_value") is not None and test.get("gate_value") != test.get("pass_rate"):
@@ -100,6 +129,10 @@ def _failure_text(test: dict, summary: str) -> str:
         lines.append(f"  original:  {_short(example.get('original'))}")
         lines.append(f"  perturbed: {_short(example.get('perturbed'))}")
     return "\n".join(lines)
+
+
+def _score(value) -> str:
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _short(text) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from reports import view
+from reports import transfer, view
 from reports.charts import pass_rate_chart
 from reports.formatting import FILTERS, MdSafe, md_escape, md_mark
 from reports.inputs import check_loop_summary, check_results
@@ -58,6 +58,7 @@ def _suite_context(results: dict, baseline: dict | None, examples_per_test: int 
     groups = _limit(view.example_groups(results, context), examples_per_test)
     return {
         "gate": view.gate_view(results), "rows": rows, "baseline": baseline,
+        "sections": view.category_sections(rows, results),
         "regressions": [r["name"] for r in rows if r["regressed"]],
         "improvements": [r["name"] for r in rows if r["improved"]],
         "removed": view.removed_tests(results, baseline),
@@ -90,6 +91,7 @@ def _loop_context(summary: dict, examples_per_test: int | None, context: int | N
         models[key] = models[key] or summary[key].get("model") or {}
     return {
         "summary": summary, "verdict": view.verdict_view(summary, paired, clean),
+        "transfer": transfer.transfer_view(summary), "guards": transfer.guards_view(summary),
         "rows": view.before_after_rows(summary), "paired": paired, "clean": clean,
         "paired_alpha": (summary.get("paired") or {}).get("alpha", 0.05),
         "paired_method": (summary.get("paired") or {}).get("method", "mcnemar"),

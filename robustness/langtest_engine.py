@@ -31,8 +31,9 @@ from robustness.config import SuiteConfig
 from robustness.data import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError, ModelRuntimeError
 from robustness.gate import apply_gate
+from robustness.polarity import resolve_polarity
 from robustness.scoring import TestTally, case_record, judge
-from robustness.suite import (SuiteResult, _as_config, display_labels, _model_block, positive_column, clean_metrics,
+from robustness.suite import (SuiteResult, _as_config, display_labels, _model_block, clean_metrics,
                               results_document)
 
 _TOKEN = re.compile(r"\S+|\s+")
@@ -63,9 +64,10 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
     frame, timings = _run_harness(bridge, dataset, langtest_config, settings.seed)
     original_proba = np.stack([bridge.recorded[t] if t in bridge.recorded else _proba(bridge, t)
                                for t in dataset.texts])
-    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)])
+    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+    polarity = resolve_polarity(labels, settings.positive_label, settings.negative_label, f"{config.source}: harness")
     results_tests, cases_file = _tally_cases(tests, frame, dataset, original_proba, bridge, labels,
-                                             settings.max_examples)
+                                             settings.max_examples, polarity.shift_column())
 
     gate = apply_gate(results_tests, settings.gate, settings.fail_on_insufficient)
     normalised = config.to_dict()
@@ -73,7 +75,8 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
     timings |= {"total_s": round(time.perf_counter() - started, 4),
                 "n_unique_texts": len(bridge.recorded), "n_model_calls": bridge.n_calls}
     results = results_document(engine="langtest", seed=settings.seed, config=normalised,
-                               model=_model_block(model, model_info), dataset=dataset, n_available=n_available,
+                               model=_model_block(model, model_info) | {"polarity": polarity.to_dict()}, dataset=dataset,
+                               n_available=n_available,
                                data_info=data_info, timings=timings, clean=clean, gate=gate, tests=results_tests,
                                langtest_config=langtest_config, skipped_tests=skipped)
     return SuiteResult(results, cases_file, owns_cases_file=True)
@@ -140,10 +143,9 @@ def _seeded_and_quiet(seed: int):
 
 
 def _tally_cases(tests, frame, dataset: Dataset, original_proba: np.ndarray, bridge: LangTestModel, labels,
-                 max_examples: int) -> tuple[list[dict], Path]:
+                 max_examples: int, positive: int) -> tuple[list[dict], Path]:
     """Re-judge LangTest's cases with our arithmetic: one results entry per test, every case streamed to a
     temporary cases.jsonl.gz (removed again if anything fails)."""
-    positive = positive_column(labels)
     index_of = {text: i for i, text in enumerate(dataset.texts)}
     fd, tmp_name = tempfile.mkstemp(prefix=".cases.", suffix=".jsonl.gz")
     os.close(fd)

@@ -62,7 +62,9 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    suite_config = load_config(config.suite.config)
+    from robustness.transfer import loop_sections, run_guard, with_held_out
+
+    suite_config = with_held_out(load_config(config.suite.config), config.holdout)  # held-out tests run like any
     _check_models(config)
     data_path = Path(config.data.path) if config.data.path else resolve_imdb()
     train, validation, test = _load_splits(config, data_path)  # before anything is deleted or created
@@ -82,7 +84,8 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         record["seconds"] = round(time.perf_counter() - t0, 2)
         return state.finish(name, record)
 
-    before_dir = Path(config.model.existing) if config.model.existing else out_dir / "model_before"
+    # model.existing is any model spec, kept as a string (Path would fold the // of a URL)
+    before_dir = config.model.existing if config.model.existing else out_dir / "model_before"
     if not config.model.existing:
         stage("train_before", lambda: _train(config, train, validation, before_dir, augmented=None, progress=progress))
 
@@ -105,9 +108,13 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         stage("suite_fresh_before", lambda: run_suite_stage("suite_fresh_before", before_dir, config.suite.fresh_seed))
         stage("suite_fresh", lambda: run_suite_stage("suite_fresh", after_dir, config.suite.fresh_seed))
     clean = stage("clean", lambda: _clean_metrics(before_dir, after_dir, test, config))
+    if config.guards.capabilities != []:  # capability guards: the same template cases on both models
+        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before"))
+        stage("guards_after", lambda: run_guard(after_dir, config.guards, out_dir / "guards_after"))
 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
     summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
+    summary |= loop_sections(config, out_dir, summary)
     write_json(out_dir / SUMMARY_FILE, summary)
     from robustness.report_files import write_loop_reports
 
@@ -117,14 +124,24 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
 
 
 def _check_models(config: LoopConfig) -> None:
-    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model."""
-    from model_adapters.lstm.presets import resolve_config
+    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model.
 
-    if config.model.existing:
-        if not (Path(config.model.existing) / "config.json").is_file():
-            raise ConfigError(f"model.existing: {config.model.existing} is not a model directory (no config.json); "
-                              f"pass a directory written by `robustness train`")
-    else:
+    `model.existing` may be any model spec (a directory, hf:, skops:, py:, http(s)://): the loop tests any model,
+    but fine-tuning needs our LSTM, so another model is retrained with `retrain.mode: scratch` (a new LSTM from the
+    data and the rows, the existing model its teacher when `retrain.targets: teacher`)."""
+    from model_adapters.lstm.presets import resolve_config
+    from model_adapters.specs import load_model_spec
+
+    from robustness.stages import is_lstm_dir
+
+    existing = config.model.existing
+    if existing and not is_lstm_dir(existing):
+        if config.retrain.mode == "finetune":
+            raise ConfigError(f"model.existing: {existing} is not an LSTM directory written by `robustness train`: the "
+                              f"loop tests any model but fine-tunes only our LSTM; set retrain.mode: scratch to train a "
+                              f"new LSTM on the data and the augmented rows")
+        load_model_spec(existing)  # a spec that does not load fails here, in one line
+    if not existing or config.retrain.mode == "scratch":
         resolve_config(config.model.preset)
 
 
@@ -143,10 +160,19 @@ def _load_splits(config: LoopConfig, data_path: Path):
     from robustness.data import has_splits, load_dataset
     from robustness.stages import load_train_validation
 
-    if not has_splits(data_path):
-        raise DataError(f"{data_path}: the loop needs train and test splits; pass the aclImdb archive or an aclImdb/ directory")
-    train, validation = load_train_validation(config, data_path)
-    test = load_dataset(data_path, "test")
+    test_path = Path(config.data.test_path) if config.data.test_path else None
+    if test_path is None and not has_splits(data_path):
+        raise DataError(f"{data_path}: the loop needs train and test splits; pass the aclImdb archive, an aclImdb/ "
+                        f"directory or a `datasets` directory with both, or name the test reviews with data.test_path")
+    said: set[str] = set()
+
+    def announce(line: str) -> None:  # which columns and labels were detected, once per file
+        if line not in said:
+            said.add(line)
+            print(line, file=sys.stderr, flush=True)
+
+    train, validation = load_train_validation(config, data_path, announce)
+    test = load_dataset(test_path or data_path, "test", layout=config.data.layout(announce))
     return train, validation, test
 
 
@@ -165,13 +191,17 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
            progress: bool) -> dict:
-    from model_adapters import load_model
+    from model_adapters.specs import load_model_spec
 
+    from robustness.commands.model_options import check_data_labels
     from robustness.suite import run_suite, write_run
 
-    model = load_model(model_dir)
+    resolved = load_model_spec(str(model_dir))
+    model = resolved.model
+    check_data_labels(model, test, data_path)
     result = run_suite(model, test, suite_config, seed=seed, sample=sample, progress=progress, work_dir=run_dir,
-                       model_info=getattr(model, "info", None), data_info={"path": str(data_path), "split": "test"})
+                       model_info=(getattr(model, "info", None) or {}) | resolved.record(),
+                       data_info={"path": str(data_path), "split": "test"})
     write_run(result, run_dir, reports=True)
     return {"run_dir": str(run_dir), "passed": result.passed}
 
@@ -184,7 +214,7 @@ def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
     before = _read_results(out_dir / "suite_before")
     needs = augment.needs_from_results(before)
     rows, summary = augment_rows(config.augment, train, needs, suite_config_of(before, str(out_dir / "suite_before")),
-                                 model_dir)
+                                 model_dir, holdout=config.holdout.tests)
     augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
     augment.write_summary(summary, out_dir / "augment" / "summary.json")
     return summary
@@ -192,15 +222,19 @@ def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
 
 def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) -> dict:
     """Gold-label metrics of both models on the same clean test reviews."""
-    from model_adapters import load_model, predict_labels
+    from model_adapters import checked_proba
 
     from robustness.data import sample_dataset
-    from robustness.metrics import classification_metrics
+    from robustness.stages import load_spec
+    from robustness.suite import clean_metrics, display_labels
 
     test = sample_dataset(test, config.data.test_sample, config.suite.seed)
     result = {"split": "test", "n": len(test)}
     for side, model_dir in (("before", before_dir), ("after", after_dir)):
-        metrics = classification_metrics(test.labels, predict_labels(load_model(model_dir), test.texts))
+        model = load_spec(model_dir)
+        labels = display_labels(model.labels)  # any label set, named as the data's
+        predicted = [labels[i] for i in checked_proba(model, test.texts).argmax(axis=1)]
+        metrics = clean_metrics(test.labels, predicted, labels)
         result[side] = {"n": len(test), "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
     return result
 
@@ -275,8 +309,13 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
     }
 
 
-def _model_name(model_dir: Path) -> str:
-    """The preset a model directory was trained with, as the reports name it (lstm-<preset>)."""
+def _model_name(model_dir: Path | str) -> str:
+    """The preset a model directory was trained with, as the reports name it (lstm-<preset>); another model
+    (model.existing: hf:, skops:, py:, a URL) by its spec."""
+    from robustness.stages import is_lstm_dir
+
+    if not is_lstm_dir(model_dir):
+        return str(model_dir)
     config = read_json_object(Path(model_dir) / "config.json", "model config", ConfigError, "re-train the model")
     return f"lstm-{config.get('name', 'custom')}"
 

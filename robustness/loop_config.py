@@ -44,6 +44,32 @@ class DataSection(_Strict):
     validation_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     max_train: int | None = Field(None, ge=10)   # seeded subsample of train, for quick demos
     test_sample: int | None = Field(None, ge=10)  # clean metrics on this many test reviews (None: all)
+    test_path: str | None = None       # the loop's test reviews when `path` is a flat file (CSV, ...) without splits
+    text_column: str | None = None     # a table's text column (None: detect text, review, sentence, ...)
+    label_column: str | None = None    # a table's label column (None: detect label, sentiment, class, ...)
+    label_map: dict[str, str] | None = None  # raw label -> label name, e.g. {1: neg, 5: pos} or "1=neg,5=pos"
+
+    @field_validator("label_map", mode="before")
+    @classmethod
+    def _label_map(cls, value):
+        """The CLI's "1=neg,2=neg" or a YAML mapping (keys may be numbers) as {"1": "negative", ...}."""
+        from model_adapters.labels import canonical_label, label_key, parse_label_map
+
+        if isinstance(value, str):
+            try:
+                return parse_label_map(value, "label_map")
+            except Exception as exc:  # UsageError: reported as this field's error
+                raise ValueError(str(exc).partition("label_map")[2].lstrip(": ") or str(exc)) from None
+        if isinstance(value, dict):
+            return {label_key(k): canonical_label(v) for k, v in value.items()}
+        return value
+
+    def layout(self, announce=None):
+        """The TableLayout every data load of the loop, `train` and `augment` reads tables with."""
+        from robustness.tables import TableLayout
+
+        return TableLayout(text_column=self.text_column, label_column=self.label_column, label_map=self.label_map,
+                           announce=announce)
 
 
 class SuiteSection(_Strict):
@@ -103,12 +129,57 @@ class RetrainSection(_Strict):
         return self
 
 
+# Held out by default: one family of each kind (character noise, a lexicon swap, formatting) that the recipe's
+# suite (suite_95) does not test or, for american_to_british (99.5% before the loop), gives no rows: holding them
+# out leaves the recipe's rows and model unchanged (robustness/transfer.py; docs/loop-config.md).
+DEFAULT_HOLDOUT = ("homoglyph_swap", "leetspeak", "split_word", "american_to_british", "fun_font",
+                   "insert_punctuation")
+
+
+class HoldoutSection(_Strict):
+    tests: list[str] = Field(default_factory=lambda: list(DEFAULT_HOLDOUT))  # never augmented; run before and after
+    min_pass_rate: float | None = Field(None, ge=0.0, le=1.0)  # bar of a held-out test the suite lacks (None: its default)
+
+    @field_validator("tests")
+    @classmethod
+    def _known_tests(cls, names: list[str]) -> list[str]:
+        import perturbations
+
+        for name in names:
+            try:
+                perturbations.get_perturbation(name)
+            except KeyError as exc:  # its message names the closest test
+                raise ValueError(str(exc)) from None
+        return names
+
+
+class GuardsSection(_Strict):
+    capabilities: list[str] | None = None   # capability guards run before and after (None: all; []: none)
+    sample: int = Field(200, ge=10, le=100_000)  # cases per capability
+    seed: int = 17
+
+    @field_validator("capabilities")
+    @classmethod
+    def _known_capabilities(cls, names: list[str] | None) -> list[str] | None:
+        from robustness.capabilities import capability_names, check_capability_name
+
+        known = capability_names()
+        for name in names or []:
+            try:
+                check_capability_name(name, known, "capability guard")
+            except ConfigError as exc:
+                raise ValueError(str(exc).partition(": ")[2]) from None
+        return names
+
+
 class LoopConfig(_Strict):
     model: ModelSection = Field(default_factory=ModelSection)
     data: DataSection = Field(default_factory=DataSection)
     suite: SuiteSection = Field(default_factory=SuiteSection)
     augment: AugmentSection = Field(default_factory=AugmentSection)
     retrain: RetrainSection = Field(default_factory=RetrainSection)
+    holdout: HoldoutSection = Field(default_factory=HoldoutSection)
+    guards: GuardsSection = Field(default_factory=GuardsSection)
 
     def to_dict(self) -> dict:
         return self.model_dump()
@@ -162,7 +233,7 @@ def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the loop config root must be a mapping, got {type(data).__name__}")
     try:
-        return LoopConfig.model_validate(data)
+        config = LoopConfig.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"]) or "<root>"
@@ -170,3 +241,8 @@ def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
             raise ConfigError(f"{source}: {field}: unknown key; see the fields in docs/loop-config.md") from None
         shown = repr(error.get("input")) if not isinstance(error.get("input"), (dict, list)) else type(error.get("input")).__name__
         raise ConfigError(f"{source}: {field}: {error['msg'].lower()} (got {shown})") from None
+    held_out = [name for name in config.augment.failures_for if name in config.holdout.tests]
+    if held_out:  # asking for rows of a held-out family is a contradiction, not a silent no-op
+        raise ConfigError(f"{source}: augment.failures_for: {', '.join(held_out)} is held out (holdout.tests): the "
+                          f"augmenter never makes its rows; drop it from one of the two lists")
+    return config

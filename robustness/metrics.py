@@ -22,7 +22,9 @@ LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 100), (100, 200), (200
 
 def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = LABELS,
                            texts: Sequence[str] | None = None) -> dict:
-    """Score predicted labels against gold labels; with `texts`, also accuracy per length bucket."""
+    """Score predicted labels against gold labels; with `texts`, also accuracy per length bucket. `labels` is the
+    label set (any k >= 2, e.g. a model's labels) and orders the per-class scores and the confusion matrix; a label
+    outside it is an error, so a misspelt one is never counted silently."""
     labels = tuple(labels)
     gold_idx = _indices(gold, labels, "gold")
     pred_idx = _indices(predicted, labels, "predicted")

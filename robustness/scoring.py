@@ -83,6 +83,8 @@ class TestTally:
     min_cases: int
     positive_column: int
     max_examples: int = 5
+    category: str = "robustness"
+    labels: tuple = ()  # the model's labels: every flip direction between them is reported, zeros included
     n_cases: int = 0
     n_applicable: int = 0
     n_pass: int = 0
@@ -92,6 +94,8 @@ class TestTally:
     wrong_to_right: int = 0
     flips: int = 0
     shift_sum: float = 0.0
+    abs_shift_sum: float = 0.0
+    flips_by_direction: dict = field(default_factory=dict)  # "positive->negative" -> count
     examples: list = field(default_factory=list)
 
     def add(self, record: dict) -> None:
@@ -106,17 +110,26 @@ class TestTally:
         self.correct_perturbed += after
         self.right_to_wrong += before and not after
         self.wrong_to_right += after and not before
-        self.flips += record["actual"] != record["original_prediction"]
-        self.shift_sum += record["perturbed_proba"][self.positive_column] - record["original_proba"][self.positive_column]
+        if record["actual"] != record["original_prediction"]:
+            self.flips += 1
+            direction = f"{record['original_prediction']}->{record['actual']}"
+            self.flips_by_direction[direction] = self.flips_by_direction.get(direction, 0) + 1
+        shift = record["perturbed_proba"][self.positive_column] - record["original_proba"][self.positive_column]
+        self.shift_sum += shift
+        self.abs_shift_sum += abs(shift)
         if not record["passed"] and len(self.examples) < self.max_examples:
             self.examples.append({k: v for k, v in record.items() if k not in ("test", "applicable")})
+
+    def _flip_counts(self) -> dict:
+        pairs = {f"{a}->{b}": 0 for a in self.labels for b in self.labels if a != b} if len(self.labels) <= 5 else {}
+        return pairs | self.flips_by_direction
 
     def to_dict(self) -> dict:
         """The results.json entry; gate_value and status are filled in by robustness.gate."""
         n = self.n_applicable
         low, high = wilson_interval(self.n_pass, n) if n else (None, None)
         return {
-            "name": self.name, "category": "robustness", "expectation": self.expectation, "mode": self.mode,
+            "name": self.name, "category": self.category, "expectation": self.expectation, "mode": self.mode,
             "parameters": self.parameters, "min_pass_rate": self.min_pass_rate, "min_cases": self.min_cases,
             "n_cases": self.n_cases, "n_applicable": n, "n_not_applicable": self.n_cases - n,
             "n_pass": self.n_pass, "pass_rate": _ratio(self.n_pass, n), "ci_low": low, "ci_high": high,
@@ -125,6 +138,9 @@ class TestTally:
             "accuracy_perturbed": _ratio(self.correct_perturbed, n),
             "flip_rate": _ratio(self.flips, n),
             "mean_prob_shift": self.shift_sum / n if n else None,
+            "mean_abs_prob_shift": self.abs_shift_sum / n if n else None,
+            # flips split by direction, each over all applicable cases: "positive->negative" and the reverse
+            "flip_rate_by_direction": {d: c / n for d, c in sorted(self._flip_counts().items())} if n else {},
             "mcnemar_p": mcnemar_exact(self.right_to_wrong, self.wrong_to_right) if n else None,
             "examples": self.examples,
         }

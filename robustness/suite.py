@@ -23,12 +23,14 @@ from pathlib import Path
 
 import perturbations
 from model_adapters.f1 import macro_f1
+from model_adapters.labels import interpret_labels, label_key, sort_labels
 from robustness.cases import generate_cases
 from robustness.config import SuiteConfig, config_from_dict, load_config
-from robustness.data import LABELS, Dataset, normalize_label, sample_dataset
+from robustness.data import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError, RobustnessError
 from robustness.files import atomic_path, ensure_writable_dir, write_json
 from robustness.gate import apply_gate
+from robustness.polarity import Polarity, resolve_polarity
 from robustness.prediction import CachedPredictor
 from robustness.scoring import TestTally, case_record, judge
 from robustness.versions import versions  # re-exported: the suite's records and older callers use it from here
@@ -91,7 +93,7 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
     n_available = len(dataset)
     dataset = sample_dataset(dataset, harness.sample, harness.seed)
     labels = display_labels(model.labels)
-    positive = positive_column(labels)
+    polarity = resolve_polarity(labels, harness.positive_label, harness.negative_label, f"{config.source}: harness")
     predictor = CachedPredictor(model, harness.batch_size)
 
     fd, tmp_name = tempfile.mkstemp(prefix=".cases.", suffix=".jsonl.gz",
@@ -99,16 +101,18 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
     os.close(fd)
     cases_file = Path(tmp_name)
     try:
-        tests, clean, generate_s = _run_tests(config, dataset, predictor, labels, positive, cases_file, progress)
+        tests, clean, generate_s = _run_tests(config, dataset, predictor, polarity, cases_file, progress)
+        tests += _run_checks(config, dataset, predictor, polarity)
     except BaseException:
         cases_file.unlink(missing_ok=True)
         raise
-    gate = apply_gate(tests, harness.gate, harness.fail_on_insufficient)
+    gate = apply_gate(tests, harness.gate, harness.fail_on_insufficient, harness.strict)
     timings = {"generate_s": round(generate_s, 4), "predict_s": round(predictor.predict_seconds, 4),
                "total_s": round(time.perf_counter() - started, 4),
                "n_unique_texts": predictor.n_unique_texts, "n_model_batches": predictor.n_model_calls}
     results = results_document(engine="robustness", seed=harness.seed, config=config.to_dict(),
-                               model=_model_block(model, model_info), dataset=dataset, n_available=n_available,
+                               model=_model_block(model, model_info) | {"polarity": polarity.to_dict()},
+                               dataset=dataset, n_available=n_available,
                                data_info=data_info, timings=timings, clean=clean, gate=gate, tests=tests)
     return SuiteResult(results, cases_file, owns_cases_file=True)
 
@@ -136,7 +140,7 @@ def results_document(*, engine: str, seed: int, config: dict, model: dict, datas
     }
 
 
-def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, labels, positive,
+def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity,
                cases_file: Path, progress: bool):
     """Chunk-major: a slice of reviews goes through every test before the next slice. Memory is bounded by
     the slice, the perturbation library's per-review tokenizer cache is hit by every test, and the model
@@ -144,10 +148,11 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
     from tqdm import tqdm
 
     harness = config.harness
+    labels = polarity.labels
     original_proba = predictor.predict(dataset.texts)
-    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)])
-    tallies = [TestTally(name=t.name, expectation=t.expectation, mode=t.mode, parameters=t.parameters,
-                         min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=positive,
+    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+    tallies = [TestTally(name=t.name, category=t.category, labels=tuple(labels), expectation=t.expectation, mode=t.mode, parameters=t.parameters,
+                         min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=polarity.shift_column(),
                          max_examples=harness.max_examples) for t in config.tests]
     directions = [perturbations.get_perturbation(t.name).direction if t.mode == "ours" else None for t in config.tests]
     generate_s = 0.0
@@ -167,8 +172,8 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
                     after = next(perturbed_proba) if case.applicable else before
                     lowered_column, owes = None, True
                     if direction is not None and case.applicable:
-                        lowered_column = lowered_by(direction(case.original, case.edits), labels, positive)
-                        owes = lowered_column is not None  # a change that points nowhere tests nothing
+                        lowered_column = polarity.lowered_column(direction(case.original, case.edits))
+                        owes = lowered_column is not None  # points nowhere, or no positive/negative label: owes nothing
                     verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable and owes,
                                     harness.dir_epsilon, lowered_column, harness.dir_scale)
                     record = case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
@@ -181,20 +186,17 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
     return [tally.to_dict() for tally in tallies], clean, generate_s
 
 
-def positive_column(labels) -> int:
-    """The column of P(positive): the label named so, else the last one (1 -> positive)."""
-    return labels.index("positive") if "positive" in labels else len(labels) - 1
+def _run_checks(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity) -> list[dict]:
+    """Accuracy, fairness, representation, grammar and group-gap tests (robustness/categories), on the clean
+    predictions already cached (no new model calls but the group gaps' template sentences)."""
+    if not config.checks:
+        return []
+    from robustness.categories.checks import run_checks
 
-
-def lowered_by(toward: str | None, labels, positive: int) -> int | None:
-    """The probability column a change toward `toward` must lower: moving toward negative lowers P(positive),
-    toward positive lowers P(negative) (the other label of a binary model)."""
-    if toward == "negative":
-        return positive
-    if toward != "positive":
-        return None
-    others = [i for i in range(len(labels)) if i != positive]
-    return others[0] if len(others) == 1 else labels.index("negative") if "negative" in labels else None
+    labels = list(polarity.labels)
+    predicted = [labels[i] for i in predictor.predict(dataset.texts).argmax(axis=1)]
+    return run_checks(config, dataset.texts, dataset.labels, predicted, labels, predictor.predict,
+                      polarity.shift_column())
 
 
 def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False) -> Path:
@@ -226,11 +228,19 @@ def write_reports(results: dict, run_dir: Path) -> list[str]:
     return []
 
 
-def clean_metrics(gold, predicted) -> dict:
-    """Accuracy and macro-F1 on the unperturbed texts: the baseline every robustness number sits beside."""
+def clean_metrics(gold, predicted, labels=None) -> dict:
+    """Accuracy and macro-F1 on the unperturbed texts: the baseline every robustness number sits beside; with the
+    model's `labels`, also macro precision/recall, per-class scores and the confusion matrix (robustness/metrics.py)."""
     n = len(gold)
     accuracy = sum(g == p for g, p in zip(gold, predicted)) / n if n else None
-    return {"n": n, "accuracy": accuracy, "macro_f1": macro_f1(gold, predicted)}
+    clean = {"n": n, "accuracy": accuracy, "macro_f1": macro_f1(gold, predicted)}
+    if labels is None or not n:
+        return clean
+    from robustness.metrics import classification_metrics
+
+    names = list(labels) + [label for label in sort_labels(gold) if label not in labels]  # a gold label the model lacks
+    scored = classification_metrics(gold, predicted, names)
+    return clean | {key: scored[key] for key in ("macro_precision", "macro_recall", "per_class", "confusion_matrix")}
 
 
 def _as_config(config) -> SuiteConfig:
@@ -242,16 +252,14 @@ def _as_config(config) -> SuiteConfig:
 
 
 def display_labels(model_labels) -> list[str]:
-    """Model labels in the canonical names where they map (1 -> positive), so gold and predictions compare."""
-    labels = []
-    for label in model_labels:
-        try:
-            labels.append(normalize_label(label, "model label"))
-        except RobustnessError:
-            labels.append(str(label))
-    if len(set(labels)) != len(labels):
+    """Model labels named as robustness.data names the data's, so gold and predictions compare: pos/neg words
+    canonical, 0/1 codes negative/positive, 0/1/2 negative/neutral/positive, other names (1..5 stars) as they are."""
+    try:
+        mapping, _ = interpret_labels(model_labels)
+    except RobustnessError:
         return [str(label) for label in model_labels]
-    return labels
+    labels = [mapping[label_key(label)] for label in model_labels]
+    return labels if len(set(labels)) == len(labels) else [str(label) for label in model_labels]
 
 
 def _model_block(model, model_info: dict | None) -> dict:

@@ -82,12 +82,13 @@ def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]
 
 
 def fine_tune_objective(teacher_dir, train: Dataset, rows: Sequence[AugmentedRow],
-                        retrain: RetrainSection) -> "FineTuneObjective":
+                        retrain: RetrainSection, labels: Sequence[str] | None = None) -> "FineTuneObjective":
     """What retraining on `with_augmented(train, rows)` aims at, from the `retrain:` settings: teacher targets
     (`targets: teacher`, the model in `teacher_dir` as the teacher), the directional hinge (`dir_margin` > 0,
     measured from the teacher's reading of each DIR row's source review) and, when fine-tuning with
     `grow_vocab`, the rows whose new words may join the vocabulary. Every per-row array is in
-    `with_augmented(train, rows)` order: the train reviews, then `rows`."""
+    `with_augmented(train, rows)` order: the train reviews, then `rows`. The teacher may be any model spec; its
+    columns are put in the order of `labels`, the trained model's (default: the teacher's own)."""
     from model_adapters.lstm.finetune import FineTuneObjective
 
     options = {}
@@ -98,13 +99,23 @@ def fine_tune_objective(teacher_dir, train: Dataset, rows: Sequence[AugmentedRow
         if teacher_dir is None:
             raise UsageError("retrain.targets teacher and retrain.dir_margin need the model before augmentation (the "
                              "teacher): pass it, or set retrain.targets: gold and retrain.dir_margin: 0")
-        from model_adapters import checked_proba, load_model
+        from model_adapters import checked_proba
 
-        teacher = load_model(teacher_dir)
-        proba = checked_proba(teacher, train.texts)
+        from robustness.stages import load_spec
+        from robustness.suite import display_labels
+
+        teacher = load_spec(teacher_dir)
+        named = display_labels(teacher.labels)
+        labels = list(labels) if labels is not None else named
+        missing = [label for label in labels if label not in named]
+        if missing:
+            raise UsageError(f"teacher {teacher_dir} has no label(s) {missing} (its labels: {named}); the model "
+                             f"trained on {labels} cannot learn from it: set retrain.targets: gold")
+        proba = checked_proba(teacher, train.texts)[:, [named.index(label) for label in labels]]
+        proba = proba / np.clip(proba.sum(axis=1, keepdims=True), 1e-12, None)  # a teacher label the data lacks
         if retrain.targets == "teacher":
-            options["soft_targets"] = teacher_targets(proba, train, rows, teacher.labels, retrain.teacher_weight,
+            options["soft_targets"] = teacher_targets(proba, train, rows, labels, retrain.teacher_weight,
                                                       retrain.dir_shift)
         if retrain.dir_margin > 0:
-            options |= {"dir_anchors": dir_anchors(proba, train, rows, teacher.labels), "dir_margin": retrain.dir_margin}
+            options |= {"dir_anchors": dir_anchors(proba, train, rows, labels), "dir_margin": retrain.dir_margin}
     return FineTuneObjective(**options)

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import click
 
+from robustness.commands.data_options import data_layout_options, with_layout
+from robustness.commands.model_options import check_data_labels, model_spec_options
+
 
 @click.command(help="Write augmented training rows (text,label,source_id,test,seed) targeted at failing tests.",
                epilog="""\b
@@ -24,13 +27,16 @@ augment.failures_for=[add_typo], data.validation_fraction=0.2). Use the same --c
 @click.option("--results", "results_path", type=click.Path(path_type=Path), default=None,
               help="results.json of a suite run (or its directory): failing tests get budget by how far they miss "
                    "their threshold. Without it: spread evenly over the tests of suite.config.")
-@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
-              help="The model the results came from (default: model.existing): recorded, and with "
-                   "augment.select=failures asked which rows it fails.")
+@click.option("--model", "model_spec", default=None,
+              help="The model the results came from (default: model.existing), any spec: a directory, hf:, skops:, "
+                   "py:module:attr or http(s)://URL. Recorded; with augment.select=failures asked which rows it fails.")
+@model_spec_options
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
-              help="Training data: aclImdb archive/directory (train split) or CSV/TSV/JSONL (default: data.path, else local IMDB).")
+              help="Training data: aclImdb archive/directory (train split), CSV/TSV/JSONL, Parquet or a `datasets` "
+                   "directory (default: data.path, else local IMDB).")
+@data_layout_options
 @click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="augmented.csv or .jsonl")
-def augment(config_path, settings, results_path, model_dir, data_path, out_path):
+def augment(config_path, settings, results_path, model_spec, model_options, data_path, layout, out_path):
     import json
 
     from robustness import augment as aug
@@ -41,10 +47,11 @@ def augment(config_path, settings, results_path, model_dir, data_path, out_path)
     from robustness.stages import augment_rows, load_train_validation
 
     aug.check_output_path(out_path)
-    config = with_settings(load_loop_config(config_path), settings)
-    model_dir = model_dir or (Path(config.model.existing) if config.model.existing else None)
-    if config.augment.select == "failures" and model_dir is None:
-        raise UsageError("augment.select failures needs --model MODEL_DIR: that model says which perturbed rows it fails")
+    config = with_layout(with_settings(load_loop_config(config_path), settings), layout)
+    model_spec = model_spec or config.model.existing
+    if config.augment.select == "failures" and model_spec is None:
+        raise UsageError("augment.select failures needs --model SPEC: that model says which perturbed rows it fails")
+    resolved = model_options.load(model_spec) if model_spec is not None else None
     if results_path is not None:
         from robustness.hard_rows import suite_config_of
         from robustness.report_files import read_results
@@ -57,10 +64,14 @@ def augment(config_path, settings, results_path, model_dir, data_path, out_path)
         suite = load_config(config.suite.config)
         needs = [aug.TestNeed(t.name, t.expectation, dict(t.parameters), None, t.min_pass_rate) for t in suite.tests]
     data = data_path or (Path(config.data.path) if config.data.path else resolve_imdb())
-    train, _ = load_train_validation(config, data)
-    rows, summary = augment_rows(config.augment, train, needs, suite, model_dir, evenly=results_path is None)
+    train, _ = load_train_validation(config, data, layout.announce)
+    if resolved is not None and config.augment.select == "failures":
+        check_data_labels(resolved.model, train, data)
+    rows, summary = augment_rows(config.augment, train, needs, suite, resolved.model if resolved else None,
+                                 evenly=results_path is None,
+                                 holdout=config.holdout.tests)
     summary |= {"results": str(results_path) if results_path else None, "config": str(config_path) if config_path else None,
-                "suite_config": None if results_path else suite.source, "model": str(model_dir) if model_dir else None,
+                "suite_config": None if results_path else suite.source, "model": resolved.record() if resolved else None,
                 "validation_fraction": config.data.validation_fraction, "split_seed": config.model.seed,
                 "max_train": config.data.max_train}
     aug.write_augmented(rows, out_path)

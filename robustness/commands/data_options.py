@@ -1,7 +1,8 @@
 """--text-column, --label-column and --label-map, declared once for every command that reads labeled data.
 
 The decorator turns the three options into one `layout` argument (a `TableLayout`) that the command passes to
-`load_dataset(..., layout=layout)`; the columns and labels it detects are printed once on stderr.
+`load_dataset(..., layout=layout)`; the columns and labels it detects are printed once on stderr. Commands that read
+a loop config (`train`, `augment`) map them onto its `data:` fields with `with_layout`.
 """
 
 from __future__ import annotations
@@ -45,3 +46,14 @@ def build_layout(text_column: str | None, label_column: str | None, label_map: s
 
     mapping = parse_label_map(label_map, "--label-map") if label_map is not None else None
     return TableLayout(text_column=text_column, label_column=label_column, label_map=mapping, announce=announce)
+
+
+def with_layout(config, layout):
+    """A loop config with the three options mapped onto `data.text_column`, `data.label_column` and
+    `data.label_map` (flags win over --set and the file, as --data wins over data.path)."""
+    from robustness.loop_config import with_overrides
+
+    given = {("data", "text_column"): layout.text_column, ("data", "label_column"): layout.label_column,
+             ("data", "label_map"): layout.label_mapping}
+    given = {key: value for key, value in given.items() if value is not None}
+    return with_overrides(config, given, "command line") if given else config

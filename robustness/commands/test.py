@@ -34,15 +34,17 @@ ENGINES = ("ours", "langtest")
               help="Expectation rule for DIR tests: ours (probability must drop) or langtest (same label = pass).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Texts per model call.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+@click.option("--strict", is_flag=True, default=None,
+              help="A skipped test (e.g. grammar's paraphrase, which needs a generation model) fails the gate.")
 def test(model_spec, model_options, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode,
-         batch_size, progress, layout):
+         batch_size, progress, layout, strict):
     """Run a robustness suite and gate on its pass rates."""
     from robustness.config import load_config
     from robustness.errors import EXIT_GATE_FAILED
     from robustness.files import ensure_writable_dir
 
     config = load_config(config_path).with_overrides(seed=seed, sample=sample, gate=gate_rule, mode=mode,
-                                                     batch_size=batch_size)
+                                                     batch_size=batch_size, strict=strict or None)
     if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
         config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
     resolved = model_options.load(model_spec)
@@ -66,6 +68,11 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
     for warning in write_reports(result.results, Path(out_dir)):
         click.echo(f"warning: {warning}", err=True)
     click.echo(format_table(result.results))
+    polarity = result.results["model"].get("polarity") or {}
+    if None in polarity.values() and any(t.get("expectation") == "DIR" for t in result.results["tests"]):
+        click.echo(f"note: DIR cases that point one way were not judged: the model's labels "
+                   f"{result.results['model']['labels']} name no positive and negative label; set "
+                   f"harness.positive_label and harness.negative_label in the suite config", err=True)
     click.echo(f"wrote {Path(out_dir) / 'results.json'}")
     if not result.results["gate"]["passed"]:
         sys.exit(EXIT_GATE_FAILED)
@@ -75,6 +82,12 @@ def format_table(results: dict) -> str:
     """The compact per-test table printed after a run (also used by `robustness report`)."""
     rows = [("test", "exp", "n", "pass rate", "95% CI", "min", "status")]
     for t in results["tests"]:
+        if t.get("kind") in ("score", "skipped"):  # accuracy, fairness, representation, grammar, group gaps
+            from reports.view import score_text, threshold_text
+
+            rows.append((t["name"], t["expectation"], str(t["n_applicable"]), score_text(t), "",
+                         threshold_text(t), t["status"].upper()))
+            continue
         rate = "-" if t["pass_rate"] is None else f"{t['pass_rate']:.3f}"
         ci = "-" if t["ci_low"] is None else f"[{t['ci_low']:.3f}, {t['ci_high']:.3f}]"
         expectation = t["expectation"] + ("*" if t["expectation"] == "DIR" and t["mode"] == "langtest" else "")
@@ -84,10 +97,13 @@ def format_table(results: dict) -> str:
     gate = results["gate"]
     clean = results.get("clean") or {}
     accuracy = clean.get("accuracy")
-    verdict = "PASSED" if gate["passed"] else f"FAILED ({', '.join(gate['failed_tests']) or 'insufficient data'})"
+    blocking = gate["failed_tests"] or (gate.get("skipped_tests") if gate.get("strict") else None)
+    verdict = "PASSED" if gate["passed"] else f"FAILED ({', '.join(blocking or []) or 'insufficient data'})"
     lines.append(f"gate ({gate['rule']}): {verdict}; clean accuracy "
                  f"{'-' if accuracy is None else f'{accuracy:.3f}'} on {clean.get('n', 0)} reviews; "
                  f"engine {results['engine']}, seed {results['seed']}")
+    if gate.get("skipped_tests"):
+        lines.append(f"skipped{' (strict: fails the gate)' if gate.get('strict') else ''}: {', '.join(gate['skipped_tests'])}")
     if gate["insufficient_tests"]:
         lines.append(f"insufficient cases: {', '.join(gate['insufficient_tests'])}")
     return "\n".join(lines)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import click
 
+from robustness.commands.data_options import data_layout_options, with_layout
+
 
 @click.command(name="train", epilog="""\b
 Settings: --config reads a loop config (model:, data:, retrain: sections; docs/loop-config.md).
 --set section.field=value changes one of its fields (retrain.teacher_weight=1.0, data.validation_fraction=0.2,
-retrain.save_epochs=true); a bare --set FIELD=VALUE changes a field of the LSTM config (hidden_size=128,
-pretrain=ppmi_svd). Flags win over --set, --set over the file.
+data.max_train=1000 for a quick run on a sample, retrain.save_epochs=true); a bare --set FIELD=VALUE changes a
+field of the LSTM config (hidden_size=128, pretrain=ppmi_svd). Flags win over --set, --set over the file.
+A new model has one output per label of the data: any k >= 2 labels (negative/neutral/positive, 1..5 stars).
 \b
 Without --init-from/--augmented: a new model from model.preset. With them: a retrain as retrain: says
 (default: fine-tune --init-from for 2 epochs at a third of its learning rate on targets anchored on it, the
@@ -24,7 +27,9 @@ rows' new words added to its vocabulary; retrain.mode=scratch retrain.targets=go
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="section.field=value: a loop config field; FIELD=VALUE: an LSTM config field (repeatable).")
 @click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
-              help="aclImdb archive/directory or a CSV/TSV/JSONL with text,label (default: data.path, else the local IMDB archive).")
+              help="aclImdb archive/directory, CSV/TSV/JSONL, Parquet or a `datasets` directory (default: data.path, "
+                   "else the local IMDB archive; docs/data-formats.md).")
+@data_layout_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Model directory to write.")
 @click.option("--preset", default=None,
               help="model.preset of a new model: quick, full, seed (the LangTest article's model), tiny, keras_a-keras_d, "
@@ -32,15 +37,13 @@ rows' new words added to its vocabulary; retrain.mode=scratch retrain.targets=go
 @click.option("--seed", default=None, type=int, help="model.seed: initialisation, batches and the validation split (default 13).")
 @click.option("--epochs", default=None, type=click.IntRange(min=1),
               help="model.epochs of a new model, retrain.epochs of a retrain.")
-@click.option("--max-train", default=None, type=click.IntRange(min=10),
-              help="data.max_train: train on a seeded sample of N train reviews (validation carved from it).")
 @click.option("--init-from", default=None, type=click.Path(file_okay=False),
               help="The model before augmentation (default: model.existing): fine-tuned, and the teacher of teacher targets.")
 @click.option("--augmented", "augmented_path", default=None, type=click.Path(dir_okay=False),
               help="Rows written by `robustness augment`, added to the training part (never to validation).")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
-def train(config_path, settings, data_path, out_dir, preset, seed, epochs, max_train, init_from, augmented_path, threads,
+def train(config_path, settings, data_path, layout, out_dir, preset, seed, epochs, init_from, augmented_path, threads,
           quiet):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from pathlib import Path
@@ -53,18 +56,19 @@ def train(config_path, settings, data_path, out_dir, preset, seed, epochs, max_t
 
     loop_settings = [item for item in settings if "." in item.partition("=")[0]]
     lstm_settings = parse_settings([item for item in settings if item not in loop_settings], UsageError)
-    config = with_settings(load_loop_config(config_path), loop_settings)
+    config = with_layout(with_settings(load_loop_config(config_path), loop_settings), layout)
     start_from = init_from or config.model.existing
     retraining = start_from is not None or augmented_path is not None
-    flags = {("model", "preset"): preset, ("model", "seed"): seed, ("data", "max_train"): max_train,
-             ("data", "path"): data_path, ("retrain" if retraining else "model", "epochs"): epochs}
+    flags = {("model", "preset"): preset, ("model", "seed"): seed, ("data", "path"): data_path,
+             ("retrain" if retraining else "model", "epochs"): epochs}
     config = with_overrides(config, {key: value for key, value in flags.items() if value is not None}, "command line")
     retrain = config.retrain
     if retraining and start_from is None and (retrain.mode == "finetune" or retrain.targets == "teacher" or retrain.dir_margin):
         raise UsageError("--augmented without --init-from MODEL_DIR: fine-tuning, teacher targets and the directional "
                          "hinge need the model before augmentation; for a new model on the rows pass --set "
                          "retrain.mode=scratch --set retrain.targets=gold")
-    train_set, validation = load_train_validation(config, Path(config.data.path) if config.data.path else resolve_imdb())
+    train_set, validation = load_train_validation(config, Path(config.data.path) if config.data.path else resolve_imdb(),
+                                                  layout.announce)
     rows = _augmented_rows(augmented_path, config, train_set, validation) if retraining else None
     metrics = train_model(config, train_set, validation, Path(out_dir), start_from=Path(start_from) if start_from else None,
                           rows=rows, lstm_settings=lstm_settings, progress=not quiet, num_threads=threads)

@@ -156,6 +156,28 @@ def test_passing_before_after_page_in_chromium(browser, builders, tmp_path):
     _screenshot(browser, "before_after_pass.png")
 
 
+def test_transfer_sections_in_chromium(browser, builders, tmp_path):
+    """The before/after page with held-out families and capability guards: the transfer verdict, one row per
+    trained or held-out test, one per capability, and no console errors."""
+    from robustness.transfer import guards_block, transfer_block
+
+    summary = builders["make_loop_summary"]()
+    summary["after"]["tests"][1]["examples"][0]["original"] += " <script>alert(1)</script>"
+    summary["after"]["tests"][1]["examples"][0]["perturbed"] += " <script>alert(1)</script>"
+    summary["transfer"] = transfer_block(summary["before"], summary["after"], summary["paired"]["tests"],
+                                         summary["augmentation"]["rows_per_test"], ["lowercase", "add_contraction"])
+    cases = [{"case_id": f"c{i}", "capability": "contrast", "passed": i % 3 != 0} for i in range(60)]
+    summary["guards"] = guards_block({"cases": cases}, {"cases": [dict(c, passed=True) for c in cases]})
+    paths = write_loop_reports(summary, tmp_path)
+    console = _open(browser, paths["html"])
+    _check_common(browser, paths["html"], n_tests=5, console=console)
+    section = browser.find_element(By.ID, "transfer")
+    assert section.is_displayed() and "did not transfer" in section.text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#transfer-tests tbody tr")) == 4  # 2 trained + 2 held out
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#capabilities tbody tr")) == 1
+    _screenshot(browser, "before_after_transfer.png")
+
+
 def test_suite_page_in_chromium(browser, suite_results, baseline_results, tmp_path):
     paths = write_suite_reports(suite_results, tmp_path, baseline=baseline_results)
     console = _open(browser, paths["html"])
@@ -168,6 +190,7 @@ def test_suite_page_in_chromium(browser, suite_results, baseline_results, tmp_pa
 @pytest.fixture(autouse=True, scope="module")
 def _fresh_artifacts():
     """Old screenshots must not pass for new ones."""
-    for name in ("before_after.png", "before_after_print.png", "before_after_pass.png", "suite_report.png", "before_after.pdf"):
+    for name in ("before_after.png", "before_after_print.png", "before_after_pass.png", "suite_report.png", "before_after.pdf",
+                 "before_after_transfer.png"):
         (ARTIFACTS / name).unlink(missing_ok=True)
     yield

@@ -49,7 +49,7 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
     assert tuned["config"]["learning_rate"] == pytest.approx(1e-2 / 3)  # a third of its learning rate
     capsys.readouterr()
     assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
-                "--init-from", str(tmp_path / "base"), "--max-train", "100", "--out", str(tmp_path / "small")]) == 0
+                "--init-from", str(tmp_path / "base"), "--set", "data.max_train=100", "--out", str(tmp_path / "small")]) == 0
     assert "come from reviews outside the sample and are left out" in capsys.readouterr().err
     # Rows the base model fails, first.
     assert run(["augment", *suite, "--data", str(tiny_imdb_archive), "--set", "augment.ratio=0.2",

