@@ -220,7 +220,7 @@ def config_from_dict(data: Any, source: str = "<dict>") -> SuiteConfig:
     for category in CATEGORIES:
         for name, spec in getattr(parsed.tests, category).items():
             if name in CHECKS:
-                checks.append(resolve_check(category, name, spec, defaults.min_cases, source, _first_error))
+                checks.append(resolve_check(category, name, spec, defaults, source, _first_error))
                 continue
             if category != CATEGORY:  # a bias perturbation test: TestSpec's keys, checked here with their path
                 try:

@@ -30,7 +30,9 @@ from model_adapters.langtest_bridge import LangTestModel, make_harness
 from robustness.config import SuiteConfig
 from robustness.data import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError, ModelRuntimeError
+from robustness.categories.entries import skipped_entry
 from robustness.gate import apply_gate
+from robustness.langtest_checks import check_entries
 from robustness.polarity import resolve_polarity
 from robustness.scoring import TestTally, case_record, judge
 from robustness.suite import (SuiteResult, _as_config, display_labels, _model_block, clean_metrics,
@@ -40,9 +42,10 @@ _TOKEN = re.compile(r"\S+|\s+")
 
 
 def langtest_test_names() -> set[str]:
+    from langtest.transform.bias import BiasTestFactory
     from langtest.transform.robustness import RobustnessTestFactory
 
-    return set(RobustnessTestFactory.available_tests())
+    return set(RobustnessTestFactory.available_tests()) | set(BiasTestFactory.available_tests())
 
 
 def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path | None = None, *,
@@ -68,8 +71,13 @@ def run_langtest_suite(model, dataset: Dataset, config: SuiteConfig | dict | str
     polarity = resolve_polarity(labels, settings.positive_label, settings.negative_label, f"{config.source}: harness")
     results_tests, cases_file = _tally_cases(tests, frame, dataset, original_proba, bridge, labels,
                                              settings.max_examples, polarity.shift_column())
+    results_tests += [skipped_entry(t.name, t.category, t.expectation, "LangTest has no such test; run it with "
+                                    "--engine ours", threshold=t.min_pass_rate) for t in config.tests if t.name in skipped]
+    results_tests += check_entries(config, frame, dataset.texts, dataset.labels,
+                                   [labels[i] for i in original_proba.argmax(axis=1)], labels,
+                                   {label: bridge.output_labels[raw] for label, raw in zip(labels, model.labels)})
 
-    gate = apply_gate(results_tests, settings.gate, settings.fail_on_insufficient)
+    gate = apply_gate(results_tests, settings.gate, settings.fail_on_insufficient, settings.strict)
     normalised = config.to_dict()
     normalised["tests"]["robustness"] = {k: v for k, v in normalised["tests"]["robustness"].items() if k not in skipped}
     timings |= {"total_s": round(time.perf_counter() - started, 4),
@@ -87,7 +95,7 @@ def _supported_tests(config: SuiteConfig) -> tuple[list, list[str]]:
     supported = langtest_test_names()
     tests = [t for t in config.tests if t.name in supported]
     skipped = [t.name for t in config.tests if t.name not in supported]
-    if not tests:
+    if not tests and not config.checks:
         raise DataError(f"none of the configured tests ({', '.join(skipped)}) exist in LangTest; use --engine ours")
     return tests, skipped
 
@@ -154,7 +162,8 @@ def _tally_cases(tests, frame, dataset: Dataset, original_proba: np.ndarray, bri
     try:
         with gzip.open(cases_file, "wt", encoding="utf-8", compresslevel=3) as out:
             for test in tests:
-                tally = TestTally(name=test.name, expectation=test.expectation, mode="langtest",
+                tally = TestTally(name=test.name, category=test.category, labels=tuple(labels),
+                                  expectation=test.expectation, mode="langtest",
                                   parameters=dict(test.user_parameters), min_pass_rate=test.min_pass_rate,
                                   min_cases=test.min_cases, positive_column=positive, max_examples=max_examples)
                 rows = frame[frame["test_type"] == test.name].to_dict("records")
@@ -196,7 +205,11 @@ def _case_record(test, row: dict, source: int, dataset: Dataset, before: np.ndar
 def _as_langtest_config(config: SuiteConfig, tests) -> dict:
     full = config.to_langtest()
     names = {t.name for t in tests}
-    full["tests"]["robustness"] = {k: v for k, v in full["tests"]["robustness"].items() if k in names}
+    for category in ("robustness", "bias"):
+        if category in full["tests"]:
+            full["tests"][category] = {k: v for k, v in full["tests"][category].items() if k in names}
+            if not full["tests"][category]:  # LangTest runs what is listed; an empty category is left out
+                del full["tests"][category]
     return full
 
 
@@ -211,7 +224,9 @@ def _write_csv(dataset: Dataset, path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["text", "label"])
         for text, label in zip(dataset.texts, dataset.labels):
-            writer.writerow([text, LABELS.index(label)])
+            # quoted ('1'): LangTest's loader literal_evals it to the string "1", the type the bridge answers with,
+            # so its accuracy and fairness scores compare like with like (a bare 1 stays an int and scores 0)
+            writer.writerow([text, repr(str(LABELS.index(label)))])
 
 
 def diff_edits(original: str, perturbed: str) -> tuple[tuple[int, int, str], ...]:

@@ -121,12 +121,11 @@ def run_guard(model_dir, guards, out_dir) -> dict:
     OUT_DIR/capabilities.json with its per-case records."""
     from pathlib import Path
 
-    from model_adapters import load_model
-
     from robustness.capabilities import capability_block_of, run_capabilities
     from robustness.files import write_json
+    from robustness.stages import load_spec
 
-    results = run_capabilities(load_model(model_dir), capability_block_of(guards.capabilities, guards.sample, guards.seed))
+    results = run_capabilities(load_spec(model_dir), capability_block_of(guards.capabilities, guards.sample, guards.seed))
     path = write_json(Path(out_dir) / GUARDS_FILE, results)
     return {"path": str(path), "n_cases": len(results["cases"])}
 

@@ -123,8 +123,7 @@ class ResolvedCheck(_Strict):
         return self.threshold
 
 
-def resolve_check(category: str, name: str, raw: Any, default_min_cases: int, source: str,
-                  first_error) -> ResolvedCheck:
+def resolve_check(category: str, name: str, raw: Any, defaults, source: str, first_error) -> ResolvedCheck:
     """Validate one check entry (`raw`, as written under tests.<category>.<name>) into a ResolvedCheck."""
     where = f"{source}: tests.{category}.{name}"
     info = CHECKS[name]
@@ -146,11 +145,13 @@ def resolve_check(category: str, name: str, raw: Any, default_min_cases: int, so
         if getattr(spec, key) not in (None, {}) and allowed is None:
             raise ConfigError(f"{where}.{key}: not a setting of {name}; remove it")
     threshold = getattr(spec, info.key)
+    if threshold is None and info.key == "min_pass_rate":  # as for perturbation tests: tests.defaults
+        threshold = defaults.min_pass_rate
     if threshold is None:
         raise ConfigError(f"{where}: no threshold; write e.g. '{name}: {{{info.key}: {_example(info)}}}'")
     threshold = _check_threshold(info, threshold, f"{where}.{info.key}")
     return ResolvedCheck(name=name, category=category, key=info.key, threshold=threshold,
-                         min_cases=spec.min_cases if spec.min_cases is not None else default_min_cases,
+                         min_cases=spec.min_cases if spec.min_cases is not None else defaults.min_cases,
                          gate=spec.gate, names_per_group=spec.names_per_group or 20,
                          parameters=dict(spec.parameters))
 
