@@ -28,6 +28,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from robustness.errors import ConfigError
 
 
+def known_tests(names: list[str]) -> list[str]:
+    """`names` unchanged when each is a registered perturbation; else the registry's message naming the closest."""
+    import perturbations
+
+    for name in names:
+        try:
+            perturbations.get_perturbation(name)
+        except KeyError as exc:
+            raise ValueError(str(exc)) from None
+    return names
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -93,14 +105,7 @@ class AugmentSection(_Strict):
     @field_validator("failures_for")
     @classmethod
     def _known_tests(cls, names: list[str]) -> list[str]:
-        import perturbations
-
-        for name in names:
-            try:
-                perturbations.get_perturbation(name)
-            except KeyError as exc:  # its message names the closest test
-                raise ValueError(str(exc)) from None
-        return names
+        return known_tests(names)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -143,14 +148,7 @@ class HoldoutSection(_Strict):
     @field_validator("tests")
     @classmethod
     def _known_tests(cls, names: list[str]) -> list[str]:
-        import perturbations
-
-        for name in names:
-            try:
-                perturbations.get_perturbation(name)
-            except KeyError as exc:  # its message names the closest test
-                raise ValueError(str(exc)) from None
-        return names
+        return known_tests(names)
 
 
 class GuardsSection(_Strict):
