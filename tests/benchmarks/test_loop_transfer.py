@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from robustness.loop import run_loop
 from robustness.loop_config import loop_config_from_dict
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "loop_transfer.py"
-sys.path.insert(0, str(SCRIPT.parent))  # the script imports provenance from its own folder
 spec = importlib.util.spec_from_file_location("loop_transfer", SCRIPT)
 loop_transfer = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(loop_transfer)
