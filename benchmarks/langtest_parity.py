@@ -70,6 +70,7 @@ def main() -> None:
     from model_adapters import load_model
     from robustness.config import config_from_dict
     from robustness.data import load_dataset
+    from robustness.files import write_text
     from robustness.langtest_engine import run_langtest_suite
     from robustness.suite import run_suite
     from tests.conftest import langtest_sample_path
@@ -94,8 +95,7 @@ def main() -> None:
         "seconds": {"ours": round(ours_s, 2), "langtest": round(langtest_s, 2)},
         "versions": ours["versions"], "tests": rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    write_text(args.out, json.dumps(record, indent=1) + "\n")
     disagree = [r["test"] for r in judged if not r["agree"]]
     print(f"{record['n_agree']}/{record['n_judged']} shared tests agree within their intervals"
           + (f"; differ: {', '.join(disagree)}" if disagree else "") + f"; wrote {args.out}")

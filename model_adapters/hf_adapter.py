@@ -92,6 +92,9 @@ def load_transformers_model(name_or_dir: str, *, labels: Sequence[str] | None = 
     local = Path(name_or_dir)
     if local.exists():
         _check_directory(local, where)
+    elif _looks_like_path(name_or_dir):
+        raise ModelError(f"{where}: directory {name_or_dir} does not exist; pass the directory written by "
+                         f"save_pretrained, or a Hugging Face Hub name (NAME or ORG/NAME) with --allow-download")
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(name_or_dir, local_files_only=not allow_download)
         network = transformers.AutoModelForSequenceClassification.from_pretrained(
@@ -120,6 +123,11 @@ def _check_directory(directory: Path, where: str) -> None:
     if not any((directory / name).is_file() for name in TOKENIZER_FILES):
         raise ModelError(f"{where}: {directory} has no tokenizer ({', '.join(TOKENIZER_FILES[:2])} or a vocab file); "
                          f"save it beside the model with tokenizer.save_pretrained(DIR)")
+
+
+def _looks_like_path(name: str) -> bool:
+    """A Hub id is NAME or ORG/NAME; anything absolute, relative (./, ../, ~) or deeper is a local path."""
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name
 
 
 def _max_length(tokenizer, config) -> int:

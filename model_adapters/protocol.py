@@ -34,17 +34,24 @@ def checked_proba(model: SentimentModel, texts: Sequence[str]) -> np.ndarray:
         raise
     except Exception as exc:  # a user's model may raise anything; report it as a model failure
         raise ModelRuntimeError(
-            f"model {type(model).__name__} raised {type(exc).__name__} on a batch of {len(texts)} texts: {exc}"
+            f"model {_described(model)} raised {type(exc).__name__} on a batch of {len(texts)} texts: {exc}"
         ) from exc
     expected = (len(texts), len(model.labels))
     if proba.shape != expected:
         raise ModelRuntimeError(
-            f"model {type(model).__name__} returned probabilities of shape {proba.shape}, expected {expected} "
+            f"model {_described(model)} returned probabilities of shape {proba.shape}, expected {expected} "
             f"(one row per text, one column per label {list(model.labels)})"
         )
     if not np.isfinite(proba).all():
-        raise ModelRuntimeError(f"model {type(model).__name__} returned NaN or infinite probabilities")
+        raise ModelRuntimeError(f"model {_described(model)} returned NaN or infinite probabilities; "
+                                f"its predict_proba must give finite numbers for every text")
     return proba
+
+
+def _described(model) -> str:
+    """The adapter type and, where it has one, the model's name (a URL is already redacted in `name`)."""
+    name = getattr(model, "name", None)
+    return f"{type(model).__name__} {name!r}" if isinstance(name, str) and name else type(model).__name__
 
 
 class ProbabilityModel:

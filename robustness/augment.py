@@ -275,7 +275,7 @@ def with_augmented(train: Dataset, rows: list[AugmentedRow]) -> Dataset:
 def read_augmented(path: str | Path) -> list[AugmentedRow]:
     """Read back a file written by write_augmented (the loop's retrain stage, or a user's edited copy)."""
     from model_adapters.labels import canonical_label
-    from robustness.data import load_text_table, review_text
+    from robustness.text_tables import load_text_table, review_text
 
     table = load_text_table(path, required=("text", "label", "source_id", "test", "seed"))
     rows = []

