@@ -27,7 +27,6 @@ from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
 from model_adapters.lstm.finetune import FineTuneObjective, directional_hinge, grown_network, grown_vocabulary
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
-from model_adapters.lstm.subwords import SubwordIndex, token_reader
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
 from model_adapters.errors import DataError, UsageError
 from model_adapters.f1 import macro_f1
@@ -105,7 +104,6 @@ class _Run:
     state: dict
     grown: int
     tokenize_s: float
-    subwords: SubwordIndex | None = None  # what encoded the reviews, when the network reads subwords
 
     @property
     def checkpoint(self) -> Path:
@@ -128,8 +126,8 @@ def _set_up(train, validation, config: LSTMConfig, out_dir, seed: int, init_from
     objective = objective.checked(len(train), len(config.labels))
     out_dir = ensure_writable_dir(out_dir)  # after every input has been checked: bad input leaves nothing behind
     t0 = time.perf_counter()
-    train_x, vocab, base, config, grown, reader = _encode_train(train, config, vocab, base, objective)
-    val_x = encode_tokens(tokenize_texts(validation.texts, config), reader)
+    train_x, vocab, base, config, grown = _encode_train(train, config, vocab, base, objective)
+    val_x = encode_tokens(tokenize_texts(validation.texts, config), vocab)
     tokenize_s = time.perf_counter() - t0
 
     network = LSTMClassifier(config)
@@ -137,7 +135,7 @@ def _set_up(train, validation, config: LSTMConfig, out_dir, seed: int, init_from
         network.load_state_dict(base.state_dict())
     run = _Run(config=config, seed=seed, out_dir=out_dir, vocab=vocab, train_x=train_x, train_y=train_y, val_x=val_x,
                val_y=val_y, objective=objective, network=network, optimizer=_optimizer(network, config), state={},
-               grown=grown, tokenize_s=tokenize_s, subwords=reader if isinstance(reader, SubwordIndex) else None)
+               grown=grown, tokenize_s=tokenize_s)
     _resume_or_start(run, _fingerprint(config, seed, train, validation, vocab, init_from, objective), init_from)
     return run
 
@@ -146,8 +144,7 @@ def _encode_train(train, config: LSTMConfig, vocab: Vocabulary | None, base: LST
                   objective: FineTuneObjective):
     """Token ids of the train reviews, and the vocabulary they are read with: built from them (a new model),
     the base model's, or the base model's grown by the words the augmented rows bring in (then `base` and
-    `config` grow with it). With subwords, words outside the vocabulary still get their n-grams, grown or not.
-    Returns (train_x, vocab, base, config, tokens added, what encoded them: subwords.token_reader)."""
+    `config` grow with it). Returns (train_x, vocab, base, config, tokens added)."""
     train_tokens = tokenize_texts(train.texts, config)
     grown = 0
     if vocab is None:
@@ -161,8 +158,7 @@ def _encode_train(train, config: LSTMConfig, vocab: Vocabulary | None, base: LST
         if grown:
             base = grown_network(base, config, base_size, len(vocab))
             config = config.replace(vocab_size=base.config.vocab_size)
-    reader = token_reader(vocab, config)
-    return encode_tokens(train_tokens, reader), vocab, base, config, grown, reader
+    return encode_tokens(train_tokens, vocab), vocab, base, config, grown
 
 
 def _resume_or_start(run: _Run, fingerprint: dict, init_from) -> None:
@@ -210,10 +206,7 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> dict:
             ids, lengths = collate_padded(run.train_x, batch)
         else:
             ids, lengths = collate_trimmed(run.train_x, batch, head_fraction), None
-        # Subword bags come from the ids before word dropout: a dropped word is then read from its spelling alone.
-        subwords = run.subwords.bags(ids) if run.subwords is not None else None
-        logits = network(word_dropout(ids, config.word_dropout, unknown_words), lengths, packed=config.packed,
-                         subwords=subwords)
+        logits = network(word_dropout(ids, config.word_dropout, unknown_words), lengths, packed=config.packed)
         loss = loss_fn(logits, wanted)
         if dir_anchors is not None:
             loss = loss + directional_hinge(logits, dir_anchors[batch], run.objective.dir_margin)
@@ -230,7 +223,7 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> dict:
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", lr=f"{lr:.2e}")
     bar.close()
     train_s = time.perf_counter() - epoch_start
-    validation_metrics = evaluate_encoded(network, run.val_x, run.val_y, config, run.subwords)
+    validation_metrics = evaluate_encoded(network, run.val_x, run.val_y, config)
     return {
         "epoch": epoch + 1, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
         "validation_loss": validation_metrics["loss"], "validation_accuracy": validation_metrics["accuracy"],
@@ -270,7 +263,7 @@ def _finish(run: _Run, init_from, save_epochs: bool, started: float) -> dict:
         "config": run.config.to_dict(), "history": state["history"], "best_epoch": state["best_epoch"],
         "epochs_run": len(state["history"]),
         "epoch_models": str(run.out_dir / EPOCHS_DIR) if save_epochs else None,
-        "validation": {"n": len(run.val_x), **evaluate_encoded(best, run.val_x, run.val_y, run.config, run.subwords)},
+        "validation": {"n": len(run.val_x), **evaluate_encoded(best, run.val_x, run.val_y, run.config)},
         "n_train": len(run.train_x), "n_validation": len(run.val_x), "vocab_size_used": len(run.vocab),
         "vocab_grown": run.grown,
         "soft_targets": objective.soft_targets is not None,
@@ -303,19 +296,15 @@ def _pretrain_embedding(network: LSTMClassifier, train_x, config: LSTMConfig, se
     """Co-occurrence vectors of the train reviews into the embedding layer (fine-tuned afterwards like any weight)."""
     from model_adapters.lstm.pretrain import cooccurrence_vectors
 
-    rows = network.embedding.num_embeddings
-    if config.subword_buckets:  # unknown words numbered past the table count as the unknown word here
-        train_x = [np.where(x >= rows, OOV_ID, x) for x in train_x]
-    vectors, record = cooccurrence_vectors(train_x, rows,
+    vectors, record = cooccurrence_vectors(train_x, network.embedding.num_embeddings,
                                            network.embedding.embedding_dim, config.pretrain_window, seed)
     with torch.no_grad():
         network.embedding.weight.copy_(torch.from_numpy(vectors))
     return record
 
 
-def evaluate_encoded(network: LSTMClassifier, encoded: Sequence[np.ndarray], gold: np.ndarray, config: LSTMConfig,
-                     subwords: SubwordIndex | None = None) -> dict:
-    logits = predict_logits(network, encoded, config.inference_batch_size, subwords=subwords)
+def evaluate_encoded(network: LSTMClassifier, encoded: Sequence[np.ndarray], gold: np.ndarray, config: LSTMConfig) -> dict:
+    logits = predict_logits(network, encoded, config.inference_batch_size)
     loss = float(nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(gold)))
     predicted = logits.argmax(1)
     return {"loss": loss, "accuracy": float((predicted == gold).mean()), "macro_f1": macro_f1(gold, predicted)}
