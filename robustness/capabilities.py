@@ -217,13 +217,7 @@ def run_capabilities(model, config: CapabilityConfig | None = None) -> dict:
     for name in names:
         spec = config.tests.get(name) or CapabilitySpec()
         cases = expand_cases(data.capabilities[name], data.lexicons, spec.sample or config.sample, config.seed)
-        proba = predictor.predict([c.text for c in cases])
-        than = predictor.predict([c.than for c in cases if c.than])
-        than_rows = iter(than)
-        own = []
-        for case, row in zip(cases, proba):
-            reference = next(than_rows) if case.than else None
-            own.append(_record(case, row, reference, labels, positive, negative))
+        own = judge_cases(cases, predictor.predict, labels, positive, negative)
         n, failed = len(own), sum(not r["passed"] for r in own)
         low, high = wilson_interval(failed, n)
         status = None if spec.max_failure_rate is None else (
@@ -238,6 +232,16 @@ def run_capabilities(model, config: CapabilityConfig | None = None) -> dict:
             "data": data.path, "seed": config.seed, "sample": config.sample, "labels": labels,
             "config": config.model_dump(), "passed": not failed_names, "failed": failed_names,
             "capabilities": summaries, "cases": records}
+
+
+def judge_cases(cases: list[CapabilityCase], predict, labels, positive: int, negative: int) -> list[dict]:
+    """Predict `cases` (their texts, then the `than` sentences of those that have one) with `predict(texts) ->
+    (n, k)` and judge each: one record per case (text, expected label, prediction, P(positive), passed)."""
+    proba = predict([c.text for c in cases])
+    references = [c.than for c in cases if c.than]
+    than_rows = iter(predict(references) if references else ())
+    return [_record(case, row, next(than_rows) if case.than else None, labels, positive, negative)
+            for case, row in zip(cases, proba)]
 
 
 def _record(case: CapabilityCase, row, reference, labels, positive: int, negative: int) -> dict:
@@ -286,4 +290,4 @@ def capability_block_of(names: list[str] | None, sample: int, seed: int) -> Capa
 
 
 __all__ = ["CapabilityConfig", "CapabilitySpec", "capability_config_from_dict", "load_capabilities", "expand_cases",
-           "run_capabilities", "compare_capabilities", "capability_names", "label_columns"]
+           "run_capabilities", "compare_capabilities", "capability_names", "label_columns", "judge_cases"]

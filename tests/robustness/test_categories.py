@@ -229,4 +229,4 @@ def test_every_catalogue_group_kind_matches_the_bias_lexicons():
     assert set(ETHNICITIES) == set(names["last_names"]) - {"_shared"}
     assert set(RELIGIONS) == set(names["religion_names"]) - {"_shared"}
     assert set(INCOMES) <= set(load("bias_countries"))
-    assert {c.category for c in CHECKS.values()} == {"accuracy", "fairness", "representation", "grammar", "bias"}
+    assert {c.category for c in CHECKS.values()} == {"accuracy", "fairness", "representation", "grammar", "bias", "capability"}

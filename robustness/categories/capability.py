@@ -1,0 +1,69 @@
+"""Capability tests as a suite category: the CheckList-style minimum functionality tests of
+robustness/capabilities.py (shipped templates: robustness/capability_data/minimum_functionality.yml), run on the
+suite's own predictor like the group gaps' template sentences.
+
+    tests:
+      capability:
+        negation_of_positive: {max_failure_rate: 0.30}
+        vocabulary: {max_failure_rate: 0.05, sample: 400}
+
+Each test expands its capability into `sample` cases (seeded by the suite's seed, round-robin over the templates
+so positive and negative ones stay balanced), predicts them and judges every case as the loop's capability guards
+do (capabilities.judge_cases). The score is the failure rate with its Wilson 95% interval; under lower-bound
+gating the test passes only when the interval's upper end is within `max_failure_rate`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from robustness.capabilities import expand_cases, judge_cases, label_columns, load_capabilities
+from robustness.categories.catalogue import ResolvedCheck
+from robustness.categories.entries import score_entry, skipped_entry
+from robustness.errors import ModelError
+
+MAX_EXAMPLES = 5
+
+
+def capability_entry(check: ResolvedCheck, predict, labels, seed: int, *, positive: int | None = None,
+                     negative: int | None = None, max_examples: int = MAX_EXAMPLES) -> dict:
+    """`predict(texts) -> (n, k)` probabilities (the suite's cached predictor); `labels`: the model's labels as the
+    suite names them; `positive` / `negative`: their columns (the suite's polarity), else found from the names
+    (capabilities.label_columns). A model without both poles gets a skipped entry, not a crash."""
+    labels = list(labels)
+    if positive is None or negative is None:
+        try:
+            _, positive, negative = label_columns(labels)
+        except ModelError:
+            return skipped_entry(check.name, check.category, "MAX",
+                                 f"capability tests need a positive and a negative label; the model's labels are "
+                                 f"{', '.join(labels)}: name them with harness: {{positive_label: ..., "
+                                 f"negative_label: ...}}", threshold=check.threshold)
+    data = load_capabilities()
+    capability = data.capabilities[check.name]
+    cases = expand_cases(capability, data.lexicons, check.sample, seed)
+    records = judge_cases(cases, predict, labels, positive, negative)
+    from robustness.stats import wilson_interval
+
+    n = len(records)
+    failed = sum(not r["passed"] for r in records)
+    low, high = wilson_interval(failed, n)
+    group = {"group": "failure_rate", "n": n, "score": failed / n if n else None, "ci_low": low, "ci_high": high}
+    entry = score_entry(check, "failure_rate", [group], n=n,
+                        interval={"method": "wilson", "unit": "case", "confidence": 0.95,
+                                  "description": "Wilson score 95% interval of the failure rate over the cases"},
+                        note="the share of template cases the model gets wrong; a case with a 'than' sentence also "
+                             "fails when the model is less sure of the label than on that sentence",
+                        n_failed=failed, description=capability.description, source=data.source,
+                        templates=Path(data.path).name, seed=seed, sample=check.sample)
+    entry["examples"] = [_example(r) for r in records if not r["passed"]][:max_examples]
+    return entry
+
+
+def _example(record: dict) -> dict:
+    """A failing case in the shape of a perturbation test's example (original -> perturbed, expected, actual), so
+    the reports show it alike: `original` is the `than` sentence where there is one (the word diff then shows the
+    intensifier), else the case's own text."""
+    return record | {"original": record["than"] or record["text"], "perturbed": record["text"],
+                     "gold": record["label"], "expected": record["label"], "actual": record["predicted"],
+                     "original_prediction": None if record["than"] else record["predicted"]}
