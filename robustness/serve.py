@@ -66,6 +66,7 @@ def make_server(model, host: str = "127.0.0.1", port: int = 0, *, token: str | N
 class ModelRequestHandler(BaseHTTPRequestHandler):
     server: ModelServer
     protocol_version = "HTTP/1.1"  # keep-alive: one connection per client thread, not one per batch
+    disable_nagle_algorithm = True  # headers and body are written apart: do not hold the body for an ACK
 
     def do_GET(self):
         if not self._path_ok() or not self._authorised():

@@ -33,6 +33,7 @@ class Scripted(BaseHTTPRequestHandler):
             server.peak = max(server.peak, server.in_flight)
             reply = server.script.pop(0) if server.script else "model"
             server.seen_auth.append(self.headers.get("Authorization"))
+            server.ports.append(self.client_address[1])  # one port per TCP connection the client opened
         server.gate.wait(5)  # lets a test hold requests open to observe concurrency
         if reply == "model":
             status, kind, body = 200, "application/json", json.dumps(
@@ -47,9 +48,15 @@ class Scripted(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        if server.drop_idle:  # closes without saying so, as a server dropping an idle keep-alive connection does
+            self.close_connection = True
 
     def log_message(self, *args):
         pass
+
+
+class KeepAlive(Scripted):
+    protocol_version = "HTTP/1.1"
 
 
 @pytest.fixture
@@ -57,11 +64,11 @@ def scripted():
     """`url, server = scripted([reply, ...])`."""
     servers = []
 
-    def start(script):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    def start(script, handler=Scripted, drop_idle=False):
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         server.script, server.lock, server.in_flight, server.peak = list(script), threading.Lock(), 0, 0
-        server.seen_auth, server.gate = [], threading.Event()
+        server.seen_auth, server.gate, server.ports, server.drop_idle = [], threading.Event(), [], drop_idle
         server.gate.set()
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
@@ -135,6 +142,29 @@ def test_batches_are_sent_concurrently_but_bounded(scripted):
     texts = [f"text {i} good" if i % 3 else f"text {i}" for i in range(40)]
     np.testing.assert_allclose(model.predict_proba(texts), proba(texts))  # 20 batches, answers in order
     assert 1 <= server.peak <= 3
+
+
+def test_connections_are_kept_alive_across_batches(scripted):
+    """An HTTP/1.1 server keeps connections open: 50 batches travel over at most `concurrency` connections
+    (opening one per batch cost more than predicting it)."""
+    url, server = scripted([], handler=KeepAlive)
+    model = connect_http_model(url, options=HttpOptions(batch_size=2, concurrency=3, backoff_s=0))
+    texts = [f"text {i} good" if i % 2 else f"text {i}" for i in range(100)]
+    for _ in range(3):
+        np.testing.assert_allclose(model.predict_proba(texts), proba(texts))
+    assert len(server.ports) == 151  # the label probe + 3 x 50 batches
+    assert len(set(server.ports)) <= 4  # the probe's connection, then at most 3 in flight
+    model.close()
+
+
+def test_a_dropped_idle_connection_is_replaced_without_a_retry(scripted):
+    """A server may close a kept-alive connection between requests; the next batch goes over a fresh one at once,
+    even with retries off."""
+    url, server = scripted([], handler=KeepAlive, drop_idle=True)
+    model = connect_http_model(url, options=HttpOptions(retries=0, backoff_s=0, concurrency=1))
+    for _ in range(3):
+        np.testing.assert_allclose(model.predict_proba(["good", "bad"]), proba(["good", "bad"]))
+    assert len(set(server.ports)) == 4
 
 
 def test_bearer_token_is_sent_and_never_shown(scripted, monkeypatch):
