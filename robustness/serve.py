@@ -5,8 +5,9 @@
 
 POST / (or /predict) `{"texts": [...]}` -> `{"labels": [...], "probabilities": [[...]]}`; GET / -> the labels.
 Errors are JSON `{"error": "..."}` with 400 (bad request), 401 (token), 404, 411, 413 or 500 (the model failed).
-Requests are handled on threads; the model is called by one thread at a time (adapters need not be thread-safe).
-Predictions are cached like the suite caches them (by the model's `input_keys` where it has them), so a suite
+Requests are handled on threads; one model thread predicts for all of them (adapters need not be thread-safe),
+taking every request waiting at that moment in one call: a client with several small requests in flight gets the
+model's batching as if it had sent one large request. Predictions are cached like the suite caches them (by the model's `input_keys` where it has them), so a suite
 through the server asks the model no more than in process; the cache is dropped when it holds CACHE_ROWS rows.
 Probabilities are sent as float64 written by `json`, which reads back bit for bit.
 """
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import queue
 import threading
+from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from robustness.errors import ModelRuntimeError
@@ -25,6 +28,7 @@ PATHS = ("/", "/predict")
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_TEXTS = 10_000
 CACHE_ROWS = 200_000  # ~30 MB of keys and rows for a binary model
+MAX_COALESCED_TEXTS = 4_096  # one model call takes waiting requests up to about this many texts
 
 
 class ModelServer(ThreadingHTTPServer):
@@ -34,15 +38,52 @@ class ModelServer(ThreadingHTTPServer):
         self.model = model
         self.token = token
         self.quiet = quiet
-        self.model_lock = threading.Lock()
         self.predictor = CachedPredictor(model)
-        super().__init__(address, ModelRequestHandler)
+        self._requests: queue.Queue = queue.Queue()
+        super().__init__(address, ModelRequestHandler)  # binds first: a busy port leaves no thread behind
+        threading.Thread(target=self._predict_waiting, name="model", daemon=True).start()
 
     def predict(self, texts: list[str]):
-        with self.model_lock:
-            if self.predictor.n_unique_texts > CACHE_ROWS:
-                self.predictor = CachedPredictor(self.model)
-            return self.predictor.predict(texts)
+        """Probabilities for `texts`, predicted by the model thread together with whatever else is waiting."""
+        answer: Future = Future()
+        self._requests.put((texts, answer))
+        return answer.result()
+
+    def _predict_waiting(self) -> None:
+        while True:
+            waiting = [self._requests.get()]
+            if waiting[0] is None:
+                return
+            size = len(waiting[0][0])
+            while size < MAX_COALESCED_TEXTS:
+                try:
+                    item = self._requests.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._requests.put(None)  # stop after answering these
+                    break
+                waiting.append(item)
+                size += len(item[0])
+            try:
+                proba = self._predict_now([text for texts, _ in waiting for text in texts])
+            except BaseException as exc:  # every waiting request gets the error (a ModelRuntimeError: HTTP 500)
+                for _, answer in waiting:
+                    answer.set_exception(exc)
+                continue
+            start = 0
+            for texts, answer in waiting:
+                answer.set_result(proba[start:start + len(texts)])
+                start += len(texts)
+
+    def _predict_now(self, texts: list[str]):
+        if self.predictor.n_unique_texts > CACHE_ROWS:
+            self.predictor = CachedPredictor(self.model)
+        return self.predictor.predict(texts)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._requests.put(None)
 
     @property
     def url(self) -> str:

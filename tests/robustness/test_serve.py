@@ -101,3 +101,39 @@ def test_server_answers_errors_as_json(served_lstm):
 def test_serve_refuses_a_bad_model_before_listening(tmp_path, capsys):
     code, out, err = run_cli(["serve", "--model", tmp_path / "missing", "--port", 0], capsys)
     assert code == 2 and out == "" and "does not exist" in err and "\n" not in err.strip()
+
+
+def test_requests_in_flight_together_are_predicted_in_one_model_call(serve_model):
+    """While the model is busy, requests queue; the model thread then takes all of them in one call (one large
+    batch instead of many small ones), and every request still gets its own rows back."""
+    import threading
+
+    import numpy as np
+
+    from model_adapters.callable_adapter import CallableModel
+    from model_adapters.http_adapter import HttpOptions, connect_http_model
+
+    calls, release = [], threading.Event()
+
+    def proba(texts):
+        calls.append(len(texts))
+        if len(calls) == 1:  # the first call holds the model until the other requests queue up (the label probe's
+            # empty batch never reaches the model)
+            release.wait(10)
+        return np.array([[1 - (len(t) % 10) / 10, (len(t) % 10) / 10] for t in texts])
+
+    url = serve_model(CallableModel(proba, batch_size=10_000))
+    client = connect_http_model(url, options=HttpOptions(batch_size=5, concurrency=4, backoff_s=0))
+    texts = [f"review {i}" + "!" * (i % 7) for i in range(40)]  # 8 requests of 5 distinct texts
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("proba", client.predict_proba(texts)))
+    worker.start()
+    while not calls:
+        threading.Event().wait(0.01)
+    threading.Event().wait(0.3)  # the other three requests in flight arrive and wait
+    release.set()
+    worker.join(20)
+    expected = np.array([[1 - (len(t) % 10) / 10, (len(t) % 10) / 10] for t in texts])
+    np.testing.assert_allclose(result["proba"], expected)
+    assert sum(calls) == 40 and calls[0] == 5 and max(calls[1:]) >= 15  # three waiting requests in one call
+    client.close()
