@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from reports.formatting import pct
+from reports.formatting import pct, pt, pval
 from reports.inputs import check_loop_summary, check_results
+from reports.transfer import guards_view, transfer_view
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _EXAMPLE_CHARS = 300  # enough to recognise a case in a CI log
@@ -35,7 +36,10 @@ def render_junit(results: dict) -> str:
 
 
 def render_loop_junit(summary: dict) -> str:
-    """<testsuites> with the retrained model's suite and, when present, its fresh-seed suite."""
+    """<testsuites> with the retrained model's suite and, when present, its fresh-seed suite, its capability
+    guards (one testcase per capability, a failure when it got significantly worse: that fails the loop's release
+    verdict) and its transfer verdict (one testcase, informational: the release verdict does not use it, so it
+    never fails; skipped when no held-out case was measured)."""
     check_loop_summary(summary)
     root = ET.Element("testsuites", name="robustness-loop")
     runs = [("after", summary["after"])]
@@ -43,6 +47,11 @@ def render_loop_junit(summary: dict) -> str:
         runs.append(("fresh_seed", summary["fresh"]))
     for name, results in runs:
         root.append(_testsuite(results, f"robustness.{name}"))
+    guards, transfer = guards_view(summary), transfer_view(summary)
+    if guards is not None and (guards["rows"] or guards["worse"]):  # no empty suite
+        root.append(_guards_suite(guards))
+    if transfer is not None:
+        root.append(_transfer_suite(transfer))
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(s.get(key)) for s in root)))
     return _serialise(root)
@@ -74,6 +83,86 @@ def _testsuite(results: dict, name: str) -> ET.Element:
         suite.set("failures", str(len(suite.findall("testcase/failure"))))
         suite.set("skipped", str(len(suite.findall("testcase/skipped"))))
     return suite
+
+
+def _guards_suite(guards: dict) -> ET.Element:
+    """One testcase per capability guard; a failure exactly for those the release verdict counts as significantly
+    worse (`guards.significantly_worse`), so CI fails on this file when the guards fail the loop."""
+    name = "robustness.guards"
+    suite = ET.Element("testsuite", {"name": name, "tests": "0", "failures": "0", "errors": "0", "skipped": "0",
+                                     "time": "0"})
+    properties = ET.SubElement(suite, "properties")
+    for key in ("alpha", "method", "seed", "sample", "source"):
+        if guards.get(key) is not None:
+            ET.SubElement(properties, "property", name=key, value=_clean(str(guards[key])))
+    worse = [str(c) for c in guards["worse"]]
+    rows = {str(row.get("capability")): row for row in guards["rows"]}
+    for capability in [*rows, *(c for c in worse if c not in rows)]:  # a worse one without a row still fails
+        row = rows.get(capability, {"capability": capability})
+        case = ET.SubElement(suite, "testcase", {"name": _clean(capability), "classname": f"{name}.capability",
+                                                 "time": "0"})
+        line = _guard_line(row, guards["alpha"])
+        if capability in worse:
+            ET.SubElement(case, "failure", message=_clean(f"significantly worse: {line}"),
+                          type="CapabilityRegressed")
+        out = ET.SubElement(case, "system-out")
+        out.text = _clean(line + ("; significantly better" if row.get("significantly_better") else ""))
+    suite.set("tests", str(len(suite.findall("testcase"))))
+    suite.set("failures", str(len(suite.findall("testcase/failure"))))
+    return suite
+
+
+def _guard_line(row: dict, alpha) -> str:
+    return (f"failure rate {pct(row.get('failure_rate_before'))} -> {pct(row.get('failure_rate_after'))} "
+            f"(n={row.get('n_paired', '-')} paired cases): {row.get('regressed', '-')} regressed, "
+            f"{row.get('fixed', '-')} fixed, McNemar p {pval(row.get('mcnemar_p'))} (alpha {alpha})")
+
+
+def _transfer_suite(transfer: dict) -> ET.Element:
+    """The transfer verdict as one testcase. Informational: the loop's release verdict (reports/view.py
+    verdict_view, `robustness loop`) does not use it, so "did not transfer" passes here and the JUnit agrees with
+    the gate; "no held-out cases" is a skip. The held-out tests' own pass rates are in robustness.after."""
+    name = "robustness.transfer"
+    suite = ET.Element("testsuite", {"name": name, "tests": "1", "failures": "0", "errors": "0", "skipped": "0",
+                                     "time": "0"})
+    properties = ET.SubElement(suite, "properties")
+    for key, value in (("verdict", transfer.get("verdict")), ("alpha", transfer.get("alpha")),
+                       ("held_out", ", ".join(map(str, transfer["held_out"])) or None),
+                       ("trained", ", ".join(map(str, transfer["trained"])) or None),
+                       ("rule", transfer.get("rule"))):
+        if value is not None:
+            ET.SubElement(properties, "property", name=key, value=_clean(str(value)))
+    case = ET.SubElement(suite, "testcase", {"name": "held_out_transfer", "classname": f"{name}.verdict",
+                                             "time": "0"})
+    verdict_text = transfer.get("verdict_text") or transfer.get("verdict") or "-"
+    if transfer.get("verdict") == "no_held_out":
+        ET.SubElement(case, "skipped", message=_clean(str(verdict_text)))
+        suite.set("skipped", "1")
+    pooled = transfer["pooled"]
+    lines = [f"verdict: {verdict_text} ({transfer.get('verdict')}); informational, the loop's release verdict does "
+             f"not use it",
+             f"held-out tests: {', '.join(map(str, transfer['held_out'])) or '-'}"]
+    if pooled.get("n"):
+        lines.append(f"pooled held-out failure (flip) rate {_rate_ci(pooled, 'before')} -> {_rate_ci(pooled, 'after')} "
+                     f"(n={pooled['n']} paired cases): {pooled.get('fixed')} fixed, {pooled.get('regressed')} "
+                     f"regressed, McNemar p {pval(pooled.get('mcnemar_p'))}")
+    for role in ("trained", "held_out"):
+        gain = transfer[f"{role}_gain"]
+        if gain.get("tests"):
+            lines.append(f"{role.replace('_', '-')} mean pass-rate gain {pt(_points(gain.get('mean_gain_pt')))} "
+                         f"({', '.join(map(str, gain['tests']))})")
+    out = ET.SubElement(case, "system-out")
+    out.text = _clean("\n".join(lines))
+    return suite
+
+
+def _rate_ci(pooled: dict, side: str) -> str:
+    low, high = (pooled.get(f"ci_{side}") or [None, None])[:2]
+    return f"{pct(pooled.get(f'rate_{side}'))} (95% CI {pct(low)}–{pct(high)})"
+
+
+def _points(value):
+    return None if value is None else value / 100
 
 
 def _testcase(test: dict, suite_name: str, fail_on_insufficient: bool = False, fail_on_skipped: bool = False) -> ET.Element:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from reports import render_junit, render_loop_junit
+from robustness.transfer import guards_block, transfer_block
 
 
 def test_one_testcase_per_test_with_failures_and_skips(suite_results):
@@ -64,3 +65,94 @@ def test_insufficient_is_a_failure_when_the_gate_says_so(suite_results):
     assert root.get("failures") == "3" and root.get("skipped") == "0"
     failure = root.find("testcase[@name='add_contraction']/failure")
     assert failure is not None and failure.get("type") == "InsufficientCases"
+
+
+def with_guards_and_transfer(summary: dict, guard_regresses: bool = False, holdout=("lowercase", "add_contraction")):
+    """The engine's own transfer and guards blocks (robustness/transfer.py) on a hand-built loop summary."""
+    summary["transfer"] = transfer_block(summary["before"], summary["after"], summary["paired"]["tests"],
+                                         summary["augmentation"]["rows_per_test"], list(holdout))
+
+    def cases(capability, passed):
+        return [{"case_id": f"{capability}/{i}", "capability": capability, "passed": passed(i)} for i in range(40)]
+
+    before = {"cases": cases("contrast", lambda i: True) + cases("vocabulary", lambda i: i % 4 != 0)}
+    after = {"cases": cases("contrast", lambda i: not guard_regresses or i % 2 == 0)
+             + cases("vocabulary", lambda i: True), "source": "test templates", "seed": 17, "sample": 40}
+    summary["guards"] = guards_block(before, after)
+    return summary
+
+
+def all_tests_pass(summary: dict) -> dict:
+    for run in ("after", "fresh"):  # only the guards can fail the release verdict now
+        for test in summary[run]["tests"]:
+            test["status"] = "pass"
+        summary[run]["gate"].update(passed=True, failed_tests=[])
+    return summary
+
+
+def _suite(root, name):
+    suite = root.find(f"testsuite[@name='{name}']")
+    assert suite is not None, name
+    return suite
+
+
+def test_loop_junit_fails_on_a_capability_guard_that_got_significantly_worse(builders):
+    summary = all_tests_pass(with_guards_and_transfer(builders["make_loop_summary"](), guard_regresses=True))
+    assert summary["guards"]["significantly_worse"] == ["contrast"]
+    root = ET.fromstring(render_loop_junit(summary))
+    guards = _suite(root, "robustness.guards")
+    assert [c.get("name") for c in guards.findall("testcase")] == ["contrast", "vocabulary"]
+    assert [c.get("name") for c in guards.findall("testcase[failure]")] == ["contrast"]
+    assert guards.get("tests") == "2" and guards.get("failures") == "1"
+    message = guards.find("testcase[@name='contrast']/failure").get("message")
+    assert "\n" not in message
+    assert "0.0% -> 50.0%" in message and "20 regressed" in message and "0 fixed" in message
+    assert "McNemar p <0.001" in message
+    better = guards.find("testcase[@name='vocabulary']")
+    assert better.find("failure") is None and "25.0% -> 0.0%" in better.find("system-out").text
+    # every test passes: the guard alone fails CI, as it fails the loop's verdict
+    assert root.get("failures") == "1"
+    for key in ("tests", "failures", "errors", "skipped"):
+        assert int(root.get(key)) == sum(int(s.get(key)) for s in root.findall("testsuite"))
+
+
+def test_loop_junit_transfer_testcase_carries_the_verdict_and_does_not_fail(builders):
+    summary = all_tests_pass(with_guards_and_transfer(builders["make_loop_summary"]()))
+    assert summary["transfer"]["verdict"] == "not_transferred" and summary["guards"]["passed"]
+    root = ET.fromstring(render_loop_junit(summary))
+    transfer = _suite(root, "robustness.transfer")
+    properties = {p.get("name"): p.get("value") for p in transfer.iter("property")}
+    assert properties["verdict"] == "not_transferred"
+    assert properties["held_out"] == "lowercase, add_contraction"
+    [case] = transfer.findall("testcase")
+    assert case.find("failure") is None and case.find("skipped") is None
+    out = case.find("system-out").text
+    assert "it did not transfer" in out and "pooled held-out failure (flip) rate" in out and "McNemar p" in out
+    assert "lowercase, add_contraction" in out
+    # the loop's release verdict passes (the transfer verdict does not enter it), so CI must pass too
+    assert root.get("failures") == "0" and transfer.get("tests") == "1"
+
+
+def test_loop_junit_transfer_without_held_out_cases_is_a_skip(builders):
+    summary = with_guards_and_transfer(builders["make_loop_summary"](), holdout=())
+    assert summary["transfer"]["verdict"] == "no_held_out"
+    root = ET.fromstring(render_loop_junit(summary))
+    transfer = _suite(root, "robustness.transfer")
+    assert transfer.get("skipped") == "1" and transfer.find("testcase/skipped") is not None
+    assert int(root.get("skipped")) == sum(int(s.get("skipped")) for s in root.findall("testsuite"))
+
+
+def test_loop_junit_blocks_only_add_suites(builders):
+    plain = render_loop_junit(builders["make_loop_summary"]())
+    root = ET.fromstring(plain)
+    assert [s.get("name") for s in root.findall("testsuite")] == ["robustness.after", "robustness.fresh_seed"]
+    assert render_loop_junit(builders["make_loop_summary"]() | {"guards": None, "transfer": None}) == plain
+    full = ET.fromstring(render_loop_junit(with_guards_and_transfer(builders["make_loop_summary"]())))
+    assert [s.get("name") for s in full.findall("testsuite")] == [
+        "robustness.after", "robustness.fresh_seed", "robustness.guards", "robustness.transfer"]
+    for old, new in zip(root.findall("testsuite"), full.findall("testsuite")[:2]):
+        old.tail = new.tail = None  # the indentation after the last suite differs
+        assert ET.tostring(old) == ET.tostring(new)
+    assert int(full.get("tests")) == int(root.get("tests")) + 3  # two capabilities, one transfer verdict
+    no_cases = builders["make_loop_summary"]() | {"guards": guards_block({"cases": []}, {"cases": []})}
+    assert render_loop_junit(no_cases) == plain  # no empty guards suite
