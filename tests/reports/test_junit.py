@@ -5,7 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from reports import render_junit, render_loop_junit
-from robustness.transfer import guards_block, transfer_block
+from robustness.transfer import guards_block
+from tests.reports.loop_blocks import with_transfer
 
 
 def test_one_testcase_per_test_with_failures_and_skips(suite_results):
@@ -67,21 +68,6 @@ def test_insufficient_is_a_failure_when_the_gate_says_so(suite_results):
     assert failure is not None and failure.get("type") == "InsufficientCases"
 
 
-def with_guards_and_transfer(summary: dict, guard_regresses: bool = False, holdout=("lowercase", "add_contraction")):
-    """The engine's own transfer and guards blocks (robustness/transfer.py) on a hand-built loop summary."""
-    summary["transfer"] = transfer_block(summary["before"], summary["after"], summary["paired"]["tests"],
-                                         summary["augmentation"]["rows_per_test"], list(holdout))
-
-    def cases(capability, passed):
-        return [{"case_id": f"{capability}/{i}", "capability": capability, "passed": passed(i)} for i in range(40)]
-
-    before = {"cases": cases("contrast", lambda i: True) + cases("vocabulary", lambda i: i % 4 != 0)}
-    after = {"cases": cases("contrast", lambda i: not guard_regresses or i % 2 == 0)
-             + cases("vocabulary", lambda i: True), "source": "test templates", "seed": 17, "sample": 40}
-    summary["guards"] = guards_block(before, after)
-    return summary
-
-
 def all_tests_pass(summary: dict) -> dict:
     for run in ("after", "fresh"):  # only the guards can fail the release verdict now
         for test in summary[run]["tests"]:
@@ -97,7 +83,7 @@ def _suite(root, name):
 
 
 def test_loop_junit_fails_on_a_capability_guard_that_got_significantly_worse(builders):
-    summary = all_tests_pass(with_guards_and_transfer(builders["make_loop_summary"](), guard_regresses=True))
+    summary = all_tests_pass(with_transfer(builders["make_loop_summary"](), guard_regresses=True))
     assert summary["guards"]["significantly_worse"] == ["contrast"]
     root = ET.fromstring(render_loop_junit(summary))
     guards = _suite(root, "robustness.guards")
@@ -117,7 +103,7 @@ def test_loop_junit_fails_on_a_capability_guard_that_got_significantly_worse(bui
 
 
 def test_loop_junit_transfer_testcase_carries_the_verdict_and_does_not_fail(builders):
-    summary = all_tests_pass(with_guards_and_transfer(builders["make_loop_summary"]()))
+    summary = all_tests_pass(with_transfer(builders["make_loop_summary"]()))
     assert summary["transfer"]["verdict"] == "not_transferred" and summary["guards"]["passed"]
     root = ET.fromstring(render_loop_junit(summary))
     transfer = _suite(root, "robustness.transfer")
@@ -134,7 +120,7 @@ def test_loop_junit_transfer_testcase_carries_the_verdict_and_does_not_fail(buil
 
 
 def test_loop_junit_transfer_without_held_out_cases_is_a_skip(builders):
-    summary = with_guards_and_transfer(builders["make_loop_summary"](), holdout=())
+    summary = with_transfer(builders["make_loop_summary"](), holdout=())
     assert summary["transfer"]["verdict"] == "no_held_out"
     root = ET.fromstring(render_loop_junit(summary))
     transfer = _suite(root, "robustness.transfer")
@@ -147,7 +133,7 @@ def test_loop_junit_blocks_only_add_suites(builders):
     root = ET.fromstring(plain)
     assert [s.get("name") for s in root.findall("testsuite")] == ["robustness.after", "robustness.fresh_seed"]
     assert render_loop_junit(builders["make_loop_summary"]() | {"guards": None, "transfer": None}) == plain
-    full = ET.fromstring(render_loop_junit(with_guards_and_transfer(builders["make_loop_summary"]())))
+    full = ET.fromstring(render_loop_junit(with_transfer(builders["make_loop_summary"]())))
     assert [s.get("name") for s in full.findall("testsuite")] == [
         "robustness.after", "robustness.fresh_seed", "robustness.guards", "robustness.transfer"]
     for old, new in zip(root.findall("testsuite"), full.findall("testsuite")[:2]):

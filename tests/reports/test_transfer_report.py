@@ -3,22 +3,7 @@
 from __future__ import annotations
 
 from reports import render_before_after_html, render_before_after_markdown
-from robustness.transfer import guards_block, transfer_block
-
-
-def with_transfer(summary: dict, guard_regresses: bool = False) -> dict:
-    """A loop summary plus the engine's transfer and guards blocks: add_contraction and lowercase held out."""
-    summary["transfer"] = transfer_block(summary["before"], summary["after"], summary["paired"]["tests"],
-                                         summary["augmentation"]["rows_per_test"], ["lowercase", "add_contraction"])
-
-    def cases(capability, passed):
-        return [{"case_id": f"{capability}/{i}", "capability": capability, "passed": passed(i)} for i in range(40)]
-
-    before = {"cases": cases("contrast", lambda i: True) + cases("vocabulary", lambda i: i % 4 != 0)}
-    after = {"cases": cases("contrast", lambda i: not guard_regresses or i % 2 == 0)
-             + cases("vocabulary", lambda i: True), "source": "test templates", "seed": 17, "sample": 40}
-    summary["guards"] = guards_block(before, after)
-    return summary
+from tests.reports.loop_blocks import with_transfer
 
 
 def test_html_shows_the_transfer_section_and_the_guards(builders):

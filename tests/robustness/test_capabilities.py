@@ -8,23 +8,10 @@ from model_adapters.callable_adapter import CallableModel
 from robustness.capabilities import (CapabilityConfig, capability_config_from_dict, compare_capabilities,
                                      expand_cases, load_capabilities, run_capabilities)
 from robustness.errors import ConfigError, DataError
+from tests.robustness.capability_models import word_counter
 
 REQUIRED = ("vocabulary", "intensity", "negation_of_positive", "negation_of_negative", "change_over_time", "contrast",
             "neutral_filler")
-POSITIVE = {"good", "great", "excellent", "wonderful", "brilliant", "amazing", "fantastic", "enjoyable", "beautiful",
-            "superb", "delightful", "fun", "loved", "enjoyed", "liked", "admired", "appreciated", "adored", "love",
-            "enjoy", "like", "admire", "appreciate", "adore"}
-
-
-def word_counter(texts):
-    """A bag-of-words model that reads no negation: P(positive) rises with each positive word it sees."""
-    rows = []
-    for text in texts:
-        words = text.lower().replace(".", " ").replace(",", " ").split()
-        score = sum(w in POSITIVE for w in words) - 0.5
-        p = min(0.99, max(0.01, 0.5 + 0.2 * score))
-        rows.append([1 - p, p])
-    return rows
 
 
 @pytest.fixture(scope="module")

@@ -18,21 +18,9 @@ from robustness.data import Dataset, load_dataset
 from robustness.errors import ConfigError
 from robustness.stats import wilson_interval
 from robustness.suite import run_suite
+from tests.robustness.capability_models import word_counter
 from tests.robustness.helpers import run_cli
 
-POSITIVE = {"good", "great", "excellent", "wonderful", "brilliant", "amazing", "fantastic", "enjoyable", "beautiful",
-            "superb", "delightful", "fun", "loved", "enjoyed", "liked", "admired", "appreciated", "adored", "love",
-            "enjoy", "like", "admire", "appreciate", "adore"}
-
-
-def word_counter(texts):
-    """P(positive) rises with each positive word and ignores "not": right on vocabulary, wrong on every negation."""
-    rows = []
-    for text in texts:
-        words = text.lower().replace(".", " ").replace(",", " ").split()
-        p = min(0.99, max(0.01, 0.5 + 0.2 * (sum(w in POSITIVE for w in words) - 0.5)))
-        rows.append([1 - p, p])
-    return np.array(rows)
 
 
 @pytest.fixture(scope="module")
