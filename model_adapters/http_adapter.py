@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -94,10 +95,11 @@ class HttpModel(ProbabilityModel):
         return np.concatenate(list(self._pool.map(self._predict_batch, batches)), axis=0)
 
     def close(self) -> None:
-        """Close the kept-alive connections and the request threads (also done when the process exits)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Close the request threads and the kept-alive connections (also done when the process exits)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         self._transport.close()
 
     def _predict_batch(self, texts: list[str]) -> np.ndarray:
@@ -121,14 +123,19 @@ class HttpModel(ProbabilityModel):
                     TimeoutError, OSError) as exc:
                 if attempt == attempts - 1:
                     reason = getattr(exc, "reason", exc)
+                    said = " ".join(str(reason).split())  # one line, whatever the server sent
                     raise error(self._scrub(
-                        f"{self.name}: cannot reach the model ({type(reason).__name__}: {reason}) after "
+                        f"{self.name}: cannot reach the model ({type(reason).__name__}: {said}) after "
                         f"{attempts} attempt(s); start the server (e.g. `robustness serve --model DIR --port N`), "
                         f"check the URL, or raise --http-timeout")) from None
                 time.sleep(self._delay(attempt))
                 continue
             if status < 300:
                 return _json_answer(raw, reply_headers.get("Content-Type", ""), self.name, error)
+            if status < 400:
+                where = redact_url(urllib.parse.urljoin(self.url, reply_headers.get("Location", "")))
+                raise error(self._scrub(f"{self.name} answered HTTP {status}, a redirect to {where}; "
+                                        f"pass that URL instead (a POST is not re-sent to another address)"))
             if status not in RETRY_STATUSES or attempt == attempts - 1:
                 raise error(self._scrub(_status_message(self.name, status, _error_detail(raw), attempt + 1)))
             time.sleep(max(self._delay(attempt), _retry_after(reply_headers.get("Retry-After"))))
@@ -151,8 +158,14 @@ def connect_http_model(url: str, *, labels: Sequence[str] | None = None, options
         if not token:
             raise ModelError(f"--token-env {options.token_env}: the environment variable {options.token_env} is not "
                              f"set or empty; export it with the bearer token before running")
+    if token and any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        raise ModelError(f"--token-env {options.token_env}: the token holds whitespace or control characters (a "
+                         f"trailing newline or carriage return?); export it without them")
     probe = HttpModel(url, ("?", "?"), options, token)
-    answer = probe.post({"texts": []}, ModelError)
+    try:
+        answer = probe.post({"texts": []}, ModelError)
+    finally:
+        probe.close()
     _probabilities(answer, 0, where, ModelError)
     served = answer["labels"]
     return HttpModel(url, model_labels(served, labels, where), options, token, served_labels=served)
@@ -175,6 +188,13 @@ class _NoDelayHTTPSConnection(http.client.HTTPSConnection):
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect comes back as its 3xx answer, as on a direct connection (urllib would re-send a POST as a GET)."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Transport:
     """POSTs to one URL. A server reached directly (loopback, or no proxy configured for it) is spoken to over
     kept-alive HTTP/1.1 connections, one per request in flight, reused across batches: opening a TCP (and TLS)
@@ -189,12 +209,13 @@ class Transport:
             raise ModelError(f"{redact_url(url)}: credentials in the URL are not sent (they would end up in logs); "
                              f"put a bearer token in an environment variable and pass --token-env NAME")
         self.url, self.timeout_s = url, timeout_s
-        self._scheme, self._host, self._port = parts.scheme, parts.hostname, parts.port
+        self._scheme, self._host = parts.scheme, parts.hostname
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)  # never parsed out of an IPv6 host
         self._target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
         loopback = parts.hostname in LOOPBACK_HOSTS  # loopback servers never go through a proxy
         proxied = not loopback and parts.scheme in urllib.request.getproxies() and \
             not urllib.request.proxy_bypass(parts.hostname)
-        self._opener = urllib.request.build_opener() if proxied else None
+        self._opener = urllib.request.build_opener(_NoRedirects()) if proxied else None
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
@@ -203,14 +224,22 @@ class Transport:
             return self._post_via_urllib(body, headers)
         connection, reused = self._connection()
         try:
+            return self._exchange(connection, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ssl.SSLEOFError):
+            if not reused:
+                raise
+            # The server closed a kept-alive connection while it sat idle (servers time idle ones out): the others
+            # idle as long are likely closed too. One fresh connection, outside the retry budget; a prediction
+            # is idempotent, so the rare resend of a request the server did read costs only time.
+            self.close()
+            return self._exchange(self._new_connection(), body, headers)
+
+    def _exchange(self, connection: http.client.HTTPConnection, body: bytes, headers: dict):
+        """One request and its answer; the connection is kept for the next request unless either side closes it."""
+        try:
             connection.request("POST", self._target, body=body, headers=headers)
             response = connection.getresponse()
             raw = response.read()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            connection.close()
-            if not reused:
-                raise
-            return self.post(body, headers)  # the server closed an idle kept-alive connection: one fresh try
         except BaseException:
             connection.close()
             raise
@@ -225,8 +254,11 @@ class Transport:
         with self._lock:
             if self._idle:
                 return self._idle.pop(), True
+        return self._new_connection(), False
+
+    def _new_connection(self) -> http.client.HTTPConnection:
         kind = _NoDelayHTTPSConnection if self._scheme == "https" else _NoDelayHTTPConnection
-        return kind(self._host, self._port, timeout=self.timeout_s), False
+        return kind(self._host, self._port, timeout=self.timeout_s)
 
     def _post_via_urllib(self, body: bytes, headers: dict):
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")

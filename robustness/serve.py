@@ -4,11 +4,14 @@
     print(server.url); server.serve_forever()
 
 POST / (or /predict) `{"texts": [...]}` -> `{"labels": [...], "probabilities": [[...]]}`; GET / -> the labels.
-Errors are JSON `{"error": "..."}` with 400 (bad request), 401 (token), 404, 411, 413 or 500 (the model failed).
+Errors are JSON `{"error": "..."}` with 400 (bad request), 401 (token), 404, 411, 413, 500 (the model failed)
+or 503 (the server is closing).
 Requests are handled on threads; one model thread predicts for all of them (adapters need not be thread-safe),
 taking every request waiting at that moment in one call: a client with several small requests in flight gets the
-model's batching as if it had sent one large request. Predictions are cached like the suite caches them (by the model's `input_keys` where it has them), so a suite
-through the server asks the model no more than in process; the cache is dropped when it holds CACHE_ROWS rows.
+model's batching as if it had sent one large request (should that call fail, each request is retried alone, so
+one bad request fails only itself). Predictions are cached like the suite caches them (by the model's
+`input_keys` where it has them), so a suite through the server asks the model no more than in process; the cache
+is dropped when it holds CACHE_ROWS rows.
 Probabilities are sent as float64 written by `json`, which reads back bit for bit.
 """
 
@@ -31,6 +34,10 @@ CACHE_ROWS = 200_000  # ~30 MB of keys and rows for a binary model
 MAX_COALESCED_TEXTS = 4_096  # one model call takes waiting requests up to about this many texts
 
 
+class ServerClosing(Exception):
+    """A request that arrived while the server was closing (answered 503)."""
+
+
 class ModelServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -40,41 +47,61 @@ class ModelServer(ThreadingHTTPServer):
         self.quiet = quiet
         self.predictor = CachedPredictor(model)
         self._requests: queue.Queue = queue.Queue()
+        self._state_lock = threading.Lock()
+        self._closed = False
         super().__init__(address, ModelRequestHandler)  # binds first: a busy port leaves no thread behind
         threading.Thread(target=self._predict_waiting, name="model", daemon=True).start()
 
     def predict(self, texts: list[str]):
         """Probabilities for `texts`, predicted by the model thread together with whatever else is waiting."""
         answer: Future = Future()
-        self._requests.put((texts, answer))
+        with self._state_lock:
+            if self._closed:
+                raise ServerClosing("the server is shutting down; retry against a running one")
+            self._requests.put((texts, answer))
         return answer.result()
 
     def _predict_waiting(self) -> None:
         while True:
-            waiting = [self._requests.get()]
-            if waiting[0] is None:
-                return
-            size = len(waiting[0][0])
+            first = self._requests.get()
+            if first is None:
+                break
+            waiting, size, stop = [first], len(first[0]), False
             while size < MAX_COALESCED_TEXTS:
                 try:
                     item = self._requests.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:
-                    self._requests.put(None)  # stop after answering these
+                    stop = True
                     break
                 waiting.append(item)
                 size += len(item[0])
+            self._answer(waiting)
+            if stop:
+                break
+        while True:  # closed: nothing is queued after the stop mark, but fail anything left before it
             try:
-                proba = self._predict_now([text for texts, _ in waiting for text in texts])
-            except BaseException as exc:  # every waiting request gets the error (a ModelRuntimeError: HTTP 500)
-                for _, answer in waiting:
-                    answer.set_exception(exc)
-                continue
-            start = 0
-            for texts, answer in waiting:
-                answer.set_result(proba[start:start + len(texts)])
-                start += len(texts)
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                item[1].set_exception(ServerClosing("the server is shutting down; retry against a running one"))
+
+    def _answer(self, waiting: list) -> None:
+        try:
+            proba = self._predict_now([text for texts, _ in waiting for text in texts])
+        except BaseException as exc:  # a ModelRuntimeError becomes HTTP 500
+            if len(waiting) == 1:
+                waiting[0][1].set_exception(exc)
+                return
+            for item in waiting:  # one request's bad text must not fail the others taken with it
+                self._answer([item])
+            return
+        start = 0
+        for texts, answer in waiting:
+            answer.set_result(proba[start:start + len(texts)])
+            start += len(texts)
 
     def _predict_now(self, texts: list[str]):
         if self.predictor.n_unique_texts > CACHE_ROWS:
@@ -82,8 +109,11 @@ class ModelServer(ThreadingHTTPServer):
         return self.predictor.predict(texts)
 
     def server_close(self) -> None:
+        with self._state_lock:
+            if not self._closed:
+                self._closed = True
+                self._requests.put(None)  # the model thread answers what came before, then fails the rest
         super().server_close()
-        self._requests.put(None)
 
     @property
     def url(self) -> str:
@@ -124,6 +154,9 @@ class ModelRequestHandler(BaseHTTPRequestHandler):
             proba = self.server.predict(texts)
         except ModelRuntimeError as exc:
             self._send(500, {"error": str(exc)})
+            return
+        except ServerClosing as exc:
+            self._send(503, {"error": str(exc)}, close=True)
             return
         self._send(200, {"labels": list(self.server.model.labels), "probabilities": proba.tolist()})
 

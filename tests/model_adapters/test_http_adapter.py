@@ -46,6 +46,8 @@ class Scripted(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
+        if 300 <= status < 400:
+            self.send_header("Location", server.location)
         self.end_headers()
         self.wfile.write(data)
         if server.drop_idle:  # closes without saying so, as a server dropping an idle keep-alive connection does
@@ -69,6 +71,7 @@ def scripted():
         server.daemon_threads = True
         server.script, server.lock, server.in_flight, server.peak = list(script), threading.Lock(), 0, 0
         server.seen_auth, server.gate, server.ports, server.drop_idle = [], threading.Event(), [], drop_idle
+        server.location = "/"
         server.gate.set()
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
@@ -189,6 +192,23 @@ def test_missing_token_variable_and_refused_token(serve_model, monkeypatch):
         connect_http_model(url, options=HttpOptions(token_env="WRONG_TOKEN"))
     monkeypatch.setenv("RIGHT_TOKEN", "right")
     assert connect_http_model(url, options=HttpOptions(token_env="RIGHT_TOKEN")).labels == ("negative", "positive")
+
+
+def test_a_token_with_a_newline_is_refused_without_showing_it(serve_model, monkeypatch):
+    url = serve_model(CallableModel(proba), token="right")
+    monkeypatch.setenv("CRLF_TOKEN", "right\r\n")
+    with pytest.raises(ModelError, match="whitespace or control characters") as info:
+        connect_http_model(url, options=HttpOptions(token_env="CRLF_TOKEN"))
+    assert "right" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_redirect_names_where_it_points(scripted):
+    url, server = scripted([(308, "text/plain", "")])
+    server.location = "/v2/predict?key=secret"
+    with pytest.raises(ModelError, match=r"HTTP 308, a redirect to http://127.0.0.1:\d+/v2/predict\?key=\*\*\*; "
+                                         r"pass that URL instead") as info:
+        connect_http_model(url, options=FAST)
+    assert "secret" not in str(info.value)
 
 
 def test_labels_override_renames_served_columns(serve_model):

@@ -135,5 +135,78 @@ def test_requests_in_flight_together_are_predicted_in_one_model_call(serve_model
     worker.join(20)
     expected = np.array([[1 - (len(t) % 10) / 10, (len(t) % 10) / 10] for t in texts])
     np.testing.assert_allclose(result["proba"], expected)
-    assert sum(calls) == 40 and calls[0] == 5 and max(calls[1:]) >= 15  # three waiting requests in one call
+    # the four requests in flight while the model was held were answered by its first two calls (one model call
+    # per request would have answered two of them), and the 40 texts took fewer calls than the 8 requests
+    assert sum(calls) == 40 and calls[0] + calls[1] == 20 and len(calls) < 8
     client.close()
+
+
+def test_a_failing_request_fails_alone_when_taken_with_others(serve_model):
+    """The model thread takes waiting requests together; when that call fails, each is predicted alone, so a
+    request the model cannot predict gets its HTTP 500 and the others their answers."""
+    import threading
+
+    import numpy as np
+
+    from model_adapters.callable_adapter import CallableModel
+    from model_adapters.errors import ModelRuntimeError
+    from model_adapters.http_adapter import HttpOptions, connect_http_model
+
+    calls, release = [], threading.Event()
+
+    def proba(texts):
+        calls.append(list(texts))
+        if len(calls) == 1:
+            release.wait(10)
+        if "BOOM" in texts:
+            raise ValueError("cannot read BOOM")
+        return np.array([[0.4, 0.6]] * len(texts))
+
+    url = serve_model(CallableModel(proba))
+    client = connect_http_model(url, options=HttpOptions(retries=0, backoff_s=0))
+    outcomes = {}
+
+    def ask(text):
+        try:
+            outcomes[text] = client.predict_proba([text])
+        except ModelRuntimeError as exc:
+            outcomes[text] = exc
+
+    threads = [threading.Thread(target=ask, args=(text,)) for text in ("first", "good movie", "BOOM")]
+    threads[0].start()
+    while not calls:
+        threading.Event().wait(0.01)
+    for thread in threads[1:]:
+        thread.start()
+    threading.Event().wait(0.3)  # both wait while the model is held
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert ["BOOM", "good movie"] in [sorted(c) for c in calls]  # they were taken together first
+    np.testing.assert_allclose(outcomes["good movie"], [[0.4, 0.6]])
+    assert isinstance(outcomes["BOOM"], ModelRuntimeError) and "HTTP 500" in str(outcomes["BOOM"])
+
+
+def test_a_request_after_close_is_answered_503_not_left_waiting():
+    """A kept-alive connection can outlive server_close; its next request gets 503 at once, never a hang."""
+    import http.client
+    import threading
+
+    import numpy as np
+
+    from model_adapters.callable_adapter import CallableModel
+    from robustness.serve import make_server
+
+    server = make_server(CallableModel(lambda texts: np.array([[0.5, 0.5]] * len(texts))), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    body = json.dumps({"texts": ["a"]})
+    connection.request("POST", "/", body=body, headers={"Content-Type": "application/json"})
+    first = connection.getresponse()
+    assert first.status == 200 and first.read()
+    server.shutdown()
+    server.server_close()
+    connection.request("POST", "/", body=body, headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 503 and "shutting down" in json.loads(response.read())["error"]
+    connection.close()
