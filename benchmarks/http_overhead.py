@@ -16,6 +16,7 @@ import importlib.util
 import os
 import platform
 import selectors
+import statistics
 import subprocess
 import sys
 import time
@@ -149,6 +150,9 @@ def main(argv=None) -> int:
         "predict_s": {side: payloads[side]["timings"]["predict_s"] for side in payloads},
         "n_unique_texts": {side: payloads[side]["timings"]["n_unique_texts"] for side in payloads},
         "overhead": round(overhead, 4), "goal_overhead": GOAL_OVERHEAD, "goal_met": overhead <= GOAL_OVERHEAD,
+        # served / in-process - 1 of each repeat's pair, median: less swayed by one lucky fast run (diagnostic)
+        "overhead_median_of_pairs": round(statistics.median(
+            served / local - 1 for local, served in zip(timings["in_process"], timings["served"])), 4),
         # the same texts predicted on both sides: what HTTP itself costs (diagnostic; the goal is on `overhead`)
         "overhead_same_texts": round(same_work, 4),
         "results_identical": comparable(payloads["served"]) == comparable(payloads["in_process"]),
