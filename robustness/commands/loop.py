@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
+
+from robustness.errors import EXIT_GATE_FAILED
 
 
 @click.command(help="Suite, augment, retrain, suite again (same and fresh seeds): writes LOOP_DIR/before_after.html.")
@@ -24,8 +27,11 @@ import click
 @click.option("--sample", type=int, default=None, help="Test reviews per suite run.")
 @click.option("--max-train", type=int, default=None, help="Train on a seeded subsample of this many reviews.")
 @click.option("--restart", is_flag=True, help="Discard an earlier run in --out instead of resuming it.")
+@click.option("--gate", "gate", is_flag=True,
+              help="Exit 1 when the retrained model's verdict fails (its gate, the fresh-seed gate, or a capability "
+                   "guard significantly worse), as `robustness test` does; without it the loop exits 0 once it ran.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, progress):
+def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, gate, progress):
     from robustness.loop import run_loop
     from robustness.loop_config import load_loop_config, with_overrides, with_settings
 
@@ -46,4 +52,6 @@ def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, 
         click.echo(f"transfer: {summary['transfer']['verdict_text']}"
                    + (f"; capability guards significantly worse: {', '.join(worse)}" if worse else ""))
     click.echo(f"report: {Path(out_dir) / 'before_after.html'}")
+    if gate and not after_ok:
+        sys.exit(EXIT_GATE_FAILED)
 

@@ -81,6 +81,23 @@ def test_rerun_resumes_without_redoing_stages(loop_run):
     assert again["after"]["tests"] == summary["after"]["tests"]
 
 
+def test_gate_flag_exits_1_when_the_retrained_model_fails(loop_run, tmp_path, tiny_imdb_archive, capsys):
+    """`robustness loop --gate` exits as `robustness test` does on the after-model's verdict; without it, 0. The
+    tiny model cannot reach 99% on typos, so the verdict fails (the rerun resumes: nothing is retrained)."""
+    import yaml
+
+    from tests.robustness.helpers import run_cli
+
+    config, out, summary, _ = loop_run
+    assert not summary["after"]["gate"]["passed"]
+    path = tmp_path / "loop.yml"
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json")), encoding="utf-8")
+    code, stdout, _ = run_cli(["loop", "--config", path, "--out", out, "--gate", "--no-progress"], capsys)
+    assert code == 1 and "after: FAIL" in stdout
+    code, stdout, _ = run_cli(["loop", "--config", path, "--out", out, "--no-progress"], capsys)
+    assert code in (0, None) and "after: FAIL" in stdout
+
+
 def test_a_changed_config_refuses_to_reuse_the_run(loop_run):
     config, out, _, _ = loop_run
     changed = loop_config_from_dict(config.to_dict() | {"augment": config.augment.model_dump() | {"seed": 6}})
