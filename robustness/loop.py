@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from robustness.errors import ConfigError, DataError
+from robustness.errors import ConfigError, DataError, ModelError
 from robustness.files import ensure_writable_dir, read_json_object, write_json
-from robustness.loop_config import LoopConfig
+from robustness.loop_config import LoopConfig, SpecSection
 
 STATE_FILE = "state.json"
 SUMMARY_FILE = "loop_summary.json"
@@ -91,7 +91,8 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
 
 
     def run_suite_stage(name: str, model_dir: Path, seed: int) -> dict:
-        return _suite(model_dir, test, suite_config, seed, config.suite.sample, out_dir / name, data_path, progress)
+        return _suite(model_dir, test, suite_config, seed, config.suite.sample, out_dir / name, data_path, progress,
+                      config.model)
 
     stage("suite_before", lambda: run_suite_stage("suite_before", before_dir, config.suite.seed))
     augmentation = stage("augment", lambda: _augment(config, train, out_dir, before_dir))
@@ -109,8 +110,8 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         stage("suite_fresh", lambda: run_suite_stage("suite_fresh", after_dir, config.suite.fresh_seed))
     clean = stage("clean", lambda: _clean_metrics(before_dir, after_dir, test, config))
     if config.guards.capabilities != []:  # capability guards: the same template cases on both models
-        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before"))
-        stage("guards_after", lambda: run_guard(after_dir, config.guards, out_dir / "guards_after"))
+        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before", config.model))
+        stage("guards_after", lambda: run_guard(after_dir, config.guards, out_dir / "guards_after", config.model))
 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
     summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
@@ -128,11 +129,11 @@ def _check_models(config: LoopConfig) -> None:
 
     `model.existing` may be any model spec (a directory, hf:, skops:, py:, http(s)://): the loop tests any model,
     but fine-tuning needs our LSTM, so another model is retrained with `retrain.mode: scratch` (a new LSTM from the
-    data and the rows, the existing model its teacher when `retrain.targets: teacher`)."""
+    data and the rows, the existing model its teacher when `retrain.targets: teacher`). It opens as `model.spec`
+    says (a served model's token variable and HTTP settings, skops trust, labels: stages.open_model)."""
     from model_adapters.lstm.presets import resolve_config
-    from model_adapters.specs import load_model_spec
 
-    from robustness.stages import is_lstm_dir
+    from robustness.stages import is_lstm_dir, open_model
 
     existing = config.model.existing
     if existing and not is_lstm_dir(existing):
@@ -140,7 +141,10 @@ def _check_models(config: LoopConfig) -> None:
             raise ConfigError(f"model.existing: {existing} is not an LSTM directory written by `robustness train`: the "
                               f"loop tests any model but fine-tunes only our LSTM; set retrain.mode: scratch to train a "
                               f"new LSTM on the data and the augmented rows")
-        load_model_spec(existing)  # a spec that does not load fails here, in one line
+        open_model(existing, config.model)  # a spec that does not load (a refused token, ...) fails here, in one line
+    elif existing and config.model.spec.labels is not None:
+        raise ConfigError(f"model.spec.labels: model.existing {existing} is our LSTM, which names its own labels; drop "
+                          f"model.spec.labels")
     if not existing or config.retrain.mode == "scratch":
         resolve_config(config.model.preset)
 
@@ -190,15 +194,17 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
-           progress: bool) -> dict:
-    from model_adapters.specs import load_model_spec
-
+           progress: bool, model_section=None) -> dict:
     from robustness.commands.model_options import check_data_labels
+    from robustness.stages import open_model
     from robustness.suite import run_suite, write_run
 
-    resolved = load_model_spec(str(model_dir))
+    resolved = open_model(model_dir, model_section)
     model = resolved.model
-    check_data_labels(model, test, data_path)
+    try:
+        check_data_labels(model, test, data_path)
+    except ModelError as exc:  # the loop names the model's columns with model.spec.labels, not --labels
+        raise ModelError(SpecSection.in_loop_terms(str(exc))) from None
     result = run_suite(model, test, suite_config, seed=seed, sample=sample, progress=progress, work_dir=run_dir,
                        model_info=(getattr(model, "info", None) or {}) | resolved.record(),
                        data_info={"path": str(data_path), "split": "test"})
@@ -214,7 +220,7 @@ def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
     before = _read_results(out_dir / "suite_before")
     needs = augment.needs_from_results(before)
     rows, summary = augment_rows(config.augment, train, needs, suite_config_of(before, str(out_dir / "suite_before")),
-                                 model_dir, holdout=config.holdout.tests)
+                                 model_dir, holdout=config.holdout.tests, model_section=config.model)
     augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
     augment.write_summary(summary, out_dir / "augment" / "summary.json")
     return summary
@@ -231,7 +237,7 @@ def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) 
     test = sample_dataset(test, config.data.test_sample, config.suite.seed)
     result = {"split": "test", "n": len(test)}
     for side, model_dir in (("before", before_dir), ("after", after_dir)):
-        model = load_spec(model_dir)
+        model = load_spec(model_dir, config.model)
         labels = display_labels(model.labels)  # any label set, named as the data's
         predicted = [labels[i] for i in checked_proba(model, test.texts).argmax(axis=1)]
         metrics = clean_metrics(test.labels, predicted, labels)
@@ -336,5 +342,12 @@ def _recorded_config(config: LoopConfig) -> dict:
 
 
 def _fingerprint(config: LoopConfig, data_path: Path, suite_config: dict) -> str:
-    payload = json.dumps({"loop": config.to_dict(), "data": str(data_path), "suite": suite_config}, sort_keys=True)
+    """What a resumed run must share with the first: the config, the data, the suite. Of `model.spec` only the
+    labels count (they rename what the model predicts): a token variable or HTTP settings changed to get a served
+    model to answer resume the run, and a config without `model.spec` fingerprints as before it existed."""
+    loop = config.to_dict()
+    spec = loop["model"].pop("spec", None)
+    if spec and spec["labels"] is not None:
+        loop["model"]["spec"] = {"labels": spec["labels"]}
+    payload = json.dumps({"loop": loop, "data": str(data_path), "suite": suite_config}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

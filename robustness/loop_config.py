@@ -1,6 +1,8 @@
 """The one schema of the augment-and-retrain stages (loop.yml), validated on load like the suite config.
 
-    model:   {preset: quick, existing: null, seed: 13, epochs: null}
+    model:   {preset: quick, existing: null, seed: 13, epochs: null,
+              spec: {token_env: null, http_batch_size: 64, http_timeout: 30.0, http_retries: 3, http_concurrency: 4,
+                     trust: [], labels: null, allow_download: false}}
     data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
     suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
     augment: {ratio: 0.3, mode: proportional, seed: 11, dir_policy: directed, margin: 0.0, select: random, pool: 3,
@@ -15,11 +17,14 @@ train by hand with the same file reproduces the loop. Every field is optional an
 The defaults run a short loop on the quick preset: fine-tune the model (2 epochs at a third of its preset's
 learning rate unless set) on targets anchored on it, with the augmented rows' new words added to its
 vocabulary. The shipped recipe robustness/configs/loop_full_imdb.yml met every target of the loop on full IMDB.
-`mode: scratch` trains a new model (gold or teacher targets; its own vocabulary).
+`mode: scratch` trains a new model (gold or teacher targets; its own vocabulary). `model.spec` says how to open
+`model.existing` (a served model's token variable and HTTP settings, skops trust, labels, hf downloads), as the
+commands' --token-env, --http-*, --trust, --labels and --allow-download do.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
@@ -44,11 +49,79 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# the commands' flags (robustness/commands/model_options.py) and the model.spec fields that stand for them
+_SPEC_FLAGS = {"--token-env": "token_env", "--http-batch-size": "http_batch_size", "--http-timeout": "http_timeout",
+               "--http-retries": "http_retries", "--http-concurrency": "http_concurrency", "--trust": "trust",
+               "--labels": "labels", "--allow-download": "allow_download"}
+
+
+class SpecSection(_Strict):
+    """How to open `model.existing`: the options the commands take as --token-env, --http-*, --trust, --labels and
+    --allow-download, with their defaults. The loop's own models (LSTM directories) are opened without them."""
+
+    token_env: str | None = None       # NAME of the environment variable holding an http(s) model's bearer token
+    http_batch_size: int = Field(64, ge=1)         # texts per request to an http(s) model
+    http_timeout: float = Field(30.0, gt=0.0)      # seconds per request
+    http_retries: int = Field(3, ge=0)             # retries after a 429, a 5xx or a connection error
+    http_concurrency: int = Field(4, ge=1)         # requests in flight at once
+    trust: list[str] = Field(default_factory=list)  # skops types trusted (loading names those the file needs)
+    labels: list[str] | None = None    # names of the model's probability columns, in order (None: the model's own)
+    allow_download: bool = False       # hf:NAME may fetch the model from the Hugging Face Hub
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:  # the error never shows the value: it may be a token
+        if value is not None and not _ENV_NAME.fullmatch(value):
+            raise ValueError("give the name of an environment variable (letters, digits and _, e.g. MODEL_TOKEN), "
+                             "never the token itself")
+        return value
+
+    @field_validator("trust", "labels", mode="before")
+    @classmethod
+    def _names(cls, value):
+        """The CLI's "a,b" (e.g. --set model.spec.labels=negative,positive) or a YAML list."""
+        if isinstance(value, str):
+            value = [name.strip() for name in value.split(",") if name.strip()]
+            if not value:
+                raise ValueError("give comma-separated names, e.g. negative,positive")
+        return value
+
+    def load_kwargs(self) -> dict:
+        """load_model_spec's keyword arguments (model_adapters/specs.py)."""
+        from model_adapters.http_adapter import HttpOptions
+
+        return {"allow_download": self.allow_download, "trust": tuple(self.trust),
+                "labels": tuple(self.labels) if self.labels is not None else None,
+                "http": HttpOptions(batch_size=self.http_batch_size, timeout_s=self.http_timeout,
+                                    retries=self.http_retries, concurrency=self.http_concurrency,
+                                    token_env=self.token_env)}
+
+    @staticmethod
+    def in_loop_terms(message: str) -> str:
+        """A model error's message with the commands' flags named as this section's fields (--token-env ->
+        model.spec.token_env): the loop takes them from its config."""
+        return re.sub(r"--[a-z-]+\b", lambda m: f"model.spec.{_SPEC_FLAGS[m.group()]}"
+                      if m.group() in _SPEC_FLAGS else m.group(), message)
+
+
 class ModelSection(_Strict):
     preset: str = "quick"              # trains the 'before' model when `existing` is not given
-    existing: str | None = None        # an existing model directory to start from
+    existing: str | None = None        # an existing model to start from: an LSTM directory or any model spec
     seed: int = 13
     epochs: int | None = Field(None, ge=1, le=100)
+    spec: SpecSection = Field(default_factory=SpecSection)  # how to open `existing` (token, HTTP, trust, labels)
+
+    def opens(self, spec) -> bool:
+        """True when `spec` names `existing`, the model `spec:`'s options are for (the same string, or the same
+        path: `robustness train` passes Path(existing))."""
+        if self.existing is None or spec is None:
+            return False
+        given, existing = str(spec).strip(), self.existing.strip()
+        if given == existing:
+            return True
+        urls = ("http://", "https://")
+        return not given.startswith(urls) and not existing.startswith(urls) and Path(given) == Path(existing)
 
 
 class DataSection(_Strict):
@@ -180,7 +253,12 @@ class LoopConfig(_Strict):
     guards: GuardsSection = Field(default_factory=GuardsSection)
 
     def to_dict(self) -> dict:
-        return self.model_dump()
+        """Every field; `model.spec` only when it differs from its defaults, so a config that leaves it out dumps
+        (and fingerprints, robustness/loop.py) as it did before `model.spec` existed."""
+        data = self.model_dump()
+        if self.model.spec == SpecSection():
+            del data["model"]["spec"]
+        return data
 
 
 def load_loop_config(path: str | Path | None) -> LoopConfig:
@@ -204,8 +282,9 @@ def with_settings(config: LoopConfig, settings: Sequence[str], source: str = "--
     for item in settings:
         key, sep, raw = item.partition("=")
         section, dot, field = key.strip().partition(".")
-        if not sep or not dot or not field or "." in field:
-            raise ConfigError(f"{source} {item!r}: write SECTION.FIELD=VALUE, e.g. {source} retrain.teacher_weight=1.0")
+        if not sep or not dot or not field or field.count(".") > 1 or "" in field.split("."):
+            raise ConfigError(f"{source} {item!r}: write SECTION.FIELD=VALUE, e.g. {source} retrain.teacher_weight=1.0 "
+                              f"(a sub-block's field: {source} model.spec.token_env=MODEL_TOKEN)")
         if section not in LoopConfig.model_fields:
             raise ConfigError(f"{source} {item!r}: unknown section {section!r}; the sections are "
                               f"{', '.join(LoopConfig.model_fields)}")
@@ -218,10 +297,17 @@ def with_settings(config: LoopConfig, settings: Sequence[str], source: str = "--
 
 def with_overrides(config: LoopConfig, overrides: dict[tuple[str, str], Any], source: str) -> LoopConfig:
     """`config` with {(section, field): value} applied on top of what the file set, validated again (fields the
-    file left out stay unset, so a rule like grow_vocab's 'set explicitly' still reads the file)."""
+    file left out stay unset, so a rule like grow_vocab's 'set explicitly' still reads the file). A dotted field
+    ("spec.token_env") sets a field of the section's sub-block."""
     data = config.model_dump(exclude_unset=True)
     for (section, field), value in overrides.items():
-        data.setdefault(section, {})[field] = value
+        *blocks, name = field.split(".")
+        target = data.setdefault(section, {})
+        for block in blocks:
+            if not isinstance(target.get(block), dict):
+                target[block] = {}
+            target = target[block]
+        target[name] = value
     return loop_config_from_dict(data, source=source)
 
 
@@ -238,6 +324,9 @@ def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
         if error["type"] == "extra_forbidden":
             raise ConfigError(f"{source}: {field}: unknown key; see the fields in docs/loop-config.md") from None
         shown = repr(error.get("input")) if not isinstance(error.get("input"), (dict, list)) else type(error.get("input")).__name__
+        if field == "model.spec.token_env":  # what was given there may be the token itself: never echoed
+            said = error["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"{source}: {field}: {said[:1].lower()}{said[1:]}") from None
         raise ConfigError(f"{source}: {field}: {error['msg'].lower()} (got {shown})") from None
     held_out = [name for name in config.augment.failures_for if name in config.holdout.tests]
     if held_out:  # asking for rows of a held-out family is a contradiction, not a silent no-op

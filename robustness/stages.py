@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from robustness.errors import ConfigError, UsageError
-from robustness.loop_config import AugmentSection, LoopConfig
+from robustness.errors import ConfigError, RobustnessError, UsageError
+from robustness.loop_config import AugmentSection, LoopConfig, ModelSection
 
 
 def load_train_validation(config: LoopConfig, data_path: Path, announce=None):
@@ -23,11 +23,12 @@ def load_train_validation(config: LoopConfig, data_path: Path, announce=None):
 
 
 def augment_rows(settings: AugmentSection, train, needs, suite, model=None, evenly: bool = False,
-                 holdout: Sequence[str] = ()):
+                 holdout: Sequence[str] = (), model_section: ModelSection | None = None):
     """Augmented rows for `needs` (augment.TestNeed per test) from `train`, and their summary. `evenly` spreads the
     budget over every test (no suite results to say which fall short); `select: failures` asks `model` (a loaded
-    model, or a model spec) which perturbed reviews it fails, judged as `suite` (the SuiteConfig that asked) judges
-    them. DIR rows take the labels `suite`'s harness names positive and negative (robustness/polarity.py).
+    model, or a model spec, opened as `model_section` says: open_model) which perturbed reviews it fails, judged as
+    `suite` (the SuiteConfig that asked) judges them. DIR rows take the labels `suite`'s harness names positive
+    and negative (robustness/polarity.py).
     Held-out tests (`holdout.tests`) never get rows nor a share of the budget (robustness/transfer.py)."""
     from robustness import augment
     from robustness.transfer import without_held_out
@@ -43,7 +44,8 @@ def augment_rows(settings: AugmentSection, train, needs, suite, model=None, even
                              "which perturbed rows it fails")
         from robustness.hard_rows import FailuresFirst
 
-        chooser = FailuresFirst(load_spec(model), train, settings.pool, settings.failures_for, suite=suite)
+        chooser = FailuresFirst(load_spec(model, model_section), train, settings.pool, settings.failures_for,
+                                suite=suite)
     rows = augment.generate_augmented(train, needs, budget, settings.seed, settings.dir_policy, chooser,
                                       settings.variants, polarity)
     summary = augment.summarize(rows, budget, len(train), settings.seed, settings.mode, settings.ratio,
@@ -55,13 +57,28 @@ def augment_rows(settings: AugmentSection, train, needs, suite, model=None, even
     return rows, summary
 
 
-def load_spec(model):
-    """`model` itself when it is loaded already, else the model its spec names (directory, hf:, skops:, py:, URL)."""
+def load_spec(model, model_section: ModelSection | None = None):
+    """`model` itself when it is loaded already, else the model its spec names (directory, hf:, skops:, py:, URL),
+    opened as open_model opens it."""
     if hasattr(model, "predict_proba"):
         return model
+    return open_model(model, model_section).model
+
+
+def open_model(spec, model_section: ModelSection | None = None):
+    """The ResolvedModel `spec` names. When `spec` is the loop config's `model.existing`, it opens with the options
+    of `model.spec` (a served model's token variable and HTTP settings, skops trust, labels, hf downloads), and a
+    failure names those fields rather than the commands' flags; any other spec (the LSTMs the loop trains) opens
+    with the defaults."""
     from model_adapters.specs import load_model_spec
 
-    return load_model_spec(str(model)).model
+    if model_section is None or not model_section.opens(spec):
+        return load_model_spec(str(spec))
+    options = model_section.spec
+    try:
+        return load_model_spec(str(spec), **options.load_kwargs())
+    except RobustnessError as exc:  # one line, as the commands print it, in the loop config's terms
+        raise type(exc)(options.in_loop_terms(str(exc))) from None
 
 
 def _row_polarity(suite, train):
@@ -108,7 +125,7 @@ def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_f
     if not ours:  # else the retrain keeps its starting model's config, labels included
         lstm_settings.setdefault("labels", data_labels(train, validation))
     lstm = resolve_config(_model_config(start_from) if ours else config.model.preset, **lstm_settings)
-    objective = fine_tune_objective(start_from, train, rows, retrain, lstm.labels)
+    objective = fine_tune_objective(start_from, train, rows, retrain, lstm.labels, model_section=config.model)
     # Fine-tuning starts from a trained model: 2 epochs at a third of its peak learning rate unless told.
     learning_rate = retrain.learning_rate or (lstm.learning_rate / 3 if finetune else None)
     lstm = resolve_config(lstm, epochs=retrain.epochs or (2 if finetune else config.model.epochs),

@@ -20,7 +20,7 @@ import numpy as np
 from robustness.augment import AugmentedRow
 from robustness.data import Dataset
 from robustness.errors import DataError, UsageError
-from robustness.loop_config import RetrainSection
+from robustness.loop_config import ModelSection, RetrainSection
 
 if TYPE_CHECKING:
     from model_adapters.lstm.finetune import FineTuneObjective
@@ -82,13 +82,15 @@ def _source_positions(train: Dataset, rows: Sequence[AugmentedRow]) -> list[int]
 
 
 def fine_tune_objective(teacher_dir, train: Dataset, rows: Sequence[AugmentedRow],
-                        retrain: RetrainSection, labels: Sequence[str] | None = None) -> "FineTuneObjective":
+                        retrain: RetrainSection, labels: Sequence[str] | None = None,
+                        model_section: ModelSection | None = None) -> "FineTuneObjective":
     """What retraining on `with_augmented(train, rows)` aims at, from the `retrain:` settings: teacher targets
     (`targets: teacher`, the model in `teacher_dir` as the teacher), the directional hinge (`dir_margin` > 0,
     measured from the teacher's reading of each DIR row's source review) and, when fine-tuning with
     `grow_vocab`, the rows whose new words may join the vocabulary. Every per-row array is in
-    `with_augmented(train, rows)` order: the train reviews, then `rows`. The teacher may be any model spec; its
-    columns are put in the order of `labels`, the trained model's (default: the teacher's own)."""
+    `with_augmented(train, rows)` order: the train reviews, then `rows`. The teacher may be any model spec (opened
+    as `model_section` says when it is `model.existing`: stages.open_model); its columns are put in the order of
+    `labels`, the trained model's (default: the teacher's own)."""
     from model_adapters.lstm.finetune import FineTuneObjective
 
     options = {}
@@ -104,7 +106,7 @@ def fine_tune_objective(teacher_dir, train: Dataset, rows: Sequence[AugmentedRow
         from robustness.stages import load_spec
         from robustness.suite import display_labels
 
-        teacher = load_spec(teacher_dir)
+        teacher = load_spec(teacher_dir, model_section)
         named = display_labels(teacher.labels)
         labels = list(labels) if labels is not None else named
         missing = [label for label in labels if label not in named]

@@ -116,16 +116,18 @@ def guards_block(before: dict, after: dict, alpha: float = ALPHA) -> dict:
 GUARDS_FILE = "capabilities.json"
 
 
-def run_guard(model_dir, guards, out_dir) -> dict:
+def run_guard(model_dir, guards, out_dir, model_section=None) -> dict:
     """The loop's guards stage for one model: every capability of `guards` (loop config `guards:`), written to
-    OUT_DIR/capabilities.json with its per-case records."""
+    OUT_DIR/capabilities.json with its per-case records. `model_section` (loop config `model:`) says how to open
+    `model.existing` (stages.open_model)."""
     from pathlib import Path
 
     from robustness.capabilities import capability_block_of, run_capabilities
     from robustness.files import write_json
     from robustness.stages import load_spec
 
-    results = run_capabilities(load_spec(model_dir), capability_block_of(guards.capabilities, guards.sample, guards.seed))
+    results = run_capabilities(load_spec(model_dir, model_section),
+                               capability_block_of(guards.capabilities, guards.sample, guards.seed))
     path = write_json(Path(out_dir) / GUARDS_FILE, results)
     return {"path": str(path), "n_cases": len(results["cases"])}
 

@@ -285,15 +285,22 @@ def test_the_shipped_recipe_is_found_by_name_from_any_directory(tmp_path, monkey
 
 
 def test_docs_list_every_field_with_its_default():
-    """docs/loop-config.md has a row per field of every section, with the schema's default in it."""
+    """docs/loop-config.md has a row per field of every section, with the schema's default in it (a sub-block's
+    fields as `block.field`, e.g. `spec.token_env`)."""
     from pathlib import Path
 
     from robustness.loop_config import LoopConfig
 
+    def flat(fields: dict, prefix: str = "") -> dict:
+        found = {}
+        for name, value in fields.items():
+            found |= flat(value, f"{prefix}{name}.") if isinstance(value, dict) else {f"{prefix}{name}": value}
+        return found
+
     text = (Path(__file__).resolve().parents[2] / "docs" / "loop-config.md").read_text(encoding="utf-8")
-    for section, fields in LoopConfig().to_dict().items():
+    for section, fields in LoopConfig().model_dump().items():
         body = text.split(f"## `{section}:`", 1)[1].split("\n## ", 1)[0]
-        for field, default in fields.items():
+        for field, default in flat(fields).items():
             shown = ("null" if default is None else str(default).lower() if isinstance(default, bool)
                      else "[]" if default == [] else default)
             assert f"| `{field}` | `{shown}` |" in body, f"{section}.{field}"
