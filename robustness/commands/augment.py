@@ -44,14 +44,18 @@ def augment(config_path, settings, results_path, model_spec, model_options, data
     from robustness.download import resolve_imdb
     from robustness.errors import UsageError
     from robustness.loop_config import load_loop_config, with_settings
-    from robustness.stages import augment_rows, load_train_validation
+    from robustness.stages import augment_rows, load_train_validation, open_model
 
     aug.check_output_path(out_path)
     config = with_layout(with_settings(load_loop_config(config_path), settings), layout)
-    model_spec = model_spec or config.model.existing
-    if config.augment.select == "failures" and model_spec is None:
+    if config.augment.select == "failures" and model_spec is None and config.model.existing is None:
         raise UsageError("augment.select failures needs --model SPEC: that model says which perturbed rows it fails")
-    resolved = model_options.load(model_spec) if model_spec is not None else None
+    if model_spec is not None:  # opened with this command's flags
+        resolved = model_options.load(model_spec)
+    elif config.model.existing is not None:  # the loop config's model, opened with its model.spec options
+        resolved = open_model(config.model.existing, config.model)
+    else:
+        resolved = None
     if results_path is not None:
         from robustness.hard_rows import suite_config_of
         from robustness.report_files import read_results

@@ -70,7 +70,9 @@ def train(config_path, settings, data_path, layout, out_dir, preset, seed, epoch
     train_set, validation = load_train_validation(config, Path(config.data.path) if config.data.path else resolve_imdb(),
                                                   layout.announce)
     rows = _augmented_rows(augmented_path, config, train_set, validation) if retraining else None
-    metrics = train_model(config, train_set, validation, Path(out_dir), start_from=Path(start_from) if start_from else None,
+    if start_from is not None and not str(start_from).startswith(("http://", "https://")):
+        start_from = Path(start_from)  # a URL stays a string: Path would fold its //
+    metrics = train_model(config, train_set, validation, Path(out_dir), start_from=start_from,
                           rows=rows, lstm_settings=lstm_settings, progress=not quiet, num_threads=threads)
     click.echo(summary_line(metrics))
 

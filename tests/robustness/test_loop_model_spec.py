@@ -95,6 +95,42 @@ def test_a_loop_runs_on_a_served_model_behind_a_token_and_writes_the_token_nowhe
     assert files_holding(out, TOKEN) == []
 
 
+def test_train_with_the_loop_yml_is_taught_by_a_served_model(served, tmp_path, tiny_imdb_archive, monkeypatch, capsys,
+                                                               one_torch_thread):
+    """`robustness train --config loop.yml` with a URL in model.existing: a new model on teacher targets from the
+    served model (opened with model.spec's token), as the loop's retrain stage would train it."""
+    import yaml
+
+    from tests.robustness.helpers import run_cli
+
+    (tmp_path / "suite.yml").write_text(SUITE, encoding="utf-8")
+    monkeypatch.setenv("LOOP_MODEL_TOKEN", TOKEN)
+    data = loop_dict(served, tmp_path / "suite.yml", tiny_imdb_archive, {"token_env": "LOOP_MODEL_TOKEN"})
+    data["retrain"]["targets"] = "teacher"
+    (tmp_path / "loop.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = run_cli(["train", "--config", tmp_path / "loop.yml", "--out", tmp_path / "taught", "--quiet"],
+                             capsys)
+    assert code in (0, None), err
+    metrics = json.loads((tmp_path / "taught" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["soft_targets"] is True and files_holding(tmp_path / "taught", TOKEN) == []
+
+
+def test_augment_with_the_loop_yml_asks_the_served_model_which_rows_it_fails(served, tmp_path, tiny_imdb_archive,
+                                                                              monkeypatch, capsys, one_torch_thread):
+    """`robustness augment --config loop.yml` without --model opens model.existing with model.spec's token."""
+    import yaml
+
+    from tests.robustness.helpers import run_cli
+
+    (tmp_path / "suite.yml").write_text(SUITE, encoding="utf-8")
+    monkeypatch.setenv("LOOP_MODEL_TOKEN", TOKEN)
+    data = loop_dict(served, tmp_path / "suite.yml", tiny_imdb_archive, {"token_env": "LOOP_MODEL_TOKEN"})
+    (tmp_path / "loop.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = run_cli(["augment", "--config", tmp_path / "loop.yml", "--out", tmp_path / "aug.csv"], capsys)
+    assert code in (0, None), err
+    assert (tmp_path / "aug.csv").stat().st_size > 0 and files_holding(tmp_path, TOKEN) == []
+
+
 @pytest.mark.parametrize("spec, env, fragments", [
     (None, None, ["answered HTTP 401", "pass model.spec.token_env NAME"]),
     ({"token_env": "LOOP_MODEL_TOKEN"}, "wrong", ["answered HTTP 401", "model.spec.token_env"]),
