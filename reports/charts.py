@@ -36,6 +36,7 @@ class ChartRow:
 
 _WIDTH, _LEFT, _RIGHT, _TOP = 760, 190, 714, 46
 _BAR_H, _BAR_GAP, _ROW_GAP = 12, 4, 14
+_MAX_LABEL = 24  # characters that fit left of the bars at the label's font size
 
 
 def pass_rate_chart(rows: list[ChartRow], title: str) -> Markup:
@@ -68,8 +69,9 @@ def _x(rate: float) -> float:
 
 def _row(row: ChartRow, top: float, row_h: float) -> list[str]:
     bars_h = row_h - _ROW_GAP
+    shown = row.label if len(row.label) <= _MAX_LABEL else row.label[:_MAX_LABEL - 1] + "…"  # the rest would be cut
     parts = [f'<text x="{_LEFT - 10}" y="{top + bars_h / 2 + 4:.1f}" class="label" text-anchor="end">'
-             f"{escape(row.label)}</text>"]
+             f"{escape(shown)}<title>{escape(row.label)}</title></text>"]
     for k, bar in enumerate(row.bars):
         y = top + k * (_BAR_H + _BAR_GAP)
         parts += _bar(row.label, bar, y)

@@ -124,8 +124,25 @@ def removed_tests(results: dict, baseline: dict | None) -> list[str]:
 
 
 def suite_chart_rows(results: dict) -> list[ChartRow]:
-    return [ChartRow(t["name"], t.get("min_pass_rate"), (_bar("this run", t),)) for t in results.get("tests", [])
-            if t.get("kind") not in ("score", "skipped")]  # pass rates only: scores have their own scales
+    """Pass-rate tests, and capability tests drawn as the share of cases passed (scores have their own scales)."""
+    rows = []
+    for test in results.get("tests", []):
+        test = _as_pass_rate(test)
+        if test.get("kind") not in ("score", "skipped"):
+            rows.append(ChartRow(test["name"], test.get("min_pass_rate"), (_bar("this run", test),)))
+    return rows
+
+
+def _as_pass_rate(test: dict) -> dict:
+    """A capability test (a failure rate with its interval, at most a threshold) as the pass-rate test it mirrors:
+    1 - failure rate, the interval flipped, at least 1 - the threshold. Any other test as it is."""
+    if test.get("kind") != "score" or test.get("metric") != "failure_rate" or test.get("score") is None:
+        return test
+    flip = lambda value: None if value is None else 1.0 - value  # noqa: E731
+    threshold = test.get("threshold")
+    return {**test, "kind": "pass_rate", "pass_rate": flip(test["score"]),
+            "ci_low": flip(test.get("ci_high")), "ci_high": flip(test.get("ci_low")),
+            "min_pass_rate": flip(threshold) if isinstance(threshold, (int, float)) else None}
 
 
 def before_after_chart_rows(before: dict, after: dict) -> list[ChartRow]:

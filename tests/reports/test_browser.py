@@ -216,6 +216,9 @@ def test_capability_tests_on_the_suite_page_in_chromium(browser, langtest_sample
     single = browser.find_elements(By.CSS_SELECTOR, ".example-body.single")
     assert single and all(len(b.find_elements(By.CSS_SELECTOR, ".side")) == 1 for b in single)
     assert "expected negative" in single[0].find_element(By.XPATH, "..").text
+    chart = browser.find_element(By.CSS_SELECTOR, "svg.chart").get_attribute("innerHTML")
+    assert "negation_of_positive (this run): 0.0%" in chart  # drawn as the share of cases passed
+    assert "negation_of_positive: threshold 80%" in chart
     _screenshot(browser, "suite_capabilities.png")
 
 

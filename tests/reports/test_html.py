@@ -125,6 +125,9 @@ def test_chart_escapes_labels_and_handles_missing_rates():
     bar = svg.find(f".//{SVG}rect[@class='bar']")
     assert float(bar.get("x")) + float(bar.get("width")) <= 760  # clamped to 100%
     assert ET.fromstring(str(pass_rate_chart([], "empty"))) is not None
+    long = ET.fromstring(str(pass_rate_chart([ChartRow("replace_to_hispanic_lastnames", 0.9, ())], "t")))
+    label = next(t for t in long.iter(f"{SVG}text") if t.get("class") == "label")
+    assert label.text == "replace_to_hispanic_las…" and label.find(f"{SVG}title").text == "replace_to_hispanic_lastnames"
 
 
 def test_gate_failing_only_on_insufficient_tests_says_why(builders):
