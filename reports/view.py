@@ -146,9 +146,11 @@ def _as_pass_rate(test: dict) -> dict:
 
 
 def before_after_chart_rows(before: dict, after: dict) -> list[ChartRow]:
-    old = {t["name"]: t for t in before.get("tests", [])}
+    old = {t["name"]: _as_pass_rate(t) for t in before.get("tests", [])}
     rows = []
-    for test in after.get("tests", []):
+    for test in map(_as_pass_rate, after.get("tests", [])):
+        if test.get("kind") in ("score", "skipped"):  # pass rates only: scores have their own scales
+            continue
         bars = []
         if test["name"] in old:
             bars.append(_bar("before", old[test["name"]], neutral=True))
@@ -229,7 +231,9 @@ def example_groups(results: dict, context: int | None = 160) -> list[dict]:
             if not isinstance(example, dict):
                 continue
             original, perturbed = str(example.get("original", "")), str(example.get("perturbed", ""))
-            examples.append({**example, "diff": word_diff(original, perturbed, example.get("edits"), context)})
+            single = test.get("metric") == "failure_rate" and original == perturbed  # a capability's own sentence
+            examples.append({**example, "single": single,
+                             "diff": word_diff(original, perturbed, example.get("edits"), context)})
         if examples:
             groups.append({"test": test["name"], "expectation": test.get("expectation"),
                            "status": test["status"], "examples": examples})

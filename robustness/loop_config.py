@@ -121,7 +121,8 @@ class ModelSection(_Strict):
         if given == existing:
             return True
         urls = ("http://", "https://")
-        return not given.startswith(urls) and not existing.startswith(urls) and Path(given) == Path(existing)
+        return not given.startswith(urls) and not existing.startswith(urls) and \
+            Path(given).resolve() == Path(existing).resolve()
 
 
 class DataSection(_Strict):

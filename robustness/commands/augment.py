@@ -50,8 +50,10 @@ def augment(config_path, settings, results_path, model_spec, model_options, data
     config = with_layout(with_settings(load_loop_config(config_path), settings), layout)
     if config.augment.select == "failures" and model_spec is None and config.model.existing is None:
         raise UsageError("augment.select failures needs --model SPEC: that model says which perturbed rows it fails")
-    if model_spec is not None:  # opened with this command's flags
-        resolved = model_options.load(model_spec)
+    from robustness.commands.model_options import ModelOptions
+
+    if model_spec is not None or (config.model.existing is not None and model_options != ModelOptions()):
+        resolved = model_options.load(model_spec or config.model.existing)  # the flags given win over model.spec
     elif config.model.existing is not None:  # the loop config's model, opened with its model.spec options
         resolved = open_model(config.model.existing, config.model)
     else:

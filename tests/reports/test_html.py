@@ -140,3 +140,25 @@ def test_gate_failing_only_on_insufficient_tests_says_why(builders):
     html = render_before_after_html(summary)
     assert "RELEASE GATE: FAIL" in html and "failing add_contraction" in html
     assert "too few applicable cases also fails the gate" in html
+
+
+def test_an_example_without_texts_still_renders_and_a_capability_case_shows_one_sentence(builders):
+    """Examples are shown as one sentence only for a capability test (metric failure_rate); a perturbation
+    example missing its texts still renders as original/perturbed instead of failing."""
+    from reports import render_suite_html, render_suite_markdown
+
+    results = builders["make_results"]([builders["make_test"]("add_typo", 40, 20)])
+    results["tests"][0]["examples"] = [{"case_id": "c1", "expected": "positive", "actual": "negative"}]
+    html = render_suite_html(results)
+    assert "c1" in html and 'class="example-body single"' not in html
+    group = {"group": "failure_rate", "n": 40, "score": 0.5, "ci_low": 0.35, "ci_high": 0.65, "threshold": 0.2,
+             "status": "fail"}
+    capability = {**results["tests"][0], "name": "contrast", "kind": "score", "metric": "failure_rate",
+                  "groups": [group], "score": 0.5, "ci_low": 0.35, "ci_high": 0.65, "threshold": 0.2,
+                  "comparison": "max", "threshold_key": "max_failure_rate", "category": "capability",
+                  "examples": [{"case_id": "contrast/0", "original": "Good, but bad.", "perturbed": "Good, but bad.",
+                                "expected": "negative", "actual": "positive", "p_positive": 0.7}]}
+    results["tests"].append(capability)
+    html = render_suite_html(results)
+    assert 'class="example-body single"' in html and "P(positive) 0.70" in html
+    assert "_sentence:_ Good, but bad." in render_suite_markdown(results)

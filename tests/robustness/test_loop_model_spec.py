@@ -129,6 +129,12 @@ def test_augment_with_the_loop_yml_asks_the_served_model_which_rows_it_fails(ser
     code, out, err = run_cli(["augment", "--config", tmp_path / "loop.yml", "--out", tmp_path / "aug.csv"], capsys)
     assert code in (0, None), err
     assert (tmp_path / "aug.csv").stat().st_size > 0 and files_holding(tmp_path, TOKEN) == []
+    # the command's own flags, when given, win over model.spec for model.existing too
+    (tmp_path / "plain.yml").write_text(yaml.safe_dump(loop_dict(served, tmp_path / "suite.yml", tiny_imdb_archive)),
+                                        encoding="utf-8")
+    code, out, err = run_cli(["augment", "--config", tmp_path / "plain.yml", "--token-env", "LOOP_MODEL_TOKEN",
+                              "--out", tmp_path / "aug2.csv"], capsys)
+    assert code in (0, None), err
 
 
 @pytest.mark.parametrize("spec, env, fragments", [
