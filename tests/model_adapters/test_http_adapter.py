@@ -215,3 +215,32 @@ def test_labels_override_renames_served_columns(serve_model):
     url = serve_model(CallableModel(proba, labels=("bad", "good")))
     assert connect_http_model(url).labels == ("bad", "good")
     assert connect_http_model(url, labels=("neg", "pos")).labels == ("negative", "positive")
+
+
+def test_an_ipv6_host_without_a_port_keeps_its_address():
+    """http://[::1]/ is host ::1 on port 80, not host ':' on port 1 (http.client would read ':1' as a port)."""
+    from model_adapters.http_adapter import Transport
+
+    plain, secure = Transport("http://[::1]/predict", 5.0), Transport("https://[::1]/", 5.0)
+    assert (plain._host, plain._port, plain._target) == ("::1", 80, "/predict")
+    assert (secure._host, secure._port) == ("::1", 443)
+
+
+def test_a_garbled_answer_is_reported_on_one_line():
+    """A server answering a broken status line: the error names the URL on one line, whatever bytes came back."""
+    import socketserver
+
+    class Garbage(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.rfile.readline()
+            self.wfile.write(b"garbage line\r\nmore\r\n\r\n")
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Garbage) as server:
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        with pytest.raises(ModelError) as info:
+            connect_http_model(url, options=HttpOptions(retries=0, backoff_s=0, timeout_s=5))
+        server.shutdown()
+    message = str(info.value)
+    assert message.startswith(url) and "garbage line" in message and "\n" not in message and "\r" not in message
