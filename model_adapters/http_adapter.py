@@ -119,8 +119,7 @@ class HttpModel(ProbabilityModel):
         for attempt in range(attempts):
             try:
                 status, reply_headers, raw = self._transport.post(body, headers)
-            except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout,
-                    TimeoutError, OSError) as exc:
+            except (http.client.HTTPException, OSError) as exc:  # URLError, timeouts, refused/reset: OSErrors
                 if attempt == attempts - 1:
                     reason = getattr(exc, "reason", exc)
                     said = " ".join(str(reason).split())  # one line, whatever the server sent
@@ -171,7 +170,7 @@ def connect_http_model(url: str, *, labels: Sequence[str] | None = None, options
     return HttpModel(url, model_labels(served, labels, where), options, token, served_labels=served)
 
 
-class _NoDelayHTTPConnection(http.client.HTTPConnection):
+class _NoDelay:
     """Sends each write at once: http.client writes headers and body separately, and with Nagle's algorithm the
     body then waits for the server's delayed ACK (~40 ms per request on a kept-alive connection)."""
 
@@ -180,12 +179,12 @@ class _NoDelayHTTPConnection(http.client.HTTPConnection):
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class _NoDelayHTTPSConnection(http.client.HTTPSConnection):
-    __doc__ = _NoDelayHTTPConnection.__doc__
+class _NoDelayHTTPConnection(_NoDelay, http.client.HTTPConnection):
+    pass
 
-    def connect(self):
-        super().connect()
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+class _NoDelayHTTPSConnection(_NoDelay, http.client.HTTPSConnection):
+    pass
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -68,13 +68,10 @@ def _testsuite(results: dict, name: str) -> ET.Element:
     })
     if results.get("created_at"):
         suite.set("timestamp", _clean(str(results["created_at"])))
-    properties = ET.SubElement(suite, "properties")
     model = results.get("model") or {}
-    for key, value in (("seed", results.get("seed")), ("engine", results.get("engine")),
-                       ("model", model.get("name") or model.get("path")),
-                       ("gate_rule", (results.get("gate") or {}).get("rule"))):
-        if value is not None:
-            ET.SubElement(properties, "property", name=key, value=_clean(str(value)))
+    _properties(suite, (("seed", results.get("seed")), ("engine", results.get("engine")),
+                        ("model", model.get("name") or model.get("path")),
+                        ("gate_rule", (results.get("gate") or {}).get("rule"))))
     strict = bool((results.get("gate") or {}).get("fail_on_insufficient"))
     skip_fails = bool((results.get("gate") or {}).get("strict"))
     for test in tests:
@@ -85,16 +82,21 @@ def _testsuite(results: dict, name: str) -> ET.Element:
     return suite
 
 
+def _properties(suite: ET.Element, pairs) -> None:
+    """<properties> with one <property> per (key, value) whose value is not None."""
+    properties = ET.SubElement(suite, "properties")
+    for key, value in pairs:
+        if value is not None:
+            ET.SubElement(properties, "property", name=key, value=_clean(str(value)))
+
+
 def _guards_suite(guards: dict) -> ET.Element:
     """One testcase per capability guard; a failure exactly for those the release verdict counts as significantly
     worse (`guards.significantly_worse`), so CI fails on this file when the guards fail the loop."""
     name = "robustness.guards"
     suite = ET.Element("testsuite", {"name": name, "tests": "0", "failures": "0", "errors": "0", "skipped": "0",
                                      "time": "0"})
-    properties = ET.SubElement(suite, "properties")
-    for key in ("alpha", "method", "seed", "sample", "source"):
-        if guards.get(key) is not None:
-            ET.SubElement(properties, "property", name=key, value=_clean(str(guards[key])))
+    _properties(suite, ((key, guards.get(key)) for key in ("alpha", "method", "seed", "sample", "source")))
     worse = [str(c) for c in guards["worse"]]
     rows = {str(row.get("capability")): row for row in guards["rows"]}
     for capability in [*rows, *(c for c in worse if c not in rows)]:  # a worse one without a row still fails
@@ -125,13 +127,10 @@ def _transfer_suite(transfer: dict) -> ET.Element:
     name = "robustness.transfer"
     suite = ET.Element("testsuite", {"name": name, "tests": "1", "failures": "0", "errors": "0", "skipped": "0",
                                      "time": "0"})
-    properties = ET.SubElement(suite, "properties")
-    for key, value in (("verdict", transfer.get("verdict")), ("alpha", transfer.get("alpha")),
-                       ("held_out", ", ".join(map(str, transfer["held_out"])) or None),
-                       ("trained", ", ".join(map(str, transfer["trained"])) or None),
-                       ("rule", transfer.get("rule"))):
-        if value is not None:
-            ET.SubElement(properties, "property", name=key, value=_clean(str(value)))
+    _properties(suite, (("verdict", transfer.get("verdict")), ("alpha", transfer.get("alpha")),
+                        ("held_out", ", ".join(map(str, transfer["held_out"])) or None),
+                        ("trained", ", ".join(map(str, transfer["trained"])) or None),
+                        ("rule", transfer.get("rule"))))
     case = ET.SubElement(suite, "testcase", {"name": "held_out_transfer", "classname": f"{name}.verdict",
                                              "time": "0"})
     verdict_text = transfer.get("verdict_text") or transfer.get("verdict") or "-"

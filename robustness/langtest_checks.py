@@ -34,14 +34,11 @@ def check_entries(config, frame, texts, gold, predicted, labels, output_labels: 
     genders = None
     entries = []
     for check in config.checks:
-        if check.name in GROUP_GAP_KINDS:
-            entries.append(skipped_entry(check.name, check.category, "MAX", "not a LangTest test (this harness's "
-                                         "EEC group gap); run it with --engine ours", threshold=check.threshold))
-            continue
-        if check.category == "capability":
-            entries.append(skipped_entry(check.name, check.category, "MAX", "not a LangTest test (this harness's "
-                                         "CheckList-style capability test); run it with --engine ours",
-                                         threshold=check.threshold))
+        ours = ("EEC group gap" if check.name in GROUP_GAP_KINDS else
+                "CheckList-style capability test" if check.category == "capability" else None)
+        if ours is not None:
+            entries.append(skipped_entry(check.name, check.category, "MAX", f"not a LangTest test (this harness's "
+                                         f"{ours}); run it with --engine ours", threshold=check.threshold))
             continue
         if check.category == "grammar":
             entries.append(skipped_entry(check.name, check.category, "INV", GRAMMAR_SKIP, threshold=check.threshold))

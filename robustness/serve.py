@@ -37,6 +37,9 @@ MAX_COALESCED_TEXTS = 4_096  # one model call takes waiting requests up to about
 class ServerClosing(Exception):
     """A request that arrived while the server was closing (answered 503)."""
 
+    def __init__(self):
+        super().__init__("the server is shutting down; retry against a running one")
+
 
 class ModelServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -57,7 +60,7 @@ class ModelServer(ThreadingHTTPServer):
         answer: Future = Future()
         with self._state_lock:
             if self._closed:
-                raise ServerClosing("the server is shutting down; retry against a running one")
+                raise ServerClosing()
             self._requests.put((texts, answer))
         return answer.result()
 
@@ -86,7 +89,7 @@ class ModelServer(ThreadingHTTPServer):
             except queue.Empty:
                 return
             if item is not None:
-                item[1].set_exception(ServerClosing("the server is shutting down; retry against a running one"))
+                item[1].set_exception(ServerClosing())
 
     def _answer(self, waiting: list) -> None:
         try:

@@ -91,7 +91,7 @@ def _row_polarity(suite, train):
                             f"{suite.source}: harness")
 
 
-def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_from: Path | None = None,
+def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_from: str | Path | None = None,
                 rows=None, lstm_settings: Mapping | None = None, progress: bool = True,
                 num_threads: int | None = None) -> dict:
     """Train the 'before' model (`rows` None: `model.preset`, `model.epochs`), or retrain on `train` + `rows` as

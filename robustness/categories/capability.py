@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from robustness.capabilities import expand_cases, judge_cases, label_columns, load_capabilities
+from robustness.capabilities import MAX_EXAMPLES, expand_cases, judge_cases, label_columns, load_capabilities
 from robustness.categories.catalogue import ResolvedCheck
 from robustness.categories.entries import score_entry, skipped_entry
 from robustness.errors import ModelError
-
-MAX_EXAMPLES = 5
+from robustness.stats import wilson_interval
 
 
 def capability_entry(check: ResolvedCheck, predict, labels, seed: int, *, positive: int | None = None,
@@ -43,8 +42,6 @@ def capability_entry(check: ResolvedCheck, predict, labels, seed: int, *, positi
     capability = data.capabilities[check.name]
     cases = expand_cases(capability, data.lexicons, check.sample, seed)
     records = judge_cases(cases, predict, labels, positive, negative)
-    from robustness.stats import wilson_interval
-
     n = len(records)
     failed = sum(not r["passed"] for r in records)
     low, high = wilson_interval(failed, n)

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from robustness.commands.data_options import data_layout_options, with_layout
-from robustness.commands.model_options import check_data_labels, model_spec_options
+from robustness.commands.model_options import ModelOptions, check_data_labels, model_spec_options
 
 
 @click.command(help="Write augmented training rows (text,label,source_id,test,seed) targeted at failing tests.",
@@ -50,8 +50,6 @@ def augment(config_path, settings, results_path, model_spec, model_options, data
     config = with_layout(with_settings(load_loop_config(config_path), settings), layout)
     if config.augment.select == "failures" and model_spec is None and config.model.existing is None:
         raise UsageError("augment.select failures needs --model SPEC: that model says which perturbed rows it fails")
-    from robustness.commands.model_options import ModelOptions
-
     if model_spec is not None or (config.model.existing is not None and model_options != ModelOptions()):
         resolved = model_options.load(model_spec or config.model.existing)  # the flags given win over model.spec
     elif config.model.existing is not None:  # the loop config's model, opened with its model.spec options
