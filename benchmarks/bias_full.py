@@ -41,8 +41,9 @@ def bias_suite(seed: int, sample: int | None) -> tuple[dict, dict]:
     the notes); a registered test that needs user parameters (replace_from_lexicon) is left out, with the reason.
     """
     import perturbations
-    from robustness.categories.catalogue import GROUP_GAP_KINDS
-    from robustness.config import DEFAULT_CONFIG, read_config_data
+    from robustness.checks.catalogue import GROUP_GAP_KINDS
+    from robustness.config_files import read_config_data
+from robustness.suite.config import DEFAULT_CONFIG
 
     raw = read_config_data(DEFAULT_CONFIG)
     written = dict((raw.get("tests") or {}).get(CATEGORY) or {})
@@ -234,12 +235,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
 
     from model_adapters import load_model_spec
-    from robustness.commands.model_options import check_data_labels
-    from robustness.config import config_from_dict
-    from robustness.data import load_dataset
-    from robustness.download import resolve_imdb
+    from robustness.cli.model_options import check_data_labels
+    from robustness.suite.config import config_from_dict
+    from robustness.data.datasets import load_dataset
+    from robustness.data.download import resolve_imdb
     from robustness.files import write_json
-    from robustness.suite import run_suite, versions, write_run
+    from robustness.suite.run import run_suite, versions, write_run
 
     name = f"bias_full_{args.tag}" if args.tag else "bias_full"
     run_dir = args.run_dir or WORK / name

@@ -2,7 +2,7 @@
 
 Each LSTM preset (the LangTest article's `seed`, the Keras article's Models A-D, the attention BiLSTM) trains on
 the train split (validation carved from it), is scored once on the test split, and then every model runs the
-same robustness suite on the same seeded sample of test reviews (robustness.compare). The TF-IDF logistic
+same robustness suite on the same seeded sample of test reviews (robustness.compare.run). The TF-IDF logistic
 regression, NB-SVM and random forest baselines train on all train reviews. Results: compare_models.json (the
 comparison, test accuracy per model, and each article's own figure beside ours), compare_models.html/.md.
 
@@ -76,8 +76,8 @@ def train_models(args, train, validation, train_all):
     from model_adapters.lstm.adapter import load_lstm_model
     from model_adapters.lstm.artifact import read_metrics
     from model_adapters.lstm.training import train_lstm
-    from robustness.baseline import train_random_forest, train_tfidf_baseline
-    from robustness.compare import NamedModel
+    from robustness.models.baseline import train_random_forest, train_tfidf_baseline
+    from robustness.compare.run import NamedModel
 
     jobs = []
     for preset in args.presets:
@@ -142,7 +142,7 @@ def _train_in_parallel(jobs, train, validation, args) -> None:
 def test_accuracy(named, test) -> dict:
     """Accuracy and macro F1 of every model on the whole test split, and its throughput there."""
     from model_adapters.protocol import predict_labels
-    from robustness.metrics import classification_metrics
+    from robustness.suite.metrics import classification_metrics
 
     scores = {}
     for item in named:
@@ -252,9 +252,9 @@ def main(argv=None) -> int:
             parser.error(f"--set takes PRESET.FIELD=VALUE for one of the presets being trained, got {item!r}")
         args.overrides.setdefault(preset, {}).update(parse_settings([setting]))
 
-    from robustness.compare import compare_models
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
-    from robustness.download import resolve_imdb
+    from robustness.compare.run import compare_models
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
+    from robustness.data.download import resolve_imdb
     from robustness.files import write_json, write_text
 
     tiny = args.preset_scale == "tiny" or args.max_train is not None

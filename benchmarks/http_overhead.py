@@ -99,10 +99,10 @@ def main(argv=None) -> int:
 
     from model_adapters.http_adapter import HttpOptions
     from model_adapters.specs import load_model_spec
-    from robustness.config import load_config
-    from robustness.data import load_dataset
+    from robustness.suite.config import load_config
+    from robustness.data.datasets import load_dataset
     from robustness.files import write_json
-    from robustness.suite import run_suite
+    from robustness.suite.run import run_suite
     from robustness.versions import versions
 
     torch.set_num_threads(args.threads)

@@ -28,7 +28,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def shared_config(seed: int, sample: int | None) -> dict:
     import perturbations
-    from robustness.langtest_engine import langtest_test_names
+    from robustness.langtest.engine import langtest_test_names
 
     shared = sorted(set(perturbations.registered_names()) & langtest_test_names())
     tests: dict = {"defaults": {"min_pass_rate": 0.65, "min_cases": 20}, "accuracy": {"min_micro_f1_score": {"min_score": 0.5}}}
@@ -68,11 +68,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from model_adapters import load_model
-    from robustness.config import config_from_dict
-    from robustness.data import load_dataset
+    from robustness.suite.config import config_from_dict
+    from robustness.data.datasets import load_dataset
     from robustness.files import write_text
-    from robustness.langtest_engine import run_langtest_suite
-    from robustness.suite import run_suite
+    from robustness.langtest.engine import run_langtest_suite
+    from robustness.suite.run import run_suite
     from tests.conftest import langtest_sample_path
 
     data = Path(args.data) if args.data else langtest_sample_path()

@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
 
     from robustness.files import write_json
-    from robustness.loop import run_loop
+    from robustness.loop.run import run_loop
 
     config = benchmark_config(args)
     for path in (args.out, config.model.existing, config.data.path):  # refuse a temp dir before the run, not after
@@ -69,7 +69,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def benchmark_config(args: argparse.Namespace):
     """The loop config: --config, then --set, then --model and --data."""
-    from robustness.loop_config import load_loop_config, with_overrides, with_settings
+    from robustness.loop.config import load_loop_config, with_overrides, with_settings
 
     config = with_settings(load_loop_config(args.config), args.settings)
     flags = {("model", "existing"): args.model, ("data", "path"): args.data}

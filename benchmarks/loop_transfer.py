@@ -46,8 +46,8 @@ def main(argv=None) -> int:
         config = reused_config(loop_dir, args.settings)
         summary = summary_from_loop_dir(loop_dir, config, Path(args.out or loop_dir / "transfer"))
     else:
-        from robustness.loop import run_loop
-        from robustness.loop_config import load_loop_config, with_settings
+        from robustness.loop.run import run_loop
+        from robustness.loop.config import load_loop_config, with_settings
 
         config = with_settings(load_loop_config(args.config), args.settings)
         summary = run_loop(config, args.out or WORK / "loop_transfer", restart=args.restart, progress=True)
@@ -77,8 +77,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def reused_config(loop_dir: Path, settings=()):
     """The loop config the run in `loop_dir` recorded (fields it predates take their defaults: a run made before
     `holdout:`/`guards:` existed gets the default held-out families and guards), then --set."""
-    from robustness.loop_config import loop_config_from_dict, with_settings
-    from robustness.report_files import read_loop_summary
+    from robustness.loop.config import loop_config_from_dict, with_settings
+    from robustness.suite.report_files import read_loop_summary
 
     summary = read_loop_summary(loop_dir / "loop_summary.json")
     return with_settings(loop_config_from_dict(summary.get("config") or {}, f"{loop_dir}/loop_summary.json: config"),
@@ -90,14 +90,14 @@ def summary_from_loop_dir(loop_dir: Path, config, out_dir: Path) -> dict:
     its models (same suite seed and sample), the capabilities too; trained families and clean metrics reused."""
     from model_adapters import load_model
 
-    from robustness.config import config_from_dict, load_config
-    from robustness.data import load_dataset
-    from robustness.download import resolve_imdb
+    from robustness.suite.config import config_from_dict, load_config
+    from robustness.data.datasets import load_dataset
+    from robustness.data.download import resolve_imdb
     from robustness.errors import ConfigError
-    from robustness.loop import paired_outcomes
-    from robustness.report_files import read_loop_summary
-    from robustness.suite import run_suite, write_run
-    from robustness.transfer import guards_block, run_guard, transfer_block
+    from robustness.loop.run import paired_outcomes
+    from robustness.suite.report_files import read_loop_summary
+    from robustness.suite.run import run_suite, write_run
+    from robustness.loop.transfer import guards_block, run_guard, transfer_block
 
     summary = read_loop_summary(loop_dir / "loop_summary.json")
     holdout = config.holdout.tests

@@ -28,14 +28,21 @@ def git_commit() -> dict:
     return {"git_commit": head.stdout.strip(), "git_dirty": dirty}
 
 
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
 def record_path(path) -> str:
-    """A path as a record keeps it: relative to the repository when inside it; refused under the temp dir."""
+    """A path as a record keeps it: relative to the repository when inside it; refused under the temp dir.
+
+    The temp-dir rule is for files that vanish while the record stays (a pytest or mktemp folder). A path inside
+    the repository is recorded relative to it, and so means the same in any clone, even one under /tmp; only a temp
+    dir inside the repository (TMPDIR=./tmp) still refuses the paths below it.
+    """
     resolved = Path(path).expanduser().resolve()
     temp = Path(tempfile.gettempdir()).resolve()
-    if resolved == temp or temp in resolved.parents:
+    in_repo = _within(resolved, REPO)
+    if _within(resolved, temp) and not (in_repo and _within(REPO, temp)):
         raise SystemExit(f"error: {path} is under the temporary directory {temp}, which a benchmark record must not "
                          f"point at; use a lasting place such as {WORK.relative_to(REPO)}/")
-    try:
-        return resolved.relative_to(REPO).as_posix()
-    except ValueError:
-        return str(resolved)
+    return resolved.relative_to(REPO).as_posix() if in_repo else str(resolved)

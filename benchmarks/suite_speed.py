@@ -42,8 +42,8 @@ def get_model(model_dir: Path | None, seed: int):
     if model_dir is not None or (path / "weights.safetensors").is_file():
         return load_model(path), record_path(path), False
     from model_adapters.lstm.training import train_lstm
-    from robustness.data import load_dataset, train_validation_split
-    from robustness.download import resolve_imdb
+    from robustness.data.datasets import load_dataset, train_validation_split
+    from robustness.data.download import resolve_imdb
 
     train, validation = train_validation_split(load_dataset(resolve_imdb(), "train"), 0.1, seed=seed)
     out = WORK / "suite_speed_model"
@@ -58,10 +58,10 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "suite_speed.json")
     args = parser.parse_args(argv)
 
-    from robustness.config import config_from_dict, load_config
-    from robustness.data import load_dataset
-    from robustness.langtest_engine import langtest_test_names, run_langtest_suite
-    from robustness.suite import run_suite, versions
+    from robustness.suite.config import config_from_dict, load_config
+    from robustness.data.datasets import load_dataset
+    from robustness.langtest.engine import langtest_test_names, run_langtest_suite
+    from robustness.suite.run import run_suite, versions
     from robustness.files import write_json
 
     model, model_path, trained = get_model(args.model, args.seed)

@@ -31,7 +31,7 @@ TARGETS = {  # test accuracy, training seconds, inference reviews/s (2 CPU cores
 
 def score(gold, predicted) -> dict:
     try:
-        from robustness.metrics import classification_metrics
+        from robustness.suite.metrics import classification_metrics
     except ImportError:  # metrics module not there yet: accuracy and macro F1 by hand
         classification_metrics = None
     if classification_metrics is not None:
@@ -100,7 +100,7 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
 
 def baseline_result(train_all, test, seed: int) -> dict | None:
     try:
-        from robustness.baseline import train_tfidf_baseline
+        from robustness.models.baseline import train_tfidf_baseline
     except ImportError:
         return None
     from model_adapters.protocol import predict_labels
@@ -137,8 +137,8 @@ def main(argv=None) -> int:
     name = f"_{args.tag}" if args.tag else ""
     record_path(args.models)  # refuse a temp dir before hours of training, not after
 
-    from robustness.data import load_dataset, train_validation_split
-    from robustness.download import resolve_imdb
+    from robustness.data.datasets import load_dataset, train_validation_split
+    from robustness.data.download import resolve_imdb
     from robustness.files import write_json
 
     path = args.data or resolve_imdb()

@@ -77,6 +77,7 @@ class HttpModel(ProbabilityModel):
         self._transport = Transport(url, options.timeout_s)
         self._pool: ThreadPoolExecutor | None = None  # made on first use, kept: no thread start-up per call
         self._pool_lock = threading.Lock()
+        self.sleep = time.sleep  # how a retry waits; tests replace it to record the waits instead of sleeping
 
     def __repr__(self) -> str:  # never the token
         return f"HttpModel({self.name!r}, labels={self.labels})"
@@ -127,7 +128,7 @@ class HttpModel(ProbabilityModel):
                         f"{self.name}: cannot reach the model ({type(reason).__name__}: {said}) after "
                         f"{attempts} attempt(s); start the server (e.g. `robustness serve --model DIR --port N`), "
                         f"check the URL, or raise --http-timeout")) from None
-                time.sleep(self._delay(attempt))
+                self.sleep(self._delay(attempt))
                 continue
             if status < 300:
                 return _json_answer(raw, reply_headers.get("Content-Type", ""), self.name, error)
@@ -137,7 +138,7 @@ class HttpModel(ProbabilityModel):
                                         f"pass that URL instead (a POST is not re-sent to another address)"))
             if status not in RETRY_STATUSES or attempt == attempts - 1:
                 raise error(self._scrub(_status_message(self.name, status, _error_detail(raw), attempt + 1)))
-            time.sleep(max(self._delay(attempt), _retry_after(reply_headers.get("Retry-After"))))
+            self.sleep(max(self._delay(attempt), _retry_after(reply_headers.get("Retry-After"))))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _delay(self, attempt: int) -> float:

@@ -1,5 +1,5 @@
 """Reports: results dicts in, HTML / Markdown / JUnit text out. Never runs a model, never reads
-or writes a data file (robustness.report_files does) and imports nothing from the other packages.
+or writes a data file (robustness.suite.report_files does) and imports nothing from the other packages.
 
 Inputs are described in docs/results-schema.md (one suite run) and docs/loop-schema.md (before/after).
 A dict without the promised shape raises ReportError, naming the field.

@@ -1,4 +1,4 @@
-"""Render a model comparison (compare.json from robustness.compare) as self-contained HTML and as Markdown.
+"""Render a model comparison (compare.json from robustness.compare.run) as self-contained HTML and as Markdown.
 
 Reads data only: the explanations were computed by the harness and stored in the JSON. HTML autoescapes
 every value (reviews are untrusted text); Markdown escapes every value through the environment's finalizer.
@@ -99,7 +99,7 @@ def highlight(text: str, explanation: dict | None, scale: float) -> list[dict]:
 
 def top_words(explanation: dict | None, k: int = TOP_WORDS) -> list[tuple[str, float]]:
     """The k words whose removal moved the probability most (either way), strongest first, minus any that
-    moved nothing. Pure reading of an explanation dict (robustness.explain writes them), so it lives here."""
+    moved nothing. Pure reading of an explanation dict (robustness.compare.explain writes them), so it lives here."""
     if not explanation:
         return []
     words = sorted(explanation["words"], key=lambda w: abs(w["importance"]), reverse=True)

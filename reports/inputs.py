@@ -2,7 +2,7 @@
 
 Only the fields the reports rely on are checked, so a newer engine can add fields freely; a missing or
 mistyped one becomes a ReportError naming the field, instead of a template error deep in Jinja.
-Reading them from disk is the engine's job (robustness.report_files).
+Reading them from disk is the engine's job (robustness.suite.report_files).
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def _transfer_suite(transfer: dict) -> ET.Element:
     """The transfer verdict as one testcase. Informational: the loop's release verdict (reports/view.py
     verdict_view, `robustness loop`) does not use it, so "did not transfer" passes here and the JUnit agrees with
     the gate; "no held-out cases" is a skip. The held-out tests' own pass rates are in robustness.after."""
-    name = "robustness.transfer"
+    name = "robustness.loop.transfer"
     suite = ET.Element("testsuite", {"name": name, "tests": "1", "failures": "0", "errors": "0", "skipped": "0",
                                      "time": "0"})
     _properties(suite, (("verdict", transfer.get("verdict")), ("alpha", transfer.get("alpha")),

@@ -1,6 +1,6 @@
 """The before/after report's transfer and capability-guard sections: the engine's blocks as template rows.
 
-Every number comes from the loop summary (`transfer`, `guards`, written by robustness/transfer.py); here only
+Every number comes from the loop summary (`transfer`, `guards`, written by robustness/loop/transfer.py); here only
 labels and display deltas are added.
 """
 

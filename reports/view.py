@@ -208,7 +208,7 @@ def clean_view(summary: dict) -> dict | None:
 
 def verdict_view(summary: dict, paired: list[dict], clean: dict | None) -> dict:
     """The release verdict of docs/loop-schema.md: after passes its gate, and fresh too when present, and no
-    capability guard got significantly worse (robustness/transfer.py)."""
+    capability guard got significantly worse (robustness/loop/transfer.py)."""
     before, after = gate_view(summary["before"]), gate_view(summary["after"])
     fresh = gate_view(summary["fresh"]) if summary.get("fresh") else None
     guards = summary.get("guards") or {}

@@ -1,4 +1,4 @@
-from robustness.cli import main
+from robustness.cli.app import main
 
 if __name__ == "__main__":
     main()

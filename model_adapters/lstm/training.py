@@ -58,7 +58,7 @@ def train_lstm(
 ) -> dict:
     """Train on `train`, select the epoch on `validation`, write the model directory; returns its metrics.
 
-    `train`/`validation` need `.texts` and `.labels` (robustness.data.Dataset). With `init_from`, the existing
+    `train`/`validation` need `.texts` and `.labels` (robustness.data.datasets.Dataset). With `init_from`, the existing
     model's vocabulary and architecture are kept and only the training settings come from the config
     (fine-tuning for the augment-and-retrain loop). `objective` (finetune.FineTuneObjective, one value per train
     review) adds soft targets, vocabulary growth and the directional hinge; the history's train_loss includes

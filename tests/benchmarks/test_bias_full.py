@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import perturbations
-from robustness.categories.catalogue import GROUP_GAP_KINDS
-from robustness.config import DEFAULT_CONFIG, read_config_data
+from robustness.checks.catalogue import GROUP_GAP_KINDS
+from robustness.config_files import read_config_data
+from robustness.suite.config import DEFAULT_CONFIG
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bias_full.py"
 spec = importlib.util.spec_from_file_location("bias_full", SCRIPT)

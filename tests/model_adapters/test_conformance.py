@@ -12,7 +12,7 @@ import pytest
 from model_adapters.callable_adapter import CallableModel
 from model_adapters.protocol import SentimentModel, checked_proba, predict_labels
 from model_adapters.sklearn_adapter import SklearnModel, load_tfidf_model, save_tfidf_model
-from robustness.data import LABELS, load_dataset
+from robustness.data.datasets import LABELS, load_dataset
 
 GOOD = {"good", "great", "excellent", "wonderful", "loved", "best"}
 BAD = {"bad", "awful", "terrible", "boring", "worst", "waste"}
@@ -66,7 +66,7 @@ def _build(kind: str, request, tmp_path_factory) -> SentimentModel:
     if kind == "sklearn_str_labels":  # classes_ sorts to ["Positive", "negative"]: columns must be swapped back
         return SklearnModel(_fit_pipeline(sample, lambda label: {"negative": "negative", "positive": "Positive"}[label]))
     if kind == "tfidf_baseline_reloaded":
-        from robustness.baseline import train_tfidf_baseline
+        from robustness.models.baseline import train_tfidf_baseline
 
         directory = tmp_path_factory.mktemp("baseline")
         save_tfidf_model(train_tfidf_baseline(load_dataset(sample), seed=3), directory)
@@ -106,7 +106,7 @@ def _build_spec(kind: str, request, tmp_path_factory) -> SentimentModel:
 
         import threading
 
-        from robustness.serve import make_server
+        from robustness.models.serve import make_server
 
         server = make_server(CallableModel(word_list_proba, name="word-list"), "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

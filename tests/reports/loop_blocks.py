@@ -1,9 +1,9 @@
-"""The engine's own transfer and guards blocks (robustness/transfer.py) added to a hand-built loop summary, for the
+"""The engine's own transfer and guards blocks (robustness/loop/transfer.py) added to a hand-built loop summary, for the
 report tests (HTML, Markdown, JUnit)."""
 
 from __future__ import annotations
 
-from robustness.transfer import guards_block, transfer_block
+from robustness.loop.transfer import guards_block, transfer_block
 
 
 def with_transfer(summary: dict, guard_regresses: bool = False, holdout=("lowercase", "add_contraction")) -> dict:

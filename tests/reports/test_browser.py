@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from robustness.report_files import write_loop_reports, write_suite_reports
+from robustness.suite.report_files import write_loop_reports, write_suite_reports
 
 selenium = pytest.importorskip("selenium", reason="browser checks need selenium (pip install -e '.[dev]')")
 from selenium import webdriver  # noqa: E402
@@ -159,7 +159,7 @@ def test_passing_before_after_page_in_chromium(browser, builders, tmp_path):
 def test_transfer_sections_in_chromium(browser, builders, tmp_path):
     """The before/after page with held-out families and capability guards: the transfer verdict, one row per
     trained or held-out test, one per capability, and no console errors."""
-    from robustness.transfer import guards_block, transfer_block
+    from robustness.loop.transfer import guards_block, transfer_block
 
     summary = builders["make_loop_summary"]()
     summary["after"]["tests"][1]["examples"][0]["original"] += " <script>alert(1)</script>"
@@ -191,9 +191,9 @@ def test_capability_tests_on_the_suite_page_in_chromium(browser, langtest_sample
     """A real suite run with capability tests (a model blind to negation): their rows, verdicts and failing
     template sentences are on the page, with no console errors and nothing fetched."""
     from model_adapters.callable_adapter import CallableModel
-    from robustness.config import config_from_dict
-    from robustness.data import load_dataset
-    from robustness.suite import run_suite
+    from robustness.suite.config import config_from_dict
+    from robustness.data.datasets import load_dataset
+    from robustness.suite.run import run_suite
     from tests.robustness.capability_models import word_counter
 
     config = config_from_dict({"tests": {"defaults": {"min_pass_rate": 0.5, "min_cases": 5},

@@ -11,7 +11,7 @@ from reports.compare import check_comparison, highlight, render_compare_html, re
 from reports.errors import ReportError
 from reports.formatting import md_escape
 from robustness.errors import DataError
-from robustness.report_files import write_compare_reports
+from robustness.suite.report_files import write_compare_reports
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="window.__injected=1">'

@@ -1,5 +1,5 @@
 """Bad inputs fail with a ReportError naming the field (a DataError once read or written through
-robustness.report_files); good ones are written atomically, all or nothing."""
+robustness.suite.report_files); good ones are written atomically, all or nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from reports import ReportError, render_suite_html
 from robustness.errors import DataError
-from robustness.report_files import read_loop_summary, read_results, write_loop_reports, write_suite_reports
+from robustness.suite.report_files import read_loop_summary, read_results, write_loop_reports, write_suite_reports
 
 
 @pytest.mark.parametrize("change, message", [

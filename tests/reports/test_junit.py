@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from reports import render_junit, render_loop_junit
-from robustness.transfer import guards_block
+from robustness.loop.transfer import guards_block
 from tests.reports.loop_blocks import with_transfer
 
 
@@ -106,7 +106,7 @@ def test_loop_junit_transfer_testcase_carries_the_verdict_and_does_not_fail(buil
     summary = all_tests_pass(with_transfer(builders["make_loop_summary"]()))
     assert summary["transfer"]["verdict"] == "not_transferred" and summary["guards"]["passed"]
     root = ET.fromstring(render_loop_junit(summary))
-    transfer = _suite(root, "robustness.transfer")
+    transfer = _suite(root, "robustness.loop.transfer")
     properties = {p.get("name"): p.get("value") for p in transfer.iter("property")}
     assert properties["verdict"] == "not_transferred"
     assert properties["held_out"] == "lowercase, add_contraction"
@@ -123,7 +123,7 @@ def test_loop_junit_transfer_without_held_out_cases_is_a_skip(builders):
     summary = with_transfer(builders["make_loop_summary"](), holdout=())
     assert summary["transfer"]["verdict"] == "no_held_out"
     root = ET.fromstring(render_loop_junit(summary))
-    transfer = _suite(root, "robustness.transfer")
+    transfer = _suite(root, "robustness.loop.transfer")
     assert transfer.get("skipped") == "1" and transfer.find("testcase/skipped") is not None
     assert int(root.get("skipped")) == sum(int(s.get("skipped")) for s in root.findall("testsuite"))
 
@@ -135,7 +135,7 @@ def test_loop_junit_blocks_only_add_suites(builders):
     assert render_loop_junit(builders["make_loop_summary"]() | {"guards": None, "transfer": None}) == plain
     full = ET.fromstring(render_loop_junit(with_transfer(builders["make_loop_summary"]())))
     assert [s.get("name") for s in full.findall("testsuite")] == [
-        "robustness.after", "robustness.fresh_seed", "robustness.guards", "robustness.transfer"]
+        "robustness.after", "robustness.fresh_seed", "robustness.guards", "robustness.loop.transfer"]
     for old, new in zip(root.findall("testsuite"), full.findall("testsuite")[:2]):
         old.tail = new.tail = None  # the indentation after the last suite differs
         assert ET.tostring(old) == ET.tostring(new)

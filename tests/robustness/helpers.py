@@ -10,8 +10,8 @@ from typing import Callable
 
 import pytest
 
-from robustness.cli import main
-from robustness.data import Dataset, load_dataset
+from robustness.cli.app import main
+from robustness.data.datasets import Dataset, load_dataset
 from robustness.errors import DataError
 
 

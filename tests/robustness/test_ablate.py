@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from robustness.ablate import ablation_from_dict, build_variants
-from robustness.cli import main
+from robustness.compare.ablate import ablation_from_dict, build_variants
+from robustness.cli.app import main
 from robustness.errors import ConfigError
 
 
@@ -78,7 +78,7 @@ def test_cli_ablate_bad_config_exits_2(tmp_path, capsys):
 def test_shipped_ablation_config_is_valid():
     from pathlib import Path
 
-    from robustness.ablate import load_ablation_config
+    from robustness.compare.ablate import load_ablation_config
 
     path = Path(__file__).resolve().parents[2] / "robustness" / "configs" / "ablate.yml"
     variants = build_variants(load_ablation_config(path))

@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from robustness import augment
-from robustness.data import Dataset
+from robustness.loop import augment
+from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError, UsageError
 
 TRAIN = Dataset(
@@ -64,7 +64,7 @@ def test_inv_rows_keep_gold_labels_and_record_provenance():
 
 
 def test_dir_rows_are_labelled_where_they_point_by_default_and_left_out_on_request():
-    from robustness.loop_config import AugmentSection
+    from robustness.loop.config import AugmentSection
 
     assert augment.DEFAULTS == AugmentSection() and augment.DEFAULTS.dir_policy == "directed"  # one schema's default
     antonym = [need("adjective_antonym_swap", 0.2, expectation="DIR")]

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from robustness.cli import main
-from robustness.config import LANGTEST_ARTICLE_CONFIG
+from robustness.cli.app import main
+from robustness.suite.config import LANGTEST_ARTICLE_CONFIG
 
 
 def run(args) -> int:

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from model_adapters.callable_adapter import CallableModel
-from robustness.capabilities import CapabilityConfig, capability_names, run_capabilities
-from robustness.categories.catalogue import CHECKS
-from robustness.config import config_from_dict
-from robustness.data import Dataset, load_dataset
+from robustness.checks.templates import CapabilityConfig, capability_names, run_capabilities
+from robustness.checks.catalogue import CHECKS
+from robustness.suite.config import config_from_dict
+from robustness.data.datasets import Dataset, load_dataset
 from robustness.errors import ConfigError
 from robustness.stats import wilson_interval
-from robustness.suite import run_suite
+from robustness.suite.run import run_suite
 from tests.robustness.capability_models import word_counter
 from tests.robustness.helpers import run_cli
 
@@ -136,7 +136,7 @@ def test_a_model_without_positive_and_negative_labels_is_skipped_not_crashed(rev
 
 
 def test_langtest_engine_reports_it_skipped():
-    from robustness.langtest_checks import check_entries
+    from robustness.langtest.checks import check_entries
 
     cfg = config_from_dict(config({"vocabulary": {"max_failure_rate": 0.1}}))
     [entry] = check_entries(cfg, None, [], [], [], ["negative", "positive"], {})

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from model_adapters.sklearn_adapter import TFIDF_ARRAYS
-from robustness.data import load_dataset
+from robustness.data.datasets import load_dataset
 from tests.robustness.helpers import assert_user_error, run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -293,7 +293,7 @@ def test_predict_stdin_non_utf8_is_one_error_line(baseline_dir):
 
 def test_evaluate_model_rejects_a_label_set_that_does_not_cover_the_data(reviews_csv):
     from model_adapters.callable_adapter import CallableModel
-    from robustness.commands.evaluate import evaluate_model
+    from robustness.cli.evaluate import evaluate_model
     from robustness.errors import ModelError
 
     model = CallableModel(lambda texts: [[0.5, 0.5]] * len(texts), labels=("bad", "good"))
@@ -302,7 +302,7 @@ def test_evaluate_model_rejects_a_label_set_that_does_not_cover_the_data(reviews
 
 
 def test_usage_mistakes_are_one_line_with_suggestions(capsys):
-    from robustness.cli import main
+    from robustness.cli.app import main
 
     for args, expected in ((["tset"], "did you mean 'test'?"), (["test", "--out", "x"], "Missing option '--model'"),
                            (["augment", "--set", "augment.ratio=abc", "--out", "a.csv"], "augment.ratio: input should be a valid number")):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from model_adapters.sklearn_adapter import TFIDF_ARRAYS
-from robustness.data import load_dataset
+from robustness.data.datasets import load_dataset
 from tests.robustness.helpers import run_cli, write_reviews_csv
 
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from robustness.baseline import train_tfidf_baseline
-from robustness.cli import main
-from robustness.compare import NamedModel, compare_models, write_comparison
-from robustness.data import load_dataset
+from robustness.models.baseline import train_tfidf_baseline
+from robustness.cli.app import main
+from robustness.compare.run import NamedModel, compare_models, write_comparison
+from robustness.data.datasets import load_dataset
 
 
 # Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
@@ -117,7 +117,7 @@ def test_attention_models_add_their_weights_to_explained_failures(tmp_path, tiny
     from model_adapters import load_model
     from model_adapters.lstm.presets import resolve_config
     from model_adapters.lstm.training import train_lstm
-    from robustness.data import train_validation_split
+    from robustness.data.datasets import train_validation_split
 
     train, validation = train_validation_split(tiny_data[0], 0.2, seed=1)
     config = resolve_config("attention_bilstm", embedding_dim=16, hidden_size=8, num_layers=1, head_layers=[8],

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import perturbations
-from robustness.categories.catalogue import GROUP_GAP_KINDS
-from robustness.config import (DEFAULT_CONFIG, LANGTEST_ARTICLE_CONFIG, config_from_dict, load_config)
+from robustness.checks.catalogue import GROUP_GAP_KINDS
+from robustness.suite.config import (DEFAULT_CONFIG, LANGTEST_ARTICLE_CONFIG, config_from_dict, load_config)
 from robustness.errors import ConfigError
 
 

@@ -11,9 +11,9 @@ import tarfile
 
 import pytest
 
-from robustness.data import LABELS, has_splits, load_dataset, normalize_label, sample_dataset, train_validation_split
+from robustness.data.datasets import LABELS, has_splits, load_dataset, normalize_label, sample_dataset, train_validation_split
 from robustness.errors import DataError
-from robustness.text_tables import load_text_table
+from robustness.data.text_files import load_text_table
 from tests.robustness.helpers import load_error
 
 

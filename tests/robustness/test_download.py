@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from robustness.data import load_dataset
-from robustness.download import download_imdb, find_imdb_archive, resolve_imdb, sha256_of
+from robustness.data.datasets import load_dataset
+from robustness.data.download import download_imdb, find_imdb_archive, resolve_imdb, sha256_of
 from robustness.errors import DataError
 
 

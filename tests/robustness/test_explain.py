@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from robustness.baseline import train_tfidf_baseline
-from robustness.data import load_dataset
+from robustness.models.baseline import train_tfidf_baseline
+from robustness.data.datasets import load_dataset
 from robustness.errors import UsageError
 from reports.compare import top_words  # reads an explanation dict; the report shows it
-from robustness.explain import attention_weights, explain_pair, occlusion_importance, word_spans
+from robustness.compare.explain import attention_weights, explain_pair, occlusion_importance, word_spans
 
 
 # Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
@@ -76,7 +76,7 @@ def test_lstm_and_bad_labels(tiny_lstm_dir):
 
 
 def test_random_forest_baseline_is_explained_like_any_model(tiny_imdb_archive):
-    from robustness.baseline import train_random_forest
+    from robustness.models.baseline import train_random_forest
 
     forest = train_random_forest(load_dataset(tiny_imdb_archive, "train"), seed=1, n_estimators=20)
     assert forest.info["kind"] == "random_forest" and forest.predict_proba(["a great film"]).shape == (1, 2)

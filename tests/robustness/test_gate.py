@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from robustness.errors import ConfigError
-from robustness.gate import apply_gate, regate, status_of
+from robustness.suite.gate import apply_gate, regate, status_of
 from robustness.stats import wilson_interval
 
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from model_adapters.callable_adapter import CallableModel
-from robustness import augment
-from robustness.config import config_from_dict
-from robustness.data import Dataset
+from robustness.loop import augment
+from robustness.suite.config import config_from_dict
+from robustness.data.datasets import Dataset
 from robustness.errors import DataError
-from robustness.hard_rows import FailuresFirst, suite_config_of
-from robustness.suite import run_suite
+from robustness.loop.hard_rows import FailuresFirst, suite_config_of
+from robustness.suite.run import run_suite
 
 
 def case_sensitive_lexicon(texts):

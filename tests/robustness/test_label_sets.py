@@ -1,18 +1,19 @@
 """Any label set: which labels DIR tests treat as positive and negative, how 3- and 5-class models are judged,
-scored per class and augmented (robustness/polarity.py, suite.py, metrics.py, augment.py)."""
+scored per class and augmented (robustness/models/labels.py, suite.py, metrics.py, augment.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from robustness import augment
-from robustness.config import config_from_dict
-from robustness.data import Dataset
+from robustness.loop import augment
+from robustness.suite.config import config_from_dict
+from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError
-from robustness.metrics import classification_metrics
-from robustness.polarity import resolve_polarity
-from robustness.suite import display_labels, run_suite
+from robustness.suite.metrics import classification_metrics
+from robustness.models.labels import resolve_polarity
+from robustness.models.labels import display_labels
+from robustness.suite.run import run_suite
 
 POSITIVE_WORDS, NEGATIVE_WORDS = {"good", "great", "wonderful"}, {"bad", "awful", "terrible"}
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from model_adapters.langtest_bridge import LangTestModel, make_harness
-from robustness.data import load_dataset, sample_dataset
+from robustness.data.datasets import load_dataset, sample_dataset
 from robustness.errors import ModelError
-from robustness.langtest_engine import diff_edits, run_langtest_suite
-from robustness.suite import run_suite, write_run
+from robustness.langtest.engine import diff_edits, run_langtest_suite
+from robustness.suite.run import run_suite, write_run
 
 CHEAP = {"tests": {"defaults": {"min_pass_rate": 0.65},
                    "robustness": {"lowercase": {"min_pass_rate": 0.7}, "add_tabs": {"min_pass_rate": 0.7},

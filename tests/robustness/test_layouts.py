@@ -9,9 +9,9 @@ import json
 import pytest
 
 from model_adapters.labels import interpret_labels, parse_label_map, sort_labels
-from robustness.data import has_splits, load_dataset, split_names
+from robustness.data.datasets import has_splits, load_dataset, split_names
 from robustness.errors import UsageError
-from robustness.tables import TableLayout
+from robustness.data.layout import TableLayout
 from tests.robustness.helpers import load_error, run_cli
 
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from robustness.augment import read_augmented
+from robustness.loop.augment import read_augmented
 from robustness.errors import ConfigError
-from robustness.loop import run_loop
-from robustness.loop_config import load_loop_config, loop_config_from_dict
+from robustness.loop.run import run_loop
+from robustness.loop.config import load_loop_config, loop_config_from_dict
 
 SUITE = """
 tests:
@@ -51,7 +51,7 @@ def test_loop_writes_every_stage_and_the_reports(loop_run):
 
 def test_augmented_rows_come_from_train_reviews_only(loop_run):
     _, out, summary, _ = loop_run
-    from robustness.augment import read_augmented
+    from robustness.loop.augment import read_augmented
 
     rows = read_augmented(out / "augment" / "augmented.csv")
     assert len(rows) == summary["augmentation"]["n_augmented"] > 0
@@ -190,7 +190,7 @@ def test_finetune_with_teacher_targets_grows_the_vocabulary_from_the_augmented_r
     assert len(after.vocab) == len(before.vocab) + record["vocab_grown"]
     assert after.vocab.tokens[:len(before.vocab)] == before.vocab.tokens
     from model_adapters.lstm.batching import tokenize_texts
-    from robustness.loop import _load_splits
+    from robustness.loop.run import _load_splits
 
     train, _, _ = _load_splits(config, tiny_imdb_archive)  # a clean review's own rare words never join, only typos
     assert not {t for tokens in tokenize_texts(train.texts, after.config) for t in tokens} & set(after.vocab.tokens[len(before.vocab):])
@@ -203,7 +203,7 @@ def test_augment_then_train_by_hand_with_the_loop_yml_reproduces_the_loop(recipe
     import numpy as np
     from safetensors.numpy import load_file
 
-    from robustness.cli import main
+    from robustness.cli.app import main
 
     _, root = recipe_run
     out, hand, loop_yml = root / "out", root / "hand", str(root / "loop.yml")
@@ -252,7 +252,7 @@ def test_growing_the_vocabulary_needs_finetuning():
 
 
 def test_set_overrides_are_validated_by_the_same_schema_and_name_the_field():
-    from robustness.loop_config import with_settings
+    from robustness.loop.config import with_settings
 
     scratch = with_settings(loop_config_from_dict({}), ["retrain.mode=scratch", "augment.failures_for=[add_typo]",
                                                         "augment.select=failures", "model.epochs=null"])
@@ -267,8 +267,8 @@ def test_set_overrides_are_validated_by_the_same_schema_and_name_the_field():
 
 
 def test_the_shipped_recipe_is_found_by_name_from_any_directory(tmp_path, monkeypatch):
-    from robustness.config import load_config
-    from robustness.shipped import SHIPPED_DIR
+    from robustness.suite.config import load_config
+    from robustness.config_files import SHIPPED_DIR
 
     monkeypatch.chdir(tmp_path)
     recipe = load_loop_config("loop_full_imdb")
@@ -289,7 +289,7 @@ def test_docs_list_every_field_with_its_default():
     fields as `block.field`, e.g. `spec.token_env`)."""
     from pathlib import Path
 
-    from robustness.loop_config import LoopConfig
+    from robustness.loop.config import LoopConfig
 
     def flat(fields: dict, prefix: str = "") -> dict:
         found = {}

@@ -13,8 +13,8 @@ import json
 import pytest
 
 from robustness.errors import ConfigError, ModelError, UsageError
-from robustness.loop import _fingerprint, run_loop
-from robustness.loop_config import LoopConfig, SpecSection, load_loop_config, loop_config_from_dict, with_settings
+from robustness.loop.run import _fingerprint, run_loop
+from robustness.loop.config import LoopConfig, SpecSection, load_loop_config, loop_config_from_dict, with_settings
 
 TOKEN = "s3cret"
 SUITE = """
@@ -168,7 +168,7 @@ def test_a_refused_or_missing_token_fails_in_one_line_before_anything_is_written
 
 def test_options_reach_only_the_existing_model(tiny_lstm_dir):
     """The loop's own LSTMs open without `model.spec` (labels would be refused there); `model.existing` with it."""
-    from robustness.stages import load_spec, open_model
+    from robustness.loop.models import load_spec, open_model
 
     config = loop_config_from_dict({"model": {"existing": "hf:some/model", "spec": {"labels": ["neg", "pos"]}}})
     assert config.model.opens("hf:some/model") and not config.model.opens(tiny_lstm_dir)
@@ -238,7 +238,7 @@ def test_set_reaches_the_spec_block_and_names_its_fields():
 def test_the_defaults_are_the_commands_defaults():
     from model_adapters.http_adapter import HttpOptions
 
-    from robustness.commands.model_options import ModelOptions
+    from robustness.cli.model_options import ModelOptions
 
     kwargs, cli = SpecSection().load_kwargs(), ModelOptions()
     assert kwargs["http"] == HttpOptions() == cli.http

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from robustness.data import LABELS
+from robustness.data.datasets import LABELS
 from robustness.errors import DataError
-from robustness.metrics import accuracy_by_length, classification_metrics
-from robustness.suite import clean_metrics
+from robustness.suite.metrics import accuracy_by_length, classification_metrics
+from robustness.suite.run import clean_metrics
 
 
 def test_matches_sklearn_on_random_labels():

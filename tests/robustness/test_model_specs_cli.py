@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from robustness.data import load_dataset
+from robustness.data.datasets import load_dataset
 from tests.robustness.helpers import run_cli, write_reviews_csv
 
 SUITE = "tests:\n  defaults: {min_pass_rate: 0.0, min_cases: 5}\n  robustness: {lowercase: {}, add_typo: {}}\n"

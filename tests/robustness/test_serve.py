@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from robustness.data import load_dataset
+from robustness.data.datasets import load_dataset
 from tests.robustness.helpers import run_cli, write_reviews_csv
 
 SUITE = ("tests:\n  defaults: {min_pass_rate: 0.5, min_cases: 5}\n"
@@ -195,7 +195,7 @@ def test_a_request_after_close_is_answered_503_not_left_waiting():
     import numpy as np
 
     from model_adapters.callable_adapter import CallableModel
-    from robustness.serve import make_server
+    from robustness.models.serve import make_server
 
     server = make_server(CallableModel(lambda texts: np.array([[0.5, 0.5]] * len(texts))), "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

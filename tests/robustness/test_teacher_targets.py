@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from robustness.augment import AugmentedRow
-from robustness.data import Dataset
+from robustness.loop.augment import AugmentedRow
+from robustness.data.datasets import Dataset
 from robustness.errors import DataError
-from robustness.teacher_targets import teacher_targets
+from robustness.loop.teacher_targets import teacher_targets
 
 LABELS = ("negative", "positive")
 TRAIN = Dataset(ids=("a", "b", "c"), texts=("fine", "awful", "so so"), labels=("positive", "negative", "positive"),
@@ -45,7 +45,7 @@ def test_a_row_from_outside_the_train_split_is_refused_by_name():
 
 
 def test_dir_anchors_hold_the_label_a_dir_row_points_to_and_the_teachers_log_odds_of_it_on_the_source():
-    from robustness.teacher_targets import dir_anchors
+    from robustness.loop.teacher_targets import dir_anchors
 
     rows = [row("a", "sentiment_antonym_swap", "negative"), row("c", "add_typo"),
             row("b", "adjective_antonym_swap", "positive")]
@@ -63,8 +63,8 @@ def test_the_objective_follows_the_retrain_settings(tiny_lstm_dir):
     """Gold targets without a hinge need no teacher; growth marks only the augmented rows; a teacher is asked for
     soft targets and hinge anchors, and without one the error names the settings."""
     from robustness.errors import UsageError
-    from robustness.loop_config import RetrainSection
-    from robustness.teacher_targets import fine_tune_objective
+    from robustness.loop.config import RetrainSection
+    from robustness.loop.teacher_targets import fine_tune_objective
 
     rows = [row("c", "add_typo"), row("a", "sentiment_antonym_swap", "negative")]
     gold = fine_tune_objective(None, TRAIN, rows, RetrainSection(targets="gold", grow_vocab=True))

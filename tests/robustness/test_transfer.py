@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from robustness import augment
-from robustness.augment import read_augmented
-from robustness.data import Dataset
+from robustness.loop import augment
+from robustness.loop.augment import read_augmented
+from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError
-from robustness.loop import run_loop
-from robustness.loop_config import AugmentSection, load_loop_config, loop_config_from_dict
-from robustness.stages import augment_rows
-from robustness.transfer import guards_block, pooled_flips, transfer_block
+from robustness.loop.run import run_loop
+from robustness.loop.config import AugmentSection, load_loop_config, loop_config_from_dict
+from robustness.loop.stages import augment_rows
+from robustness.loop.transfer import guards_block, pooled_flips, transfer_block
 
 SUITE = """
 tests:
@@ -103,7 +103,7 @@ def test_augment_silently_leaves_held_out_tests_out_of_the_budget():
                     texts=tuple(f"The movie number {i} was about the house and the people." for i in range(30)),
                     labels=("positive",) * 30, source="inline")
     needs = [augment.TestNeed("add_ocr_typo", "INV", {}, 0.5, 0.9), augment.TestNeed("uppercase", "INV", {}, 0.5, 0.9)]
-    from robustness.config import config_from_dict
+    from robustness.suite.config import config_from_dict
 
     suite = config_from_dict({"tests": {"robustness": {"add_ocr_typo": {}, "uppercase": {}}}})
     rows, summary = augment_rows(AugmentSection(ratio=1.0), train, needs, suite, holdout=["add_ocr_typo"])
@@ -123,7 +123,7 @@ def test_the_recipe_holds_out_only_families_it_never_augments():
     import json
     from pathlib import Path
 
-    from robustness.config import load_config
+    from robustness.suite.config import load_config
 
     recipe = load_loop_config("loop_full_imdb")
     record = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "results" /

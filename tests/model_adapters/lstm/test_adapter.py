@@ -29,7 +29,7 @@ def test_batches_in_worker_threads_give_the_same_logits_and_leave_torch_threads_
     import torch
 
     from model_adapters.lstm.batching import encode_texts, predict_logits
-    from robustness.data import load_dataset, sample_dataset
+    from robustness.data.datasets import load_dataset, sample_dataset
 
     model = load_model(tiny_lstm_dir)
     texts = list(sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=2).texts)

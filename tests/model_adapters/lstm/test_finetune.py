@@ -5,7 +5,7 @@ import pytest
 
 from model_adapters.lstm.finetune import FineTuneObjective, check_soft_targets, grown_network, grown_vocabulary
 from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
-from robustness.data import Dataset
+from robustness.data.datasets import Dataset
 from robustness.errors import UsageError
 
 TYPOS = ["tlie rnovie was grcat", "tlie acting was awfu1", "grcat fun , tlie end", "tlie rnovie"]
@@ -63,7 +63,7 @@ def test_finetuning_grows_the_vocabulary_and_learns_from_soft_targets(tiny_lstm_
     from model_adapters.lstm.artifact import read_metrics
     from model_adapters.lstm.presets import resolve_config
     from model_adapters.lstm.training import train_lstm
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
 
     reviews = sample_dataset(load_dataset(imdb_archive, "test"), 200, seed=8)
     train, validation = train_validation_split(reviews, 0.25, seed=9)
@@ -134,7 +134,7 @@ def _reversed_copies(imdb_archive, tiny_lstm_dir, positive_only=False):
     rows; one-hot gold soft targets aim each copy where its source aims (as an INV row would), so only a hinge can
     pull them apart. Returns the train part's row of each copy's source too."""
     from model_adapters import load_model
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
 
     reviews = sample_dataset(load_dataset(imdb_archive, "test"), 160, seed=8)
     train, validation = train_validation_split(reviews, 0.25, seed=9)
@@ -203,6 +203,6 @@ def test_an_objective_is_checked_against_the_training_data_before_anything_is_wr
 
 @pytest.fixture()
 def sample_rows(imdb_archive):
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
 
     return train_validation_split(sample_dataset(load_dataset(imdb_archive, "test"), 60, seed=8), 0.25, seed=9)

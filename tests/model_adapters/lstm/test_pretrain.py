@@ -63,7 +63,7 @@ def test_pretraining_is_off_by_default_and_validated():
 def test_training_with_pretraining_records_it_and_starts_from_the_vectors(tmp_path, imdb_archive, one_torch_thread):
     from model_adapters import load_model
     from model_adapters.lstm.training import train_lstm
-    from robustness.data import load_dataset, sample_dataset, train_validation_split
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
 
     reviews = sample_dataset(load_dataset(imdb_archive, "test"), 240, seed=4)
     train, validation = train_validation_split(reviews, 0.25, seed=5)

@@ -58,7 +58,7 @@ def test_bad_pooling_lists_the_new_options():
 def test_tiny_train_of_an_attention_variant_with_a_dense_head(tmp_path, tiny_imdb_archive):
     from model_adapters import load_model
     from model_adapters.lstm.training import train_lstm
-    from robustness.data import load_dataset, train_validation_split
+    from robustness.data.datasets import load_dataset, train_validation_split
 
     train, validation = train_validation_split(load_dataset(tiny_imdb_archive, "train"), 0.2, seed=1)
     config = resolve_config("attention_bilstm", embedding_dim=16, hidden_size=8, head_layers=[8],
@@ -74,7 +74,7 @@ def test_tiny_train_of_an_attention_variant_with_a_dense_head(tmp_path, tiny_imd
 
 def test_sgd_optimizer_trains(tmp_path, tiny_imdb_archive):
     from model_adapters.lstm.training import train_lstm
-    from robustness.data import load_dataset, train_validation_split
+    from robustness.data.datasets import load_dataset, train_validation_split
 
     train, validation = train_validation_split(load_dataset(tiny_imdb_archive, "train"), 0.2, seed=1)
     config = resolve_config("keras_a", embedding_dim=8, hidden_size=8, head_layers=[4], vocab_size=500,

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from robustness.cli import main
+from robustness.cli.app import main
 
 
 def run_cli(args, capsys):

@@ -10,7 +10,7 @@ from model_adapters.lstm.artifact import read_metrics
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE
 from model_adapters.lstm.training import learning_rate_at, train_lstm
 from model_adapters.lstm.presets import PRESETS, resolve_config
-from robustness.data import load_dataset, train_validation_split
+from robustness.data.datasets import load_dataset, train_validation_split
 from robustness.errors import ConfigError, DataError, UsageError
 
 FAST = {**PRESETS["tiny"].to_dict(), "epochs": 3, "max_tokens": 60, "head_tokens": 20, "vocab_size": 1500}

@@ -1,0 +1,352 @@
+"""The augment-and-retrain loop: baseline -> suite -> augment -> retrain -> the suite again -> reports.
+
+Each stage writes its outputs atomically under OUT_DIR and is recorded in OUT_DIR/state.json, so a rerun
+after a kill continues from the last finished stage (training itself resumes from its epoch checkpoint).
+The suite runs after retraining twice: on the same seed (the very cases seen before, paired case by case)
+and on a fresh seed, to tell a model that learned the noise from one that memorised the samples.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from robustness.errors import ConfigError, DataError, ModelError
+from robustness.files import ensure_writable_dir, read_json_object, write_json
+from robustness.loop.config import LoopConfig, SpecSection
+
+STATE_FILE = "state.json"
+SUMMARY_FILE = "loop_summary.json"
+PAIRED_ALPHA = 0.05
+LOOP_LABEL_FIX = "name the model's columns with model.spec.labels (in order) or map the data's labels with data.label_map"
+
+
+class LoopState:
+    """Which stages are finished, tied to a fingerprint of the config and data so a changed config never
+    silently reuses stale outputs."""
+
+    def __init__(self, out_dir: Path, fingerprint: str):
+        self.path = out_dir / STATE_FILE
+        self.fingerprint = fingerprint
+        self.stages: dict[str, dict] = {}
+        if self.path.is_file():
+            saved = read_json_object(self.path, "loop state", ConfigError, "pass --restart to start this loop over")
+            if saved.get("fingerprint") != fingerprint:
+                raise ConfigError(
+                    f"{out_dir} holds a loop run with a different config or data; use a new --out directory "
+                    f"or pass --restart to discard it"
+                )
+            self.stages = saved.get("stages", {})
+
+    def done(self, stage: str) -> dict | None:
+        return self.stages.get(stage)
+
+    def finish(self, stage: str, record: dict) -> dict:
+        self.stages[stage] = record
+        write_json(self.path, {"fingerprint": self.fingerprint, "stages": self.stages})
+        return record
+
+
+def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, progress: bool = True,
+             log: Callable[[str], None] | None = None) -> dict:
+    """Run (or resume) the whole loop; returns the loop summary written to OUT_DIR/loop_summary.json."""
+    from robustness.suite.config import load_config
+    from robustness.data.download import resolve_imdb
+
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    from robustness.loop.transfer import loop_sections, run_guard, with_held_out
+
+    suite_config = with_held_out(load_config(config.suite.config), config.holdout)  # held-out tests run like any
+    _check_models(config)
+    data_path = Path(config.data.path) if config.data.path else resolve_imdb()
+    train, validation, test = _load_splits(config, data_path)  # before anything is deleted or created
+    if restart:
+        _discard_run(out_dir)
+    out_dir = ensure_writable_dir(out_dir)
+    state = LoopState(out_dir, _fingerprint(config, data_path, suite_config.to_dict()))
+
+    def stage(name: str, work: Callable[[], dict]) -> dict:
+        record = state.done(name)
+        if record is not None:
+            log(f"[loop] {name}: already done, reusing {out_dir}")
+            return record
+        log(f"[loop] {name} ...")
+        t0 = time.perf_counter()
+        record = work()
+        record["seconds"] = round(time.perf_counter() - t0, 2)
+        return state.finish(name, record)
+
+    # model.existing is any model spec, kept as a string (Path would fold the // of a URL)
+    before_dir = config.model.existing if config.model.existing else out_dir / "model_before"
+    if not config.model.existing:
+        stage("train_before", lambda: _train(config, train, validation, before_dir, augmented=None, progress=progress))
+
+
+    def run_suite_stage(name: str, model_dir: Path, seed: int) -> dict:
+        return _suite(model_dir, test, suite_config, seed, config.suite.sample, out_dir / name, data_path, progress,
+                      config.model)
+
+    stage("suite_before", lambda: run_suite_stage("suite_before", before_dir, config.suite.seed))
+    augmentation = stage("augment", lambda: _augment(config, train, out_dir, before_dir))
+    after_dir = out_dir / "model_after"
+    if augmentation["n_rows"]:
+        stage("train_after", lambda: _train(config, train, validation, after_dir,
+                                            augmented=out_dir / "augment" / "augmented.csv", init_from=before_dir,
+                                            progress=progress))
+    else:  # every test already meets its threshold: nothing to learn, the model stays as it is
+        log("[loop] no augmented rows (every test passes): the 'after' model is the 'before' model")
+        after_dir = before_dir
+    stage("suite_after", lambda: run_suite_stage("suite_after", after_dir, config.suite.seed))
+    if config.suite.fresh_seed is not None:
+        stage("suite_fresh_before", lambda: run_suite_stage("suite_fresh_before", before_dir, config.suite.fresh_seed))
+        stage("suite_fresh", lambda: run_suite_stage("suite_fresh", after_dir, config.suite.fresh_seed))
+    clean = stage("clean", lambda: _clean_metrics(before_dir, after_dir, test, config))
+    if config.guards.capabilities != []:  # capability guards: the same template cases on both models
+        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before", config.model))
+        stage("guards_after", lambda: run_guard(after_dir, config.guards, out_dir / "guards_after", config.model))
+
+    timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
+    summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
+    summary |= loop_sections(config, out_dir, summary)
+    write_json(out_dir / SUMMARY_FILE, summary)
+    from robustness.suite.report_files import write_loop_reports
+
+    write_loop_reports(summary, out_dir)
+    log(f"[loop] wrote {out_dir / 'before_after.html'}")
+    return summary
+
+
+def _check_models(config: LoopConfig) -> None:
+    """Fail in a second, not after loading 50,000 reviews: the preset must exist, and so must a given model.
+
+    `model.existing` may be any model spec (a directory, hf:, skops:, py:, http(s)://): the loop tests any model,
+    but fine-tuning needs our LSTM, so another model is retrained with `retrain.mode: scratch` (a new LSTM from the
+    data and the rows, the existing model its teacher when `retrain.targets: teacher`). It opens as `model.spec`
+    says (a served model's token variable and HTTP settings, skops trust, labels: loop/models.py: open_model)."""
+    from model_adapters.lstm.presets import resolve_config
+
+    from robustness.loop.models import is_lstm_dir, open_model
+
+    existing = config.model.existing
+    if existing and not is_lstm_dir(existing):
+        if config.retrain.mode == "finetune":
+            raise ConfigError(f"model.existing: {existing} is not an LSTM directory written by `robustness train`: the "
+                              f"loop tests any model but fine-tunes only our LSTM; set retrain.mode: scratch to train a "
+                              f"new LSTM on the data and the augmented rows")
+        open_model(existing, config.model)  # a spec that does not load (a refused token, ...) fails here, in one line
+    elif existing and config.model.spec.labels is not None:
+        raise ConfigError(f"model.spec.labels: model.existing {existing} is our LSTM, which names its own labels; drop "
+                          f"model.spec.labels")
+    if not existing or config.retrain.mode == "scratch":
+        resolve_config(config.model.preset)
+
+
+def _discard_run(out_dir: Path) -> None:
+    """--restart deletes an earlier loop run, and nothing else: a directory without state.json is refused."""
+    if not out_dir.exists():
+        return
+    if not (out_dir / STATE_FILE).is_file() and any(out_dir.iterdir()):
+        raise ConfigError(f"--restart would delete {out_dir}, which holds no loop run ({STATE_FILE} is missing); "
+                          f"pass the --out directory of a loop run or a new path")
+    shutil.rmtree(out_dir)
+
+
+def _load_splits(config: LoopConfig, data_path: Path):
+    """Train/validation carved from the train split (never tuned on test); the test split for the suite."""
+    from robustness.data.datasets import has_splits, load_dataset
+    from robustness.loop.stages import load_train_validation
+
+    test_path = Path(config.data.test_path) if config.data.test_path else None
+    if test_path is None and not has_splits(data_path):
+        raise DataError(f"{data_path}: the loop needs train and test splits; pass the aclImdb archive, an aclImdb/ "
+                        f"directory or a `datasets` directory with both, or name the test reviews with data.test_path")
+    said: set[str] = set()
+
+    def announce(line: str) -> None:  # which columns and labels were detected, once per file
+        if line not in said:
+            said.add(line)
+            print(line, file=sys.stderr, flush=True)
+
+    train, validation = load_train_validation(config, data_path, announce)
+    test = load_dataset(test_path or data_path, "test", layout=config.data.layout(announce))
+    return train, validation, test
+
+
+def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Path | None,
+           init_from: Path | None = None, progress: bool = True) -> dict:
+    from robustness.loop.augment import read_augmented
+    from robustness.loop.stages import train_model
+
+    rows = read_augmented(augmented) if augmented is not None else None
+    metrics = train_model(config, train, validation, model_dir, start_from=init_from, rows=rows, progress=progress)
+    return {"model_dir": str(model_dir), "n_train": metrics["n_train"], "validation": metrics.get("validation"),
+            "best_epoch": metrics.get("best_epoch"), "history": metrics.get("history"),
+            "vocab_grown": metrics.get("vocab_grown", 0), "soft_targets": bool(metrics.get("soft_targets")),
+            "dir_hinge": metrics.get("dir_hinge")}
+
+
+def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
+           progress: bool, model_section=None) -> dict:
+    from robustness.models.labels import check_data_labels
+    from robustness.loop.models import open_model
+    from robustness.suite.run import run_suite, write_run
+
+    resolved = open_model(model_dir, model_section)
+    model = resolved.model
+    check_data_labels(model, test, data_path, where="data.path", fix=LOOP_LABEL_FIX)
+    result = run_suite(model, test, suite_config, seed=seed, sample=sample, progress=progress, work_dir=run_dir,
+                       model_info=(getattr(model, "info", None) or {}) | resolved.record(),
+                       data_info={"path": str(data_path), "split": "test"})
+    write_run(result, run_dir, reports=True)
+    return {"run_dir": str(run_dir), "passed": result.passed}
+
+
+def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
+    from robustness.loop import augment
+    from robustness.loop.hard_rows import suite_config_of
+    from robustness.loop.stages import augment_rows
+
+    before = _read_results(out_dir / "suite_before")
+    needs = augment.needs_from_results(before)
+    rows, summary = augment_rows(config.augment, train, needs, suite_config_of(before, str(out_dir / "suite_before")),
+                                 model_dir, holdout=config.holdout.tests, model_section=config.model)
+    augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
+    augment.write_summary(summary, out_dir / "augment" / "summary.json")
+    return summary
+
+
+def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) -> dict:
+    """Gold-label metrics of both models on the same clean test reviews."""
+    from model_adapters import checked_proba
+
+    from robustness.data.datasets import sample_dataset
+    from robustness.loop.models import load_spec
+    from robustness.models.labels import display_labels
+    from robustness.suite.run import clean_metrics
+
+    test = sample_dataset(test, config.data.test_sample, config.suite.seed)
+    result = {"split": "test", "n": len(test)}
+    for side, model_dir in (("before", before_dir), ("after", after_dir)):
+        model = load_spec(model_dir, config.model)
+        labels = display_labels(model.labels)  # any label set, named as the data's
+        predicted = [labels[i] for i in checked_proba(model, test.texts).argmax(axis=1)]
+        metrics = clean_metrics(test.labels, predicted, labels)
+        result[side] = {"n": len(test), "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
+    return result
+
+
+def paired_outcomes(before_cases: Path, after_cases: Path) -> list[dict]:
+    """Per test, cases applicable in both runs paired on case_id; McNemar's exact test on the discordant pairs."""
+    from robustness.stats import mcnemar_exact
+
+    before = {(c["test"], c["case_id"]): c["passed"] for c in _iter_cases(before_cases) if c.get("applicable")}
+    counts: dict[str, dict] = {}
+    for case in _iter_cases(after_cases):
+        key = (case["test"], case["case_id"])
+        if not case.get("applicable") or key not in before:
+            continue
+        row = counts.setdefault(case["test"], {"test": case["test"], "n_paired": 0, "both_pass": 0, "fixed": 0,
+                                               "regressed": 0, "still_failing": 0})
+        row["n_paired"] += 1
+        was, now = bool(before[key]), bool(case["passed"])
+        row["both_pass" if was and now else "fixed" if now else "regressed" if was else "still_failing"] += 1
+    for row in counts.values():
+        discordant = row["fixed"] + row["regressed"]
+        row["mcnemar_p"] = mcnemar_exact(row["fixed"], row["regressed"]) if discordant else None
+    return list(counts.values())
+
+
+def _iter_cases(path: Path):
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def _read_results(run_dir: Path) -> dict:
+    return read_json_object(run_dir / "results.json", "results", ConfigError, "pass --restart to rerun the loop")
+
+
+def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Path, augmentation: dict, clean: dict,
+             timings: dict, started: float) -> dict:
+    from robustness.suite.run import versions
+
+    runs = {name: out_dir / name for name in ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")}
+    fresh = _read_results(runs["suite_fresh"]) if (runs["suite_fresh"] / "results.json").is_file() else None
+    fresh_before = (_read_results(runs["suite_fresh_before"])
+                    if (runs["suite_fresh_before"] / "results.json").is_file() else None)
+    timings = dict(timings) | {"total_s": round(time.perf_counter() - started, 2)}
+    return {
+        "schema_version": 1,
+        "kind": "loop_summary",
+        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "before": _read_results(runs["suite_before"]),
+        "after": _read_results(runs["suite_after"]),
+        "fresh": fresh,
+        "fresh_before": fresh_before,
+        "clean": {"split": clean["split"], "before": clean["before"], "after": clean["after"]},
+        "paired": {"alpha": PAIRED_ALPHA, "method": "mcnemar_exact",
+                   "tests": paired_outcomes(runs["suite_before"] / "cases.jsonl.gz",
+                                            runs["suite_after"] / "cases.jsonl.gz")},
+        "augmentation": {"seed": augmentation["seed"], "ratio": augmentation["ratio"], "mode": augmentation["mode"],
+                         "dir_policy": augmentation["dir_policy"],
+                         "margin": augmentation.get("margin", 0.0), "n_train_original": augmentation["n_train"],
+                         "n_augmented": augmentation["n_rows"], "rows_per_test": augmentation["rows_per_test"],
+                         "select": augmentation.get("select", "random")}
+                        | ({"failing_candidates": augmentation["failing_candidates"]}
+                           if augmentation.get("failing_candidates") else {})
+                        | ({"failures_for": augmentation["failures_for"]} if augmentation.get("failures_for") else {}),
+        "models": {"before": {"path": _recorded_spec(before_dir), "name": _model_name(before_dir)},
+                   "after": {"path": _recorded_spec(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
+        "config": _recorded_config(config),
+        "seeds": {"suite": config.suite.seed, "fresh_suite": config.suite.fresh_seed, "augment": config.augment.seed,
+                  "train": config.model.seed, "sample": config.suite.seed},
+        "versions": versions(),
+        "timings": timings,
+    }
+
+
+def _model_name(model_dir: Path | str) -> str:
+    """The preset a model directory was trained with, as the reports name it (lstm-<preset>); another model
+    (model.existing: hf:, skops:, py:, a URL) by its spec."""
+    from robustness.loop.models import is_lstm_dir
+
+    if not is_lstm_dir(model_dir):
+        return _recorded_spec(model_dir)
+    config = read_json_object(Path(model_dir) / "config.json", "model config", ConfigError, "re-train the model")
+    return f"lstm-{config.get('name', 'custom')}"
+
+
+def _recorded_spec(spec: Path | str) -> str:
+    """A model spec as the summary may record it: a served model's URL without credentials or query values."""
+    from model_adapters.http_adapter import redact_url
+
+    text = str(spec)
+    return redact_url(text) if text.startswith(("http://", "https://")) else text
+
+
+def _recorded_config(config: LoopConfig) -> dict:
+    data = config.to_dict()
+    if data["model"]["existing"]:
+        data["model"]["existing"] = _recorded_spec(data["model"]["existing"])
+    return data
+
+
+def _fingerprint(config: LoopConfig, data_path: Path, suite_config: dict) -> str:
+    """What a resumed run must share with the first: the config, the data, the suite. Of `model.spec` only the
+    labels count (they rename what the model predicts): a token variable or HTTP settings changed to get a served
+    model to answer resume the run, and a config without `model.spec` fingerprints as before it existed."""
+    loop = config.to_dict()
+    spec = loop["model"].pop("spec", None)
+    if spec and spec["labels"] is not None:
+        loop["model"]["spec"] = {"labels": spec["labels"]}
+    payload = json.dumps({"loop": loop, "data": str(data_path), "suite": suite_config}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

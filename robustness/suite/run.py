@@ -1,0 +1,266 @@
+"""Run a robustness suite: generate cases per test, predict them in cached batches, judge, tally, gate.
+
+Cases stream to a gzip JSONL file a slice of reviews at a time, so memory stays bounded however many
+reviews are tested; results.json keeps only counts, intervals and a few failing examples per test.
+
+    result = run_suite(model, dataset, load_config("suite.yml"), seed=7)
+    write_run(result, "runs/suite")          # results.json + cases.jsonl.gz
+    result.to_dict()["gate"]["passed"]; result.cases_frame()
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import weakref
+from datetime import datetime, timezone
+from pathlib import Path
+
+import perturbations
+from model_adapters.f1 import macro_f1
+from model_adapters.labels import interpret_labels, label_key, sort_labels
+from robustness.suite.cases import generate_cases
+from robustness.suite.config import SuiteConfig, config_from_dict, load_config
+from robustness.data.datasets import LABELS, Dataset, sample_dataset
+from robustness.errors import DataError, RobustnessError
+from robustness.files import atomic_path, ensure_writable_dir, write_json
+from robustness.suite.gate import apply_gate
+from robustness.models.labels import Polarity, display_labels, resolve_polarity
+from robustness.models.predictor import CachedPredictor
+from robustness.suite.scoring import TestTally, case_record, judge
+from robustness.versions import versions  # re-exported: the suite's records and older callers use it from here
+
+SCHEMA_VERSION = 1
+RESULTS_FILE = "results.json"
+CASES_FILE = "cases.jsonl.gz"
+CHUNK_SOURCES = 128   # reviews per generate/predict/judge round: bounds memory, fits the tokenizer cache
+GZIP_LEVEL = 3        # cases files are big and rewritten often; speed matters more than the last few %
+
+
+class SuiteResult:
+    """A finished run: the results dict (results.json) and the gzip file holding every case."""
+
+    def __init__(self, results: dict, cases_file: Path, owns_cases_file: bool):
+        self.results = results
+        self.cases_file = Path(cases_file)
+        self._cleanup = weakref.finalize(self, Path.unlink, self.cases_file, True) if owns_cases_file else None
+
+    def to_dict(self) -> dict:
+        return self.results
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results["gate"]["passed"])
+
+    def iter_cases(self):
+        with gzip.open(self.cases_file, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+    def cases_frame(self):
+        """Every case as a pandas DataFrame (loads them all: for full-IMDB runs prefer iter_cases)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(list(self.iter_cases()))
+
+    def adopt_cases_file(self, path: Path) -> None:
+        """The cases file was moved into a run directory: point at it and stop treating it as temporary."""
+        if self._cleanup is not None:
+            self._cleanup.detach()
+            self._cleanup = None
+        self.cases_file = Path(path)
+
+
+def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path | None = None, *,
+              seed: int | None = None, progress: bool = False, sample: int | None = None,
+              batch_size: int | None = None, model_info: dict | None = None, data_info: dict | None = None,
+              work_dir: str | Path | None = None) -> SuiteResult:
+    """Run every test in `config` on `dataset` (sampled to `sample` or harness.sample reviews) against `model`.
+
+    `seed` (default harness.seed) drives sampling and every perturbation. `work_dir` is where the temporary
+    cases file is written; pass the run directory to avoid copying a large file later.
+    """
+    started = time.perf_counter()
+    config = _as_config(config).with_overrides(seed=seed, sample=sample, batch_size=batch_size)
+    harness = config.harness
+    if len(dataset) == 0:
+        raise DataError(f"{dataset.source}: no reviews to test; pass a data file with at least one labeled review")
+    n_available = len(dataset)
+    dataset = sample_dataset(dataset, harness.sample, harness.seed)
+    labels = display_labels(model.labels)
+    polarity = resolve_polarity(labels, harness.positive_label, harness.negative_label, f"{config.source}: harness")
+    predictor = CachedPredictor(model, harness.batch_size)
+
+    fd, tmp_name = tempfile.mkstemp(prefix=".cases.", suffix=".jsonl.gz",
+                                    dir=str(ensure_writable_dir(work_dir)) if work_dir else None)
+    os.close(fd)
+    cases_file = Path(tmp_name)
+    try:
+        tests, clean, generate_s = _run_tests(config, dataset, predictor, polarity, cases_file, progress)
+        tests += _run_checks(config, dataset, predictor, polarity)
+    except BaseException:
+        cases_file.unlink(missing_ok=True)
+        raise
+    gate = apply_gate(tests, harness.gate, harness.fail_on_insufficient, harness.strict)
+    timings = {"generate_s": round(generate_s, 4), "predict_s": round(predictor.predict_seconds, 4),
+               "total_s": round(time.perf_counter() - started, 4),
+               "n_unique_texts": predictor.n_unique_texts, "n_model_batches": predictor.n_model_calls}
+    results = results_document(engine="robustness", seed=harness.seed, config=config.to_dict(),
+                               model=_model_block(model, model_info) | {"polarity": polarity.to_dict()},
+                               dataset=dataset, n_available=n_available,
+                               data_info=data_info, timings=timings, clean=clean, gate=gate, tests=tests)
+    return SuiteResult(results, cases_file, owns_cases_file=True)
+
+
+def results_document(*, engine: str, seed: int, config: dict, model: dict, dataset: Dataset, n_available: int,
+                     data_info: dict | None, timings: dict, clean: dict, gate: dict, tests: list, **extra) -> dict:
+    """The results.json of one run (docs/results-schema.md), whichever engine produced it; `extra` holds
+    engine-specific fields (LangTest's own config, skipped tests)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "suite_results",
+        "engine": engine,
+        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": seed,
+        "config": config,
+        **extra,
+        "model": model,
+        "data": {"path": dataset.source, "split": None, "n_available": n_available, "n_sampled": len(dataset),
+                 "sample_seed": seed} | dict(data_info or {}),
+        "versions": versions(),
+        "timings": timings,
+        "clean": clean,
+        "gate": gate,
+        "tests": tests,
+    }
+
+
+def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity,
+               cases_file: Path, progress: bool):
+    """Chunk-major: a slice of reviews goes through every test before the next slice. Memory is bounded by
+    the slice, the perturbation library's per-review tokenizer cache is hit by every test, and the model
+    sees one big length-sorted batch set per slice."""
+    from tqdm import tqdm
+
+    harness = config.harness
+    labels = polarity.labels
+    original_proba = predictor.predict(dataset.texts)
+    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+    tallies = [TestTally(name=t.name, category=t.category, labels=tuple(labels), expectation=t.expectation, mode=t.mode, parameters=t.parameters,
+                         min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=polarity.shift_column(),
+                         max_examples=harness.max_examples) for t in config.tests]
+    directions = [perturbations.get_perturbation(t.name).direction if t.mode == "ours" else None for t in config.tests]
+    generate_s = 0.0
+    bar = tqdm(total=len(config.tests) * len(dataset), desc="suite", unit="case", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True)
+    with bar, gzip.open(cases_file, "wt", encoding="utf-8", compresslevel=GZIP_LEVEL) as out:
+        for start in range(0, len(dataset), CHUNK_SOURCES):
+            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+            t0 = time.perf_counter()
+            per_test = [list(generate_cases(t.name, t.parameters, chunk, harness.seed)) for t in config.tests]
+            generate_s += time.perf_counter() - t0
+            texts = [case.perturbed for cases in per_test for case in cases if case.applicable]
+            perturbed_proba = iter(predictor.predict(texts))
+            for test, tally, cases, direction in zip(config.tests, tallies, per_test, directions):
+                for case in cases:
+                    before = original_proba[start + case.source_index]
+                    after = next(perturbed_proba) if case.applicable else before
+                    lowered_column, owes = None, True
+                    if direction is not None and case.applicable:
+                        lowered_column = polarity.lowered_column(direction(case.original, case.edits))
+                        owes = lowered_column is not None  # points nowhere, or no positive/negative label: owes nothing
+                    verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable and owes,
+                                    harness.dir_epsilon, lowered_column, harness.dir_scale)
+                    record = case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
+                                         gold=case.gold, original=case.original, perturbed=case.perturbed,
+                                         edits=case.edits, verdict=verdict, original_proba=before,
+                                         perturbed_proba=after)
+                    tally.add(record)
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                bar.update(len(cases))
+    return [tally.to_dict() for tally in tallies], clean, generate_s
+
+
+def _run_checks(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity) -> list[dict]:
+    """Accuracy, fairness, representation, grammar, group-gap and capability tests (robustness/checks), on the
+    clean predictions already cached (no new model calls but the group gaps' and capabilities' template sentences)."""
+    if not config.checks:
+        return []
+    from robustness.checks.run import run_checks
+
+    labels = list(polarity.labels)
+    predicted = [labels[i] for i in predictor.predict(dataset.texts).argmax(axis=1)]
+    return run_checks(config, dataset.texts, dataset.labels, predicted, predictor.predict, polarity)
+
+
+def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False) -> Path:
+    """Write results.json and cases.jsonl.gz into `run_dir` atomically (cases first, so results.json
+    never points at cases that are not there). With `reports`, also the HTML/Markdown/JUnit reports."""
+    run_dir = ensure_writable_dir(run_dir)
+    target = run_dir / CASES_FILE
+    if result.cases_file.resolve() != target.resolve():
+        with atomic_path(target) as tmp:
+            if result._cleanup is not None and result.cases_file.parent.resolve() == run_dir.resolve():
+                os.replace(result.cases_file, tmp)  # our own temp file, already on this filesystem
+            else:
+                shutil.copyfile(result.cases_file, tmp)
+        result.adopt_cases_file(target)
+    write_json(run_dir / RESULTS_FILE, result.results)
+    if reports:
+        write_reports(result.results, run_dir)
+    return run_dir
+
+
+def write_reports(results: dict, run_dir: Path) -> list[str]:
+    """report.md, junit.xml and report.html via the reports package; returns warnings (never raises on a
+    missing reports package, so results.json is always the one file a run guarantees)."""
+    try:
+        from robustness.suite.report_files import write_suite_reports
+    except ImportError as exc:
+        return [f"reports not written ({exc}); results.json and cases.jsonl.gz are complete"]
+    write_suite_reports(results, run_dir)
+    return []
+
+
+def clean_metrics(gold, predicted, labels=None) -> dict:
+    """Accuracy and macro-F1 on the unperturbed texts: the baseline every robustness number sits beside; with the
+    model's `labels`, also macro precision/recall, per-class scores and the confusion matrix (robustness/suite/metrics.py)."""
+    n = len(gold)
+    accuracy = sum(g == p for g, p in zip(gold, predicted)) / n if n else None
+    clean = {"n": n, "accuracy": accuracy, "macro_f1": macro_f1(gold, predicted)}
+    if labels is None or not n:
+        return clean
+    from robustness.suite.metrics import classification_metrics
+
+    names = list(labels) + [label for label in sort_labels(gold) if label not in labels]  # a gold label the model lacks
+    scored = classification_metrics(gold, predicted, names)
+    return clean | {key: scored[key] for key in ("macro_precision", "macro_recall", "per_class", "confusion_matrix")}
+
+
+def _as_config(config) -> SuiteConfig:
+    if isinstance(config, SuiteConfig):
+        return config
+    if isinstance(config, dict):
+        return config_from_dict(config)
+    return load_config(config)
+
+
+def _model_block(model, model_info: dict | None) -> dict:
+    block = {"path": None, "name": getattr(model, "name", type(model).__name__),
+             "labels": list(model.labels), "info": _jsonable(getattr(model, "info", {}) or {})}
+    return block | dict(model_info or {})
+
+
+def _jsonable(value):
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return {}
+
+
+__all__ = ["SuiteResult", "run_suite", "write_run", "write_reports", "clean_metrics", "versions", "LABELS"]
