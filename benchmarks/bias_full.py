@@ -43,7 +43,7 @@ def bias_suite(seed: int, sample: int | None) -> tuple[dict, dict]:
     import perturbations
     from robustness.checks.catalogue import GROUP_GAP_KINDS
     from robustness.config_files import read_config_data
-from robustness.suite.config import DEFAULT_CONFIG
+    from robustness.suite.config import DEFAULT_CONFIG
 
     raw = read_config_data(DEFAULT_CONFIG)
     written = dict((raw.get("tests") or {}).get(CATEGORY) or {})

@@ -76,8 +76,8 @@ def train_models(args, train, validation, train_all):
     from model_adapters.lstm.adapter import load_lstm_model
     from model_adapters.lstm.artifact import read_metrics
     from model_adapters.lstm.training import train_lstm
-    from robustness.models.baseline import train_random_forest, train_tfidf_baseline
     from robustness.compare.run import NamedModel
+    from robustness.models.baseline import train_random_forest, train_tfidf_baseline
 
     jobs = []
     for preset in args.presets:

@@ -99,9 +99,9 @@ def main(argv=None) -> int:
 
     from model_adapters.http_adapter import HttpOptions
     from model_adapters.specs import load_model_spec
-    from robustness.suite.config import load_config
     from robustness.data.datasets import load_dataset
     from robustness.files import write_json
+    from robustness.suite.config import load_config
     from robustness.suite.run import run_suite
     from robustness.versions import versions
 

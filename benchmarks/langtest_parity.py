@@ -68,10 +68,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from model_adapters import load_model
-    from robustness.suite.config import config_from_dict
     from robustness.data.datasets import load_dataset
     from robustness.files import write_text
     from robustness.langtest.engine import run_langtest_suite
+    from robustness.suite.config import config_from_dict
     from robustness.suite.run import run_suite
     from tests.conftest import langtest_sample_path
 

@@ -46,8 +46,8 @@ def main(argv=None) -> int:
         config = reused_config(loop_dir, args.settings)
         summary = summary_from_loop_dir(loop_dir, config, Path(args.out or loop_dir / "transfer"))
     else:
-        from robustness.loop.run import run_loop
         from robustness.loop.config import load_loop_config, with_settings
+        from robustness.loop.run import run_loop
 
         config = with_settings(load_loop_config(args.config), args.settings)
         summary = run_loop(config, args.out or WORK / "loop_transfer", restart=args.restart, progress=True)
@@ -89,15 +89,14 @@ def summary_from_loop_dir(loop_dir: Path, config, out_dir: Path) -> dict:
     """The finished loop's summary with `transfer` and `guards` computed anew: the held-out families run on both of
     its models (same suite seed and sample), the capabilities too; trained families and clean metrics reused."""
     from model_adapters import load_model
-
-    from robustness.suite.config import config_from_dict, load_config
     from robustness.data.datasets import load_dataset
     from robustness.data.download import resolve_imdb
     from robustness.errors import ConfigError
     from robustness.loop.run import paired_outcomes
+    from robustness.loop.transfer import guards_block, run_guard, transfer_block
+    from robustness.suite.config import config_from_dict, load_config
     from robustness.suite.report_files import read_loop_summary
     from robustness.suite.run import run_suite, write_run
-    from robustness.loop.transfer import guards_block, run_guard, transfer_block
 
     summary = read_loop_summary(loop_dir / "loop_summary.json")
     holdout = config.holdout.tests

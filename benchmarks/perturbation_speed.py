@@ -20,8 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-import perturbations
 from provenance import git_commit
+
+import perturbations
 from robustness.files import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results" / "perturbation_speed.json"

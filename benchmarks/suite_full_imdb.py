@@ -36,10 +36,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from model_adapters import load_model
-    from robustness.suite.config import load_config
     from robustness.data.datasets import load_dataset
     from robustness.data.download import resolve_imdb
     from robustness.files import write_json
+    from robustness.suite.config import load_config
     from robustness.suite.run import run_suite, versions, write_run
 
     started = time.perf_counter()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import platform
 import sys
@@ -58,11 +57,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "suite_speed.json")
     args = parser.parse_args(argv)
 
-    from robustness.suite.config import config_from_dict, load_config
     from robustness.data.datasets import load_dataset
-    from robustness.langtest.engine import langtest_test_names, run_langtest_suite
-    from robustness.suite.run import run_suite, versions
     from robustness.files import write_json
+    from robustness.langtest.engine import langtest_test_names, run_langtest_suite
+    from robustness.suite.config import config_from_dict, load_config
+    from robustness.suite.run import run_suite, versions
 
     model, model_path, trained = get_model(args.model, args.seed)
     dataset = load_dataset(langtest_sample())

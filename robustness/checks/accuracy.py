@@ -8,8 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 from model_adapters.f1 import macro_f1
-from robustness.checks.bootstrap import (averaged_f1, bootstrap, confusion, interval_record, label_scores,
-                                             percentile_interval)
+from robustness.checks.bootstrap import (
+    averaged_f1,
+    bootstrap,
+    confusion,
+    interval_record,
+    label_scores,
+    percentile_interval,
+)
 from robustness.checks.catalogue import ResolvedCheck
 from robustness.checks.entries import score_entry
 from robustness.errors import ConfigError

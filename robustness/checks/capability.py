@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from robustness.checks.templates import MAX_EXAMPLES, expand_cases, judge_cases, load_capabilities
 from robustness.checks.catalogue import ResolvedCheck
 from robustness.checks.entries import score_entry, skipped_entry
+from robustness.checks.templates import MAX_EXAMPLES, expand_cases, judge_cases, load_capabilities
 from robustness.errors import ModelError
-from robustness.models.labels import Polarity, resolve_polarity
+from robustness.models.labels import Polarity
 from robustness.stats import wilson_interval
 
 

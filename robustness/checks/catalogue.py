@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from robustness.checks.templates import load_capabilities
 from robustness.errors import ConfigError
 
 # Groups a check scores. "label" groups are the model's labels, known only at run time.
@@ -64,7 +65,6 @@ def _catalogue() -> dict[str, CheckInfo]:
     for name, kind in GROUP_GAP_KINDS.items():
         checks.append(CheckInfo(name, "bias", "max_gap", None,
                                 f"gap in mean P(positive) between {kind.replace('_', ' ')} groups on EEC-style templates"))
-    from robustness.checks.templates import load_capabilities
 
     for capability in load_capabilities().capabilities.values():  # the shipped templates file
         checks.append(CheckInfo(capability.name, "capability", "max_failure_rate", None,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from perturbations.lexicon_data import load
 from robustness.checks.bootstrap import bootstrap, interval_record, percentile_interval
 from robustness.checks.catalogue import ETHNICITIES, GROUP_GAP_KINDS, RELIGIONS, ResolvedCheck
 from robustness.checks.entries import score_entry
@@ -47,7 +48,6 @@ def people(kind: str, seed: int, per_group: int) -> dict[str, list[str]]:
     `per_group` names per group from perturbations/lexicons/bias_names.json."""
     if kind == "gender":
         return {group: list(phrases) for group, phrases in _data()["gender"].items()}
-    from perturbations.lexicon_data import load
 
     names = load("bias_names")
     if kind == "religion_name":

@@ -18,6 +18,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from perturbations.bias_swaps import Mentions
+from perturbations.lexicon_data import load
 from robustness.checks.catalogue import ETHNICITIES, INCOMES, RELIGIONS
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -50,9 +52,6 @@ def infer_gender(text: str) -> str:
 @cache
 def _matchers(kind: str):
     """(Mentions over every listed word, lower-case word -> its one group) for a representation kind."""
-    from perturbations.bias_swaps import Mentions
-    from perturbations.lexicon_data import load
-
     if kind == "country_economic":
         table = {group: load("bias_countries")[group] for group in INCOMES}
     elif kind == "religion_name":

@@ -24,8 +24,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from robustness.errors import ConfigError, DataError, ModelError
+from robustness.config_files import read_config_data
+from robustness.errors import ConfigError, DataError
 from robustness.models.labels import Polarity, model_polarity
+from robustness.models.predictor import CachedPredictor
+from robustness.stats import mcnemar_exact, wilson_interval
 
 SCHEMA_VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -120,8 +123,6 @@ def capability_names(data: str | Path | None = None) -> list[str]:
 
 def load_capabilities(path: str | Path | None = None) -> CapabilitySet:
     """Read and check a templates file: every {slot} has a word list, every label is known, a source is named."""
-    from robustness.config_files import read_config_data
-
     path = Path(path) if path is not None else DEFAULT_DATA
     raw = read_config_data(path, what="capability templates")
     if not isinstance(raw, dict) or not isinstance(raw.get("source"), str) or not raw["source"].strip():
@@ -195,9 +196,6 @@ def run_capabilities(model, config: CapabilityConfig | None = None, polarity: Po
     """Every capability of `config` (all when it names none) on `model`: failure rates with Wilson intervals and
     one record per case (text, expected label, prediction, P(positive)) for case-by-case comparison. `polarity`
     says which label is positive and which negative (the suite's harness; default: model_polarity's)."""
-    from robustness.models.predictor import CachedPredictor
-    from robustness.stats import wilson_interval
-
     config = config or CapabilityConfig()
     data = load_capabilities(config.data)
     names = list(config.tests) or list(data.capabilities)
@@ -250,8 +248,6 @@ def _record(case: CapabilityCase, row, reference, labels, positive: int, negativ
 def compare_capabilities(before: dict, after: dict, alpha: float = PAIRED_ALPHA) -> list[dict]:
     """Per capability, the cases both runs judged, paired on case_id: fixed, regressed, McNemar's exact p, and
     `significantly_worse` when p < alpha and more cases regressed than were fixed."""
-    from robustness.stats import mcnemar_exact, wilson_interval
-
     was = {c["case_id"]: c["passed"] for c in before.get("cases", [])}
     rows: dict[str, dict] = {}
     for case in after.get("cases", []):

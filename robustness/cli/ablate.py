@@ -26,12 +26,12 @@ import click
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress output on stderr.")
 def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
     """Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."""
-    from robustness.compare.ablate import build_variants, format_effects, load_ablation_config, run_ablation
     from robustness.cli.suite_options import load_suite_data
-    from robustness.suite.config import load_config
+    from robustness.compare.ablate import build_variants, format_effects, load_ablation_config, run_ablation
     from robustness.data.datasets import has_splits
     from robustness.data.download import resolve_imdb
     from robustness.errors import DataError
+    from robustness.suite.config import load_config
 
     spec = load_ablation_config(config_path)
     build_variants(spec)  # every variant and the suite validated before data is loaded or anything is trained

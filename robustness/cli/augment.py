@@ -39,13 +39,13 @@ augment.failures_for=[add_typo], data.validation_fraction=0.2). Use the same --c
 def augment(config_path, settings, results_path, model_spec, model_options, data_path, layout, out_path):
     import json
 
-    from robustness.loop import augment as aug
-    from robustness.suite.config import load_config
     from robustness.data.download import resolve_imdb
     from robustness.errors import UsageError
+    from robustness.loop import augment as aug
     from robustness.loop.config import load_loop_config, with_settings
     from robustness.loop.models import open_model
     from robustness.loop.stages import augment_rows, load_train_validation
+    from robustness.suite.config import load_config
 
     aug.check_output_path(out_path)
     config = with_layout(with_settings(load_loop_config(config_path), settings), layout)

@@ -96,8 +96,8 @@ def evaluate(model_dir, model_options, data_path, split, output, no_baseline, ba
 def evaluate_model(model, dataset, batch_size: int = 256) -> dict:
     """Predict every review once (batched, through checked_proba) and score against the gold labels."""
     from model_adapters.protocol import checked_proba
-    from robustness.suite.metrics import classification_metrics
     from robustness.models.predictor import CachedPredictor
+    from robustness.suite.metrics import classification_metrics
 
     unknown = sorted(set(dataset.labels) - set(model.labels))
     if unknown:

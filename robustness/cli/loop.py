@@ -32,8 +32,8 @@ from robustness.errors import EXIT_GATE_FAILED
                    "guard significantly worse), as `robustness test` does; without it the loop exits 0 once it ran.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, gate, progress):
-    from robustness.loop.run import run_loop
     from robustness.loop.config import load_loop_config, with_overrides, with_settings
+    from robustness.loop.run import run_loop
 
     config = with_settings(load_loop_config(config_path), settings)
     flags = {("model", "existing"): model_spec, ("model", "preset"): preset,

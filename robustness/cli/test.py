@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from robustness.cli.model_options import MODEL_HELP, check_data_labels, model_spec_options
 from robustness.cli.data_options import data_layout_options
+from robustness.cli.model_options import MODEL_HELP, check_data_labels, model_spec_options
 from robustness.cli.suite_options import load_suite_data, suite_input_options
 from robustness.cli.text_table import text_table
 
@@ -39,9 +39,9 @@ ENGINES = ("ours", "langtest")
 def test(model_spec, model_options, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode,
          batch_size, progress, layout, strict):
     """Run a robustness suite and gate on its pass rates."""
-    from robustness.suite.config import load_config
     from robustness.errors import EXIT_GATE_FAILED
     from robustness.files import ensure_writable_dir
+    from robustness.suite.config import load_config
 
     config = load_config(config_path).with_overrides(seed=seed, sample=sample, gate=gate_rule, mode=mode,
                                                      batch_size=batch_size, strict=strict or None)

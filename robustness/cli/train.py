@@ -80,8 +80,8 @@ def train(config_path, settings, data_path, layout, out_dir, preset, seed, epoch
 def _augmented_rows(path, config, train_set, validation) -> list:
     """The rows of `path` (none without it), refused when any comes from a validation review; with
     data.max_train, rows whose source review is outside the sample are left out (their targets need it)."""
-    from robustness.loop.augment import read_augmented
     from robustness.errors import UsageError
+    from robustness.loop.augment import read_augmented
 
     if path is None:
         return []

@@ -25,7 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from model_adapters.lstm.adapter import load_lstm_model
+from model_adapters.lstm.artifact import read_metrics
+from model_adapters.lstm.presets import resolve_config
+from model_adapters.lstm.training import train_lstm
+from robustness.cli.text_table import text_table
+from robustness.compare.run import NamedModel, compare_models, write_comparison
+from robustness.config_files import read_config_data
+from robustness.data.datasets import sample_dataset, train_validation_split
 from robustness.errors import ConfigError
+from robustness.files import ensure_writable_dir, write_json
+from robustness.suite.config import load_config
 
 ABLATION_SCHEMA_VERSION = 1
 ABLATION_FILE = "ablation.json"
@@ -41,8 +51,6 @@ class Variant:
 
 
 def load_ablation_config(path: str | Path) -> dict:
-    from robustness.config_files import read_config_data
-
     return ablation_from_dict(read_config_data(Path(path), what="ablation config"), source=str(path))
 
 
@@ -71,8 +79,6 @@ def ablation_from_dict(data: Any, source: str = "<dict>") -> dict:
 
 def build_variants(spec: dict) -> list[Variant]:
     """The base config, then one variant per factor value that differs from the base (each validated)."""
-    from model_adapters.lstm.presets import resolve_config
-
     where = spec.get("source", "<dict>")
     base = resolve_config(spec["base"])
     try:
@@ -102,14 +108,6 @@ def build_variants(spec: dict) -> list[Variant]:
 def run_ablation(spec: dict, dataset, test_dataset, out_dir: str | Path, *, sample: int | None = None,
                  seed: int | None = None, threads: int | None = None, progress: bool = False) -> dict:
     """Train every variant (reusing finished ones in out_dir/models), compare them, summarise each factor."""
-    from model_adapters.lstm.adapter import load_lstm_model
-    from model_adapters.lstm.artifact import read_metrics
-    from model_adapters.lstm.training import train_lstm
-    from robustness.compare.run import NamedModel, compare_models, write_comparison
-    from robustness.suite.config import load_config
-    from robustness.data.datasets import sample_dataset, train_validation_split
-    from robustness.files import ensure_writable_dir, write_json
-
     seed = spec["seed"] if seed is None else seed
     out_dir = ensure_writable_dir(out_dir)
     variants = build_variants(spec)
@@ -162,8 +160,6 @@ def factor_effects(variants: list[Variant], comparison: dict) -> list[dict]:
 
 
 def format_effects(summary: dict) -> str:
-    from robustness.cli.text_table import text_table
-
     rows = [("variant", "accuracy", "Δacc", "mean pass", "Δmean", "worst pass", "Δworst", "p(clean)", "p(robust)")]
     fmt = lambda v, signed=False: "-" if v is None else (f"{v:+.3f}" if signed else f"{v:.3f}")  # noqa: E731
     for e in summary["effects"]:

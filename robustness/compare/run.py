@@ -22,12 +22,14 @@ from typing import Sequence
 import numpy as np
 
 from model_adapters.protocol import checked_proba
+from model_adapters.specs import load_model_spec
+from robustness.compare.explain import attention_weights, explain_pair
 from robustness.data.datasets import Dataset, sample_dataset
 from robustness.errors import RobustnessError, UsageError
-from robustness.compare.explain import attention_weights, explain_pair
 from robustness.files import ensure_writable_dir, write_json
-from robustness.stats import mcnemar_exact
 from robustness.models.labels import display_labels
+from robustness.stats import mcnemar_exact
+from robustness.suite.report_files import write_compare_reports
 from robustness.suite.run import _as_config, clean_metrics, run_suite
 from robustness.versions import versions
 
@@ -51,8 +53,6 @@ class NamedModel:
 def load_named_models(paths: Sequence[str | Path], load=None) -> list[NamedModel]:
     """Open models by spec (a directory, hf:, skops:, py:, http(s)://), named by the spec's last path part, made
     unique. `load(spec) -> ResolvedModel` defaults to model_adapters.specs.load_model_spec."""
-    from model_adapters.specs import load_model_spec
-
     if len(paths) < 2:
         raise UsageError(f"compare needs at least two models, got {len(paths)}; pass --models DIR DIR ...")
     named, seen = [], {}
@@ -115,8 +115,6 @@ def write_comparison(comparison: dict, out_dir: str | Path, reports: bool = True
     out_dir = ensure_writable_dir(out_dir)
     written = {"json": write_json(out_dir / COMPARE_FILE, comparison)}
     if reports:
-        from robustness.suite.report_files import write_compare_reports
-
         written |= write_compare_reports(comparison, out_dir)
     return written
 
@@ -229,7 +227,7 @@ def _parameters(model, info: dict) -> int | None:
 
 def _training_record(model, path: Path) -> dict:
     """metrics.json of an LSTM directory (history, timings) or a baseline's fit info."""
-    from model_adapters.lstm.artifact import METRICS_FILE, read_metrics
+    from model_adapters.lstm.artifact import METRICS_FILE, read_metrics  # torch: only for an LSTM directory
 
     if (path / METRICS_FILE).is_file():
         return read_metrics(path)

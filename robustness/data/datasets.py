@@ -15,12 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from model_adapters.labels import LABELS, interpret_labels, label_key, normalize_label, sort_labels
-from robustness.errors import DataError
-from robustness.data.layout import (DEFAULT_LAYOUT, TableLayout, choose_columns, id_column, is_saved_dataset,
-                               load_saved_dataset, parquet_columns, read_dataset_columns, read_parquet,
-                               quoted_names, saved_dataset_splits)
+from model_adapters.labels import LABELS, interpret_labels, label_key, sort_labels
+from robustness.data.layout import (
+    DEFAULT_LAYOUT,
+    TableLayout,
+    choose_columns,
+    id_column,
+    is_saved_dataset,
+    load_saved_dataset,
+    parquet_columns,
+    quoted_names,
+    read_dataset_columns,
+    read_parquet,
+    saved_dataset_splits,
+)
 from robustness.data.text_files import decode_utf8, read_records, review_text
+from robustness.errors import DataError
 
 SPLITS = ("train", "test", "all")
 

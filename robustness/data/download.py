@@ -11,6 +11,8 @@ import os
 import urllib.request
 from pathlib import Path
 
+from tqdm import tqdm
+
 from robustness.errors import DataError
 from robustness.files import atomic_path
 
@@ -82,6 +84,4 @@ def resolve_imdb(cache_dir: Path | None = None) -> Path:
 
 
 def _progress_bar(total: int, enabled: bool):
-    from tqdm import tqdm
-
     return tqdm(total=total, unit="B", unit_scale=True, desc="aclImdb_v1.tar.gz", disable=not enabled)

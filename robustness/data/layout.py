@@ -6,6 +6,7 @@ pyarrow and datasets are optional (`pip install '.[data]'`) and imported only wh
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,8 +175,6 @@ def _class_names(features: dict, columns: Sequence[str]) -> dict[str, tuple[str,
 
 
 def _import(module: str, what: str):
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError as exc:

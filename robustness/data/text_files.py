@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from robustness.errors import DataError
 from robustness.data.layout import TEXT_COLUMNS, choose_column, quoted_names
+from robustness.errors import DataError
 
 # Reviews run to a few thousand characters; the csv module's 128 KiB default is raised so a long one is
 # accepted, while a runaway unterminated quote still fails instead of swallowing the file.

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from robustness.checks import accuracy, fairness, representation
 from robustness.checks.catalogue import GROUP_GAP_KINDS, normalise_group
-from robustness.checks.run import GRAMMAR_SKIP
 from robustness.checks.entries import skipped_entry
+from robustness.checks.run import GRAMMAR_SKIP
 
 NOTE = ("score: LangTest's own (rounded by LangTest); interval: a seeded bootstrap over the per-review predictions "
         "LangTest scored (recorded by the bridge); ours_score: the same metric computed by this harness")

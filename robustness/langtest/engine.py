@@ -27,17 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from model_adapters.langtest_bridge import LangTestModel, make_harness
-from robustness.suite.config import SuiteConfig
+from robustness.checks.entries import skipped_entry
 from robustness.data.datasets import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError, ModelRuntimeError
-from robustness.checks.entries import skipped_entry
-from robustness.suite.gate import apply_gate
 from robustness.langtest.checks import check_entries
-from robustness.models.labels import resolve_polarity
+from robustness.models.labels import display_labels, resolve_polarity
+from robustness.suite.config import SuiteConfig
+from robustness.suite.gate import apply_gate
+from robustness.suite.run import SuiteResult, _as_config, _model_block, clean_metrics, results_document
 from robustness.suite.scoring import TestTally, case_record, judge
-from robustness.models.labels import display_labels
-from robustness.suite.run import (SuiteResult, _as_config, _model_block, clean_metrics,
-                              results_document)
 
 _TOKEN = re.compile(r"\S+|\s+")
 

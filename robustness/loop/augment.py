@@ -20,7 +20,10 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import perturbations
+from model_adapters.labels import canonical_label
 from robustness.data.datasets import LABELS, Dataset
+from robustness.data.text_files import load_text_table, review_text
 from robustness.errors import ConfigError, DataError, UsageError
 from robustness.files import write_json, write_text
 from robustness.loop.config import AugmentSection
@@ -76,8 +79,6 @@ def augmentable(needs: list[TestNeed], dir_policy: str, polarity: Polarity | Non
 
 
 def _labels_dir_rows(test: str, dir_policy: str, polarity: Polarity | None = None) -> bool:
-    import perturbations
-
     _check_dir_policy(dir_policy)
     return (dir_policy == "directed" and perturbations.get_perturbation(test).direction is not None
             and (polarity is None or polarity.known))
@@ -156,8 +157,6 @@ def generate_augmented(train: Dataset, needs: list[TestNeed], budget: dict[str, 
     `polarity` names the labels DIR rows take (default: negative and positive); robustness/models/labels.py says which
     source reviews give a DIR row.
     """
-    import perturbations
-
     _check_dir_policy(dir_policy)
     check_variants(variants)
     polarity = polarity or resolve_polarity(LABELS)
@@ -274,9 +273,6 @@ def with_augmented(train: Dataset, rows: list[AugmentedRow]) -> Dataset:
 
 def read_augmented(path: str | Path) -> list[AugmentedRow]:
     """Read back a file written by write_augmented (the loop's retrain stage, or a user's edited copy)."""
-    from model_adapters.labels import canonical_label
-    from robustness.data.text_files import load_text_table, review_text
-
     table = load_text_table(path, required=("text", "label", "source_id", "test", "seed"))
     rows = []
     for line, row in zip(table.lines, table.rows):

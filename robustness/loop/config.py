@@ -28,15 +28,20 @@ import re
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+import perturbations
+from model_adapters.http_adapter import HttpOptions
+from model_adapters.labels import canonical_label, label_key, parse_label_map
+from robustness.checks.templates import capability_names, check_capability_name
+from robustness.config_files import read_config_data, resolve_config_path
+from robustness.data.layout import TableLayout
 from robustness.errors import ConfigError
 
 
 def known_tests(names: list[str]) -> list[str]:
     """`names` unchanged when each is a registered perturbation; else the registry's message naming the closest."""
-    import perturbations
-
     for name in names:
         try:
             perturbations.get_perturbation(name)
@@ -89,8 +94,6 @@ class SpecSection(_Strict):
 
     def load_kwargs(self) -> dict:
         """load_model_spec's keyword arguments (model_adapters/specs.py)."""
-        from model_adapters.http_adapter import HttpOptions
-
         return {"allow_download": self.allow_download, "trust": tuple(self.trust),
                 "labels": tuple(self.labels) if self.labels is not None else None,
                 "http": HttpOptions(batch_size=self.http_batch_size, timeout_s=self.http_timeout,
@@ -139,8 +142,6 @@ class DataSection(_Strict):
     @classmethod
     def _label_map(cls, value):
         """The CLI's "1=neg,2=neg" or a YAML mapping (keys may be numbers) as {"1": "negative", ...}."""
-        from model_adapters.labels import canonical_label, label_key, parse_label_map
-
         if isinstance(value, str):
             try:
                 return parse_label_map(value, "label_map")
@@ -152,8 +153,6 @@ class DataSection(_Strict):
 
     def layout(self, announce=None):
         """The TableLayout every data load of the loop, `train` and `augment` reads tables with."""
-        from robustness.data.layout import TableLayout
-
         return TableLayout(text_column=self.text_column, label_column=self.label_column, label_map=self.label_map,
                            announce=announce)
 
@@ -233,8 +232,6 @@ class GuardsSection(_Strict):
     @field_validator("capabilities")
     @classmethod
     def _known_capabilities(cls, names: list[str] | None) -> list[str] | None:
-        from robustness.checks.templates import capability_names, check_capability_name
-
         known = capability_names()
         for name in names or []:
             try:
@@ -267,9 +264,6 @@ def load_loop_config(path: str | Path | None) -> LoopConfig:
     field."""
     if path is None:
         return LoopConfig()
-    from robustness.config_files import read_config_data
-    from robustness.config_files import resolve_config_path
-
     path = resolve_config_path(path, "loop config")
     return loop_config_from_dict(read_config_data(path, what="loop config"), source=str(path))
 
@@ -277,8 +271,6 @@ def load_loop_config(path: str | Path | None) -> LoopConfig:
 def with_settings(config: LoopConfig, settings: Sequence[str], source: str = "--set") -> LoopConfig:
     """`config` with `section.field=value` overrides (VALUE read as a YAML scalar or flow list: 0.5, true, null,
     [a, b]), validated by the same schema; an error names the dotted field."""
-    import yaml
-
     overrides = {}
     for item in settings:
         key, sep, raw = item.partition("=")

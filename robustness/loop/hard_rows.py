@@ -16,13 +16,13 @@ from typing import Sequence
 
 import numpy as np
 
+import perturbations
 from model_adapters import checked_proba
-from robustness.suite.config import SuiteConfig, config_from_dict
 from robustness.data.datasets import Dataset
 from robustness.errors import DataError
+from robustness.models.labels import display_labels, resolve_polarity
+from robustness.suite.config import SuiteConfig, config_from_dict
 from robustness.suite.scoring import drop, judge, log_odds
-from robustness.models.labels import resolve_polarity
-from robustness.models.labels import display_labels
 
 
 def suite_config_of(results: dict, where: str = "results") -> SuiteConfig:
@@ -57,8 +57,6 @@ class FailuresFirst:
 
     def pick(self, test: str, candidates: Sequence, wanted: int) -> list:
         """`wanted` candidates: failures in their seeded order, then passes by how close they came to failing."""
-        import perturbations
-
         if not candidates:
             return []
         info = perturbations.get_perturbation(test)

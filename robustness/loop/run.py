@@ -18,9 +18,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from robustness.errors import ConfigError, DataError, ModelError
+from model_adapters import checked_proba
+from model_adapters.http_adapter import redact_url
+from model_adapters.lstm.presets import resolve_config
+from robustness.data.datasets import has_splits, load_dataset, sample_dataset
+from robustness.data.download import resolve_imdb
+from robustness.errors import ConfigError, DataError
 from robustness.files import ensure_writable_dir, read_json_object, write_json
-from robustness.loop.config import LoopConfig, SpecSection
+from robustness.loop import augment
+from robustness.loop.augment import read_augmented
+from robustness.loop.config import LoopConfig
+from robustness.loop.hard_rows import suite_config_of
+from robustness.loop.models import is_lstm_dir, load_spec, open_model
+from robustness.loop.stages import augment_rows, load_train_validation, train_model
+from robustness.loop.transfer import loop_sections, run_guard, with_held_out
+from robustness.models.labels import check_data_labels, display_labels
+from robustness.stats import mcnemar_exact
+from robustness.suite.config import load_config
+from robustness.suite.report_files import write_loop_reports
+from robustness.suite.run import clean_metrics, run_suite, versions, write_run
 
 STATE_FILE = "state.json"
 SUMMARY_FILE = "loop_summary.json"
@@ -57,13 +73,9 @@ class LoopState:
 def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, progress: bool = True,
              log: Callable[[str], None] | None = None) -> dict:
     """Run (or resume) the whole loop; returns the loop summary written to OUT_DIR/loop_summary.json."""
-    from robustness.suite.config import load_config
-    from robustness.data.download import resolve_imdb
-
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    from robustness.loop.transfer import loop_sections, run_guard, with_held_out
 
     suite_config = with_held_out(load_config(config.suite.config), config.holdout)  # held-out tests run like any
     _check_models(config)
@@ -118,7 +130,6 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
     summary |= loop_sections(config, out_dir, summary)
     write_json(out_dir / SUMMARY_FILE, summary)
-    from robustness.suite.report_files import write_loop_reports
 
     write_loop_reports(summary, out_dir)
     log(f"[loop] wrote {out_dir / 'before_after.html'}")
@@ -132,10 +143,6 @@ def _check_models(config: LoopConfig) -> None:
     but fine-tuning needs our LSTM, so another model is retrained with `retrain.mode: scratch` (a new LSTM from the
     data and the rows, the existing model its teacher when `retrain.targets: teacher`). It opens as `model.spec`
     says (a served model's token variable and HTTP settings, skops trust, labels: loop/models.py: open_model)."""
-    from model_adapters.lstm.presets import resolve_config
-
-    from robustness.loop.models import is_lstm_dir, open_model
-
     existing = config.model.existing
     if existing and not is_lstm_dir(existing):
         if config.retrain.mode == "finetune":
@@ -162,9 +169,6 @@ def _discard_run(out_dir: Path) -> None:
 
 def _load_splits(config: LoopConfig, data_path: Path):
     """Train/validation carved from the train split (never tuned on test); the test split for the suite."""
-    from robustness.data.datasets import has_splits, load_dataset
-    from robustness.loop.stages import load_train_validation
-
     test_path = Path(config.data.test_path) if config.data.test_path else None
     if test_path is None and not has_splits(data_path):
         raise DataError(f"{data_path}: the loop needs train and test splits; pass the aclImdb archive, an aclImdb/ "
@@ -183,9 +187,6 @@ def _load_splits(config: LoopConfig, data_path: Path):
 
 def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Path | None,
            init_from: Path | None = None, progress: bool = True) -> dict:
-    from robustness.loop.augment import read_augmented
-    from robustness.loop.stages import train_model
-
     rows = read_augmented(augmented) if augmented is not None else None
     metrics = train_model(config, train, validation, model_dir, start_from=init_from, rows=rows, progress=progress)
     return {"model_dir": str(model_dir), "n_train": metrics["n_train"], "validation": metrics.get("validation"),
@@ -196,10 +197,6 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
            progress: bool, model_section=None) -> dict:
-    from robustness.models.labels import check_data_labels
-    from robustness.loop.models import open_model
-    from robustness.suite.run import run_suite, write_run
-
     resolved = open_model(model_dir, model_section)
     model = resolved.model
     check_data_labels(model, test, data_path, where="data.path", fix=LOOP_LABEL_FIX)
@@ -211,10 +208,6 @@ def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, r
 
 
 def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
-    from robustness.loop import augment
-    from robustness.loop.hard_rows import suite_config_of
-    from robustness.loop.stages import augment_rows
-
     before = _read_results(out_dir / "suite_before")
     needs = augment.needs_from_results(before)
     rows, summary = augment_rows(config.augment, train, needs, suite_config_of(before, str(out_dir / "suite_before")),
@@ -226,13 +219,6 @@ def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
 
 def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) -> dict:
     """Gold-label metrics of both models on the same clean test reviews."""
-    from model_adapters import checked_proba
-
-    from robustness.data.datasets import sample_dataset
-    from robustness.loop.models import load_spec
-    from robustness.models.labels import display_labels
-    from robustness.suite.run import clean_metrics
-
     test = sample_dataset(test, config.data.test_sample, config.suite.seed)
     result = {"split": "test", "n": len(test)}
     for side, model_dir in (("before", before_dir), ("after", after_dir)):
@@ -246,8 +232,6 @@ def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) 
 
 def paired_outcomes(before_cases: Path, after_cases: Path) -> list[dict]:
     """Per test, cases applicable in both runs paired on case_id; McNemar's exact test on the discordant pairs."""
-    from robustness.stats import mcnemar_exact
-
     before = {(c["test"], c["case_id"]): c["passed"] for c in _iter_cases(before_cases) if c.get("applicable")}
     counts: dict[str, dict] = {}
     for case in _iter_cases(after_cases):
@@ -277,8 +261,6 @@ def _read_results(run_dir: Path) -> dict:
 
 def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Path, augmentation: dict, clean: dict,
              timings: dict, started: float) -> dict:
-    from robustness.suite.run import versions
-
     runs = {name: out_dir / name for name in ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")}
     fresh = _read_results(runs["suite_fresh"]) if (runs["suite_fresh"] / "results.json").is_file() else None
     fresh_before = (_read_results(runs["suite_fresh_before"])
@@ -317,8 +299,6 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
 def _model_name(model_dir: Path | str) -> str:
     """The preset a model directory was trained with, as the reports name it (lstm-<preset>); another model
     (model.existing: hf:, skops:, py:, a URL) by its spec."""
-    from robustness.loop.models import is_lstm_dir
-
     if not is_lstm_dir(model_dir):
         return _recorded_spec(model_dir)
     config = read_json_object(Path(model_dir) / "config.json", "model config", ConfigError, "re-train the model")
@@ -327,8 +307,6 @@ def _model_name(model_dir: Path | str) -> str:
 
 def _recorded_spec(spec: Path | str) -> str:
     """A model spec as the summary may record it: a served model's URL without credentials or query values."""
-    from model_adapters.http_adapter import redact_url
-
     text = str(spec)
     return redact_url(text) if text.startswith(("http://", "https://")) else text
 

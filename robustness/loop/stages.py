@@ -7,17 +7,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from model_adapters.labels import sort_labels
+from model_adapters.lstm.presets import resolve_config
+from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
 from robustness.errors import UsageError
+from robustness.loop import augment
+from robustness.loop.augment import with_augmented
 from robustness.loop.config import AugmentSection, LoopConfig, ModelSection
+from robustness.loop.hard_rows import FailuresFirst
 from robustness.loop.models import is_lstm_dir, load_spec, lstm_config
+from robustness.loop.teacher_targets import fine_tune_objective
+from robustness.loop.transfer import without_held_out
+from robustness.models.labels import resolve_polarity
 
 
 def load_train_validation(config: LoopConfig, data_path: Path, announce=None):
     """The train split (a seeded sample of `data.max_train` reviews when set) and the validation part carved
     from it by `model.seed`; a CSV/JSONL has no splits, so all its rows. Tables are read as `data.text_column`,
     `data.label_column` and `data.label_map` say (`announce` gets the line naming what was detected)."""
-    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
-
     train_all = load_dataset(data_path, "train", layout=config.data.layout(announce))
     train_all = sample_dataset(train_all, config.data.max_train, config.model.seed)
     return train_validation_split(train_all, config.data.validation_fraction, config.model.seed)
@@ -31,9 +38,6 @@ def augment_rows(settings: AugmentSection, train, needs, suite, model=None, even
     `suite` (the SuiteConfig that asked) judges them. DIR rows take the labels `suite`'s harness names positive
     and negative (robustness/models/labels.py).
     Held-out tests (`holdout.tests`) never get rows nor a share of the budget (robustness/loop/transfer.py)."""
-    from robustness.loop import augment
-    from robustness.loop.transfer import without_held_out
-
     needs, excluded = without_held_out(needs, holdout)
     polarity = _row_polarity(suite, train)
     needs = augment.augmentable(needs, settings.dir_policy, polarity)
@@ -43,8 +47,6 @@ def augment_rows(settings: AugmentSection, train, needs, suite, model=None, even
         if model is None:
             raise UsageError("augment.select failures needs the model the suite ran on (--model SPEC): it says "
                              "which perturbed rows it fails")
-        from robustness.loop.hard_rows import FailuresFirst
-
         chooser = FailuresFirst(load_spec(model, model_section), train, settings.pool, settings.failures_for,
                                 suite=suite)
     rows = augment.generate_augmented(train, needs, budget, settings.seed, settings.dir_policy, chooser,
@@ -61,8 +63,6 @@ def augment_rows(settings: AugmentSection, train, needs, suite, model=None, even
 def _row_polarity(suite, train):
     """The positive and negative labels DIR rows are labelled with: the suite's harness names, else the defaults
     over the data's labels (negative/positive, or a binary set's 1st/2nd)."""
-    from robustness.models.labels import resolve_polarity
-
     harness = suite.harness
     return resolve_polarity(train.label_set, harness.positive_label, harness.negative_label,
                             f"{suite.source}: harness")
@@ -77,8 +77,7 @@ def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_f
     fields (`train --set hidden_size=128`). A new LSTM has one output per label of the data (any k >= 2).
     `start_from` may be any model spec when retraining from scratch (it is then only the teacher); fine-tuning
     needs our LSTM. Returns train_lstm's metrics."""
-    from model_adapters.lstm.presets import resolve_config
-    from model_adapters.lstm.training import train_lstm
+    from model_adapters.lstm.training import train_lstm  # torch: loaded only when a model is trained
 
     lstm_settings = dict(lstm_settings or {})
     retrain = config.retrain
@@ -87,9 +86,6 @@ def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_f
         lstm = resolve_config(resolve_config(config.model.preset, **lstm_settings), epochs=config.model.epochs)
         return train_lstm(train, validation, lstm, out_dir, seed=config.model.seed, progress=progress,
                           num_threads=num_threads, save_epochs=retrain.save_epochs)
-    from robustness.loop.augment import with_augmented
-    from robustness.loop.teacher_targets import fine_tune_objective
-
     finetune = retrain.mode == "finetune"
     if finetune and start_from is None:
         raise UsageError("retrain.mode finetune needs the model to start from (--init-from MODEL_DIR or "
@@ -114,6 +110,4 @@ def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_f
 
 def data_labels(train, validation) -> tuple[str, ...]:
     """The label set a new LSTM is trained on: every label of the train and validation parts, sorted."""
-    from model_adapters.labels import sort_labels
-
     return sort_labels(set(train.labels) | set(validation.labels))

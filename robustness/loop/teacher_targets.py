@@ -17,10 +17,14 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from robustness.loop.augment import AugmentedRow
+import perturbations
+from model_adapters import checked_proba
 from robustness.data.datasets import Dataset
 from robustness.errors import DataError, UsageError
+from robustness.loop.augment import AugmentedRow
 from robustness.loop.config import ModelSection, RetrainSection
+from robustness.loop.models import load_spec
+from robustness.models.labels import display_labels
 
 if TYPE_CHECKING:
     from model_adapters.lstm.finetune import FineTuneObjective
@@ -32,8 +36,6 @@ def teacher_targets(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Au
 
     `teacher_proba[i]` is the teacher's prediction on `train.texts[i]` (columns in `labels` order).
     """
-    import perturbations
-
     labels = list(labels)
     sources = _source_positions(train, rows)
     gold = np.zeros((len(train), len(labels)), dtype=np.float64)
@@ -57,8 +59,6 @@ def dir_anchors(teacher_proba: np.ndarray, train: Dataset, rows: Sequence[Augmen
                 labels: Sequence[str]) -> np.ndarray:
     """Per training row (train reviews, then `rows`): [index of the label a DIR row's change points toward, the
     teacher's log-odds of that label on its source review]; [-1, 0] for every other row."""
-    import perturbations
-
     labels = list(labels)
     sources = _source_positions(train, rows)
     proba = np.clip(np.asarray(teacher_proba, dtype=np.float64), 1e-7, 1 - 1e-7)
@@ -91,7 +91,7 @@ def fine_tune_objective(teacher_dir, train: Dataset, rows: Sequence[AugmentedRow
     `with_augmented(train, rows)` order: the train reviews, then `rows`. The teacher may be any model spec (opened
     as `model_section` says when it is `model.existing`: loop/models.py: open_model); its columns are put in the order of
     `labels`, the trained model's (default: the teacher's own)."""
-    from model_adapters.lstm.finetune import FineTuneObjective
+    from model_adapters.lstm.finetune import FineTuneObjective  # torch: loaded only when a model is trained
 
     options = {}
     if retrain.grow_vocab and retrain.mode == "finetune":
@@ -101,11 +101,6 @@ def fine_tune_objective(teacher_dir, train: Dataset, rows: Sequence[AugmentedRow
         if teacher_dir is None:
             raise UsageError("retrain.targets teacher and retrain.dir_margin need the model before augmentation (the "
                              "teacher): pass it, or set retrain.targets: gold and retrain.dir_margin: 0")
-        from model_adapters import checked_proba
-
-        from robustness.loop.models import load_spec
-        from robustness.models.labels import display_labels
-
         teacher = load_spec(teacher_dir, model_section)
         named = display_labels(teacher.labels)
         labels = list(labels) if labels is not None else named

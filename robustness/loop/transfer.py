@@ -16,9 +16,15 @@ loop's verdict.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
+from robustness.checks.templates import capability_block_of, compare_capabilities, run_capabilities
+from robustness.errors import ConfigError
+from robustness.files import read_json_object, write_json
+from robustness.loop.models import load_spec
 from robustness.stats import mcnemar_exact, wilson_interval
+from robustness.suite.config import CATEGORY, config_from_dict
 
 ALPHA = 0.05
 RULE = ("transferred: the pooled held-out failure (flip) rate fell and McNemar's exact test on the pooled paired "
@@ -36,8 +42,6 @@ def without_held_out(needs: list, holdout: Sequence[str]) -> tuple[list, list[st
 def with_held_out(suite_config, holdout):
     """The suite config plus every held-out test it lacks (at `holdout.min_pass_rate`, else the suite's default
     bar), so the suite stages run them before and after like any test. Tests the suite has keep their entry."""
-    from robustness.suite.config import CATEGORY, config_from_dict
-
     missing = [name for name in holdout.tests if name not in suite_config.test_names()]
     if not missing:
         return suite_config
@@ -103,8 +107,6 @@ def _group_gain(tests: list[dict], role: str) -> dict:
 
 def guards_block(before: dict, after: dict, alpha: float = ALPHA) -> dict:
     """Capability guards before and after on the same cases; `passed` is False when one got significantly worse."""
-    from robustness.checks.templates import compare_capabilities
-
     rows = compare_capabilities(before, after, alpha)
     worse = [r["capability"] for r in rows if r["significantly_worse"]]
     return {"alpha": alpha, "method": "mcnemar_exact", "source": after.get("source"), "seed": after.get("seed"),
@@ -120,12 +122,6 @@ def run_guard(model_dir, guards, out_dir, model_section=None) -> dict:
     """The loop's guards stage for one model: every capability of `guards` (loop config `guards:`), written to
     OUT_DIR/capabilities.json with its per-case records. `model_section` (loop config `model:`) says how to open
     `model.existing` (loop/models.py: open_model)."""
-    from pathlib import Path
-
-    from robustness.checks.templates import capability_block_of, run_capabilities
-    from robustness.files import write_json
-    from robustness.loop.models import load_spec
-
     results = run_capabilities(load_spec(model_dir, model_section),
                                capability_block_of(guards.capabilities, guards.sample, guards.seed))
     path = write_json(Path(out_dir) / GUARDS_FILE, results)
@@ -134,11 +130,6 @@ def run_guard(model_dir, guards, out_dir, model_section=None) -> dict:
 
 def loop_sections(config, out_dir, summary: dict) -> dict:
     """The loop summary's `transfer` and `guards` blocks, from the suite runs and guards stages in OUT_DIR."""
-    from pathlib import Path
-
-    from robustness.errors import ConfigError
-    from robustness.files import read_json_object
-
     out_dir = Path(out_dir)
     sections = {"transfer": transfer_block(summary["before"], summary["after"], summary["paired"]["tests"],
                                            summary["augmentation"].get("rows_per_test") or {}, config.holdout.tests)}

@@ -24,7 +24,7 @@ import threading
 from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from robustness.errors import ModelRuntimeError
+from robustness.errors import ModelRuntimeError, UsageError
 from robustness.models.predictor import CachedPredictor
 
 PATHS = ("/", "/predict")
@@ -128,8 +128,6 @@ class ModelServer(ThreadingHTTPServer):
 def make_server(model, host: str = "127.0.0.1", port: int = 0, *, token: str | None = None,
                 quiet: bool = True) -> ModelServer:
     """A bound, not yet serving server for `model`; with `token`, requests need `Authorization: Bearer TOKEN`."""
-    from robustness.errors import UsageError
-
     try:
         return ModelServer(model, (host, port), token=token, quiet=quiet)
     except OSError as exc:

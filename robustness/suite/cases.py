@@ -10,6 +10,8 @@ import random
 from dataclasses import dataclass
 from typing import Iterator
 
+import perturbations
+from perturbations.errors import PerturbationParameterError
 from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError
 
@@ -37,9 +39,6 @@ def case_rng(seed: int, test: str, source_id: str) -> random.Random:
 
 def generate_cases(test: str, parameters: dict, dataset: Dataset, seed: int) -> Iterator[Case]:
     """Yield one case per review, lazily, so a 25k-review run never holds a whole test's texts twice."""
-    import perturbations
-    from perturbations.errors import PerturbationParameterError
-
     info = perturbations.get_perturbation(test)
     params = dict(parameters)
     for index, (source_id, text, gold) in enumerate(zip(dataset.ids, dataset.texts, dataset.labels)):

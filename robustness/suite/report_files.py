@@ -11,9 +11,18 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from reports import (check_loop_summary, check_results, render_before_after_html, render_before_after_markdown,
-                     render_compare_html, render_compare_markdown, render_junit, render_loop_junit,
-                     render_suite_html, render_suite_markdown)
+from reports import (
+    check_loop_summary,
+    check_results,
+    render_before_after_html,
+    render_before_after_markdown,
+    render_compare_html,
+    render_compare_markdown,
+    render_junit,
+    render_loop_junit,
+    render_suite_html,
+    render_suite_markdown,
+)
 from reports.errors import ReportError
 from robustness.errors import DataError
 from robustness.files import ensure_writable_dir, read_json_object, write_text

@@ -21,17 +21,21 @@ import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tqdm import tqdm
+
 import perturbations
 from model_adapters.f1 import macro_f1
-from model_adapters.labels import interpret_labels, label_key, sort_labels
-from robustness.suite.cases import generate_cases
-from robustness.suite.config import SuiteConfig, config_from_dict, load_config
+from model_adapters.labels import sort_labels
+from robustness.checks.run import run_checks
 from robustness.data.datasets import LABELS, Dataset, sample_dataset
-from robustness.errors import DataError, RobustnessError
+from robustness.errors import DataError
 from robustness.files import atomic_path, ensure_writable_dir, write_json
-from robustness.suite.gate import apply_gate
 from robustness.models.labels import Polarity, display_labels, resolve_polarity
 from robustness.models.predictor import CachedPredictor
+from robustness.suite.cases import generate_cases
+from robustness.suite.config import SuiteConfig, config_from_dict, load_config
+from robustness.suite.gate import apply_gate
+from robustness.suite.metrics import classification_metrics
 from robustness.suite.scoring import TestTally, case_record, judge
 from robustness.versions import versions  # re-exported: the suite's records and older callers use it from here
 
@@ -145,8 +149,6 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
     """Chunk-major: a slice of reviews goes through every test before the next slice. Memory is bounded by
     the slice, the perturbation library's per-review tokenizer cache is hit by every test, and the model
     sees one big length-sorted batch set per slice."""
-    from tqdm import tqdm
-
     harness = config.harness
     labels = polarity.labels
     original_proba = predictor.predict(dataset.texts)
@@ -191,7 +193,6 @@ def _run_checks(config: SuiteConfig, dataset: Dataset, predictor: CachedPredicto
     clean predictions already cached (no new model calls but the group gaps' and capabilities' template sentences)."""
     if not config.checks:
         return []
-    from robustness.checks.run import run_checks
 
     labels = list(polarity.labels)
     predicted = [labels[i] for i in predictor.predict(dataset.texts).argmax(axis=1)]
@@ -235,7 +236,6 @@ def clean_metrics(gold, predicted, labels=None) -> dict:
     clean = {"n": n, "accuracy": accuracy, "macro_f1": macro_f1(gold, predicted)}
     if labels is None or not n:
         return clean
-    from robustness.suite.metrics import classification_metrics
 
     names = list(labels) + [label for label in sort_labels(gold) if label not in labels]  # a gold label the model lacks
     scored = classification_metrics(gold, predicted, names)

@@ -7,8 +7,8 @@ import importlib.util
 import json
 from pathlib import Path
 
-from robustness.loop.config import LoopConfig, load_loop_config
 from robustness.config_files import SHIPPED_DIR
+from robustness.loop.config import LoopConfig, load_loop_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "loop_imdb.py"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from robustness.errors import ConfigError
-from robustness.loop.run import run_loop
 from robustness.loop.config import loop_config_from_dict
+from robustness.loop.run import run_loop
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "loop_transfer.py"
 spec = importlib.util.spec_from_file_location("loop_transfer", SCRIPT)

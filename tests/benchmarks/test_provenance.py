@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import tempfile
 
-import pytest
-
 import provenance
+import pytest
 
 
 @pytest.fixture

@@ -16,8 +16,14 @@ from sklearn.svm import LinearSVC
 from model_adapters import load_model
 from model_adapters.callable_adapter import CallableModel
 from model_adapters.protocol import checked_proba, predict_labels
-from model_adapters.sklearn_adapter import (TFIDF_ARRAYS, TFIDF_MANIFEST, SklearnModel, canonical_column_order,
-                                            load_tfidf_model, save_tfidf_model)
+from model_adapters.sklearn_adapter import (
+    TFIDF_ARRAYS,
+    TFIDF_MANIFEST,
+    SklearnModel,
+    canonical_column_order,
+    load_tfidf_model,
+    save_tfidf_model,
+)
 from robustness.errors import ModelError, ModelRuntimeError
 
 TEXTS = ["good fun great", "bad dull awful", "great acting", "awful plot", "good", "bad"]

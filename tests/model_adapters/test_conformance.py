@@ -102,10 +102,9 @@ def _build_spec(kind: str, request, tmp_path_factory) -> SentimentModel:
         sys.modules[module.__name__] = module
         return load_model_spec("py:conformance_word_list:word_list_proba", labels=("neg", "pos")).model
     if kind == "http_served_word_list":
-        from model_adapters.http_adapter import HttpOptions
-
         import threading
 
+        from model_adapters.http_adapter import HttpOptions
         from robustness.models.serve import make_server
 
         server = make_server(CallableModel(word_list_proba, name="word-list"), "127.0.0.1", 0)

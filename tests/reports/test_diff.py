@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from perturbations.base import Edit, apply_edits
-
 from reports.diff import word_diff
 
 

@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from robustness.compare.ablate import ablation_from_dict, build_variants
 from robustness.cli.app import main
+from robustness.compare.ablate import ablation_from_dict, build_variants
 from robustness.errors import ConfigError
-
 
 # Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from robustness.loop import augment
 from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError, UsageError
+from robustness.loop import augment
 
 TRAIN = Dataset(
     ids=tuple(f"train/{i}" for i in range(40)),

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from model_adapters.sklearn_adapter import load_tfidf_model, save_tfidf_model
-from robustness.models.baseline import _log_count_ratios, train_tfidf_baseline
 from robustness.data.datasets import load_dataset, sample_dataset
 from robustness.errors import DataError
+from robustness.models.baseline import _log_count_ratios, train_tfidf_baseline
 
 
 @pytest.fixture(scope="module")

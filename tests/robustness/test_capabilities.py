@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from model_adapters.callable_adapter import CallableModel
-from robustness.checks.templates import (CapabilityConfig, capability_config_from_dict, compare_capabilities,
-                                     expand_cases, load_capabilities, run_capabilities)
+from robustness.checks.templates import (
+    CapabilityConfig,
+    capability_config_from_dict,
+    compare_capabilities,
+    expand_cases,
+    load_capabilities,
+    run_capabilities,
+)
 from robustness.errors import ConfigError, DataError
 from tests.robustness.capability_models import word_counter
 

@@ -11,16 +11,15 @@ import numpy as np
 import pytest
 
 from model_adapters.callable_adapter import CallableModel
-from robustness.checks.templates import CapabilityConfig, capability_names, run_capabilities
 from robustness.checks.catalogue import CHECKS
-from robustness.suite.config import config_from_dict
+from robustness.checks.templates import CapabilityConfig, capability_names, run_capabilities
 from robustness.data.datasets import Dataset, load_dataset
 from robustness.errors import ConfigError
 from robustness.stats import wilson_interval
+from robustness.suite.config import config_from_dict
 from robustness.suite.run import run_suite
 from tests.robustness.capability_models import word_counter
 from tests.robustness.helpers import run_cli
-
 
 
 @pytest.fixture(scope="module")

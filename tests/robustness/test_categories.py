@@ -11,14 +11,13 @@ import pytest
 from model_adapters.callable_adapter import CallableModel
 from model_adapters.f1 import macro_f1
 from reports import render_junit, render_suite_html, render_suite_markdown
-from robustness.loop.augment import needs_from_results
 from robustness.checks.accuracy import accuracy_entry
 from robustness.checks.catalogue import CHECKS
 from robustness.checks.groups import infer_gender
-from robustness.suite.config import config_from_dict
 from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError
-from robustness.suite.gate import apply_gate
+from robustness.loop.augment import needs_from_results
+from robustness.suite.config import config_from_dict
 from robustness.suite.run import run_suite
 
 TEXTS = [
@@ -222,7 +221,6 @@ def test_reports_group_tests_by_category_and_show_scores():
 
 def test_every_catalogue_group_kind_matches_the_bias_lexicons():
     from perturbations.lexicon_data import load
-
     from robustness.checks.catalogue import ETHNICITIES, INCOMES, RELIGIONS
 
     names = load("bias_names")

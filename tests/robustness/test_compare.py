@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from robustness.models.baseline import train_tfidf_baseline
 from robustness.cli.app import main
 from robustness.compare.run import NamedModel, compare_models, write_comparison
 from robustness.data.datasets import load_dataset
-
+from robustness.models.baseline import train_tfidf_baseline
 
 # Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -9,8 +9,8 @@ import pytest
 
 import perturbations
 from robustness.checks.catalogue import GROUP_GAP_KINDS
-from robustness.suite.config import (DEFAULT_CONFIG, LANGTEST_ARTICLE_CONFIG, config_from_dict, load_config)
 from robustness.errors import ConfigError
+from robustness.suite.config import DEFAULT_CONFIG, LANGTEST_ARTICLE_CONFIG, config_from_dict, load_config
 
 
 def write(tmp_path: Path, text: str, name: str = "suite.yml") -> Path:

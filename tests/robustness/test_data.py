@@ -11,9 +11,16 @@ import tarfile
 
 import pytest
 
-from robustness.data.datasets import LABELS, has_splits, load_dataset, normalize_label, sample_dataset, train_validation_split
-from robustness.errors import DataError
+from model_adapters.labels import normalize_label
+from robustness.data.datasets import (
+    LABELS,
+    has_splits,
+    load_dataset,
+    sample_dataset,
+    train_validation_split,
+)
 from robustness.data.text_files import load_text_table
+from robustness.errors import DataError
 from tests.robustness.helpers import load_error
 
 

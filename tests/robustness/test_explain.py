@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from robustness.models.baseline import train_tfidf_baseline
-from robustness.data.datasets import load_dataset
-from robustness.errors import UsageError
 from reports.compare import top_words  # reads an explanation dict; the report shows it
 from robustness.compare.explain import attention_weights, explain_pair, occlusion_importance, word_spans
-
+from robustness.data.datasets import load_dataset
+from robustness.errors import UsageError
+from robustness.models.baseline import train_tfidf_baseline
 
 # Tiny LSTMs run on one torch thread here (see the fixture in tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

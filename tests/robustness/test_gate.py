@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from robustness.errors import ConfigError
-from robustness.suite.gate import apply_gate, regate, status_of
 from robustness.stats import wilson_interval
+from robustness.suite.gate import apply_gate, regate, status_of
 
 
 def entry(name, n_pass, n_applicable, min_pass_rate=0.8, min_cases=20):

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from model_adapters.callable_adapter import CallableModel
-from robustness.loop import augment
-from robustness.suite.config import config_from_dict
 from robustness.data.datasets import Dataset
 from robustness.errors import DataError
+from robustness.loop import augment
 from robustness.loop.hard_rows import FailuresFirst, suite_config_of
+from robustness.suite.config import config_from_dict
 from robustness.suite.run import run_suite
 
 

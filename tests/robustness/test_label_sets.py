@@ -6,13 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from robustness.loop import augment
-from robustness.suite.config import config_from_dict
 from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError
+from robustness.loop import augment
+from robustness.models.labels import display_labels, resolve_polarity
+from robustness.suite.config import config_from_dict
 from robustness.suite.metrics import classification_metrics
-from robustness.models.labels import resolve_polarity
-from robustness.models.labels import display_labels
 from robustness.suite.run import run_suite
 
 POSITIVE_WORDS, NEGATIVE_WORDS = {"good", "great", "wonderful"}, {"bad", "awful", "terrible"}

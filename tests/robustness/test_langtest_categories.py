@@ -4,7 +4,6 @@ end through both engines and the CLI on a tiny real model, into the same results
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -10,8 +10,8 @@ import pytest
 
 from model_adapters.labels import interpret_labels, parse_label_map, sort_labels
 from robustness.data.datasets import has_splits, load_dataset, split_names
-from robustness.errors import UsageError
 from robustness.data.layout import TableLayout
+from robustness.errors import UsageError
 from tests.robustness.helpers import load_error, run_cli
 
 

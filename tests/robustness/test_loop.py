@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from robustness.loop.augment import read_augmented
 from robustness.errors import ConfigError
-from robustness.loop.run import run_loop
+from robustness.loop.augment import read_augmented
 from robustness.loop.config import load_loop_config, loop_config_from_dict
+from robustness.loop.run import run_loop
 
 SUITE = """
 tests:
@@ -267,8 +267,8 @@ def test_set_overrides_are_validated_by_the_same_schema_and_name_the_field():
 
 
 def test_the_shipped_recipe_is_found_by_name_from_any_directory(tmp_path, monkeypatch):
-    from robustness.suite.config import load_config
     from robustness.config_files import SHIPPED_DIR
+    from robustness.suite.config import load_config
 
     monkeypatch.chdir(tmp_path)
     recipe = load_loop_config("loop_full_imdb")

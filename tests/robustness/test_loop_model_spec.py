@@ -13,8 +13,8 @@ import json
 import pytest
 
 from robustness.errors import ConfigError, ModelError, UsageError
-from robustness.loop.run import _fingerprint, run_loop
 from robustness.loop.config import LoopConfig, SpecSection, load_loop_config, loop_config_from_dict, with_settings
+from robustness.loop.run import _fingerprint, run_loop
 
 TOKEN = "s3cret"
 SUITE = """
@@ -237,7 +237,6 @@ def test_set_reaches_the_spec_block_and_names_its_fields():
 
 def test_the_defaults_are_the_commands_defaults():
     from model_adapters.http_adapter import HttpOptions
-
     from robustness.cli.model_options import ModelOptions
 
     kwargs, cli = SpecSection().load_kwargs(), ModelOptions()

@@ -14,9 +14,9 @@ import pytest
 from model_adapters.callable_adapter import CallableModel
 from robustness.data.datasets import Dataset, load_dataset, sample_dataset
 from robustness.errors import DataError, ModelRuntimeError
-from robustness.suite.scoring import judge
 from robustness.stats import wilson_interval
 from robustness.suite.run import CASES_FILE, RESULTS_FILE, SuiteResult, run_suite, write_run
+from robustness.suite.scoring import judge
 
 POSITIVE = {"good", "great", "excellent", "best", "wonderful", "love", "loved", "beautiful", "fun", "perfect"}
 NEGATIVE = {"bad", "worst", "awful", "boring", "terrible", "poor", "waste", "stupid", "dull", "ugly"}

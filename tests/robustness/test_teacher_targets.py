@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from robustness.loop.augment import AugmentedRow
 from robustness.data.datasets import Dataset
 from robustness.errors import DataError
+from robustness.loop.augment import AugmentedRow
 from robustness.loop.teacher_targets import teacher_targets
 
 LABELS = ("negative", "positive")

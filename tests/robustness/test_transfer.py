@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from robustness.loop import augment
-from robustness.loop.augment import read_augmented
 from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError
-from robustness.loop.run import run_loop
+from robustness.loop import augment
+from robustness.loop.augment import read_augmented
 from robustness.loop.config import AugmentSection, load_loop_config, loop_config_from_dict
+from robustness.loop.run import run_loop
 from robustness.loop.stages import augment_rows
 from robustness.loop.transfer import guards_block, pooled_flips, transfer_block
 

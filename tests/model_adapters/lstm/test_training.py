@@ -1,6 +1,5 @@
 """Training: beats chance, is reproducible under a seed, resumes after a kill, fine-tunes with the old vocabulary."""
 
-import json
 
 import numpy as np
 import pytest
@@ -8,8 +7,8 @@ from safetensors.numpy import load_file
 
 from model_adapters.lstm.artifact import read_metrics
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE
-from model_adapters.lstm.training import learning_rate_at, train_lstm
 from model_adapters.lstm.presets import PRESETS, resolve_config
+from model_adapters.lstm.training import learning_rate_at, train_lstm
 from robustness.data.datasets import load_dataset, train_validation_split
 from robustness.errors import ConfigError, DataError, UsageError
 
