@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from robustness.cli.text_table import text_table
+
 
 @click.command("ablate")
 @click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
@@ -27,7 +29,7 @@ import click
 def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
     """Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."""
     from robustness.cli.suite_options import load_suite_data
-    from robustness.compare.ablate import build_variants, format_effects, load_ablation_config, run_ablation
+    from robustness.compare.ablate import build_variants, load_ablation_config, run_ablation
     from robustness.data.datasets import has_splits
     from robustness.data.download import resolve_imdb
     from robustness.errors import DataError
@@ -46,3 +48,13 @@ def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
                            progress=progress and sys.stderr.isatty())
     click.echo(format_effects(summary))
     click.echo(f"wrote {Path(out_dir) / 'ablation.json'} and {Path(out_dir) / 'compare.html'}")
+
+
+def format_effects(summary: dict) -> str:
+    rows = [("variant", "accuracy", "Δacc", "mean pass", "Δmean", "worst pass", "Δworst", "p(clean)", "p(robust)")]
+    fmt = lambda v, signed=False: "-" if v is None else (f"{v:+.3f}" if signed else f"{v:.3f}")  # noqa: E731
+    for e in summary["effects"]:
+        rows.append((e["variant"], fmt(e["accuracy"]), fmt(e["delta_accuracy"], True), fmt(e["mean_pass_rate"]),
+                     fmt(e["delta_mean_pass_rate"], True), fmt(e["worst_pass_rate"]),
+                     fmt(e["delta_worst_pass_rate"], True), fmt(e["mcnemar_clean_p"]), fmt(e["mcnemar_robustness_p"])))
+    return "\n".join(text_table(rows))

@@ -65,8 +65,7 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
     from robustness.suite.run import write_reports, write_run
 
     write_run(result, out_dir)
-    for warning in write_reports(result.results, Path(out_dir)):
-        click.echo(f"warning: {warning}", err=True)
+    write_reports(result.results, Path(out_dir))
     click.echo(format_table(result.results))
     polarity = result.results["model"].get("polarity") or {}
     if None in polarity.values() and any(t.get("expectation") == "DIR" for t in result.results["tests"]):

@@ -29,7 +29,6 @@ from model_adapters.lstm.adapter import load_lstm_model
 from model_adapters.lstm.artifact import read_metrics
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.training import train_lstm
-from robustness.cli.text_table import text_table
 from robustness.compare.run import NamedModel, compare_models, write_comparison
 from robustness.config_files import read_config_data
 from robustness.data.datasets import sample_dataset, train_validation_split
@@ -157,16 +156,6 @@ def factor_effects(variants: list[Variant], comparison: dict) -> list[dict]:
             "mcnemar_robustness_p": (pair.get("robustness") or {}).get("p"),
         })
     return effects
-
-
-def format_effects(summary: dict) -> str:
-    rows = [("variant", "accuracy", "Δacc", "mean pass", "Δmean", "worst pass", "Δworst", "p(clean)", "p(robust)")]
-    fmt = lambda v, signed=False: "-" if v is None else (f"{v:+.3f}" if signed else f"{v:.3f}")  # noqa: E731
-    for e in summary["effects"]:
-        rows.append((e["variant"], fmt(e["accuracy"]), fmt(e["delta_accuracy"], True), fmt(e["mean_pass_rate"]),
-                     fmt(e["delta_mean_pass_rate"], True), fmt(e["worst_pass_rate"]),
-                     fmt(e["delta_worst_pass_rate"], True), fmt(e["mcnemar_clean_p"]), fmt(e["mcnemar_robustness_p"])))
-    return "\n".join(text_table(rows))
 
 
 def _delta(a, b):

@@ -36,6 +36,7 @@ from robustness.suite.cases import generate_cases
 from robustness.suite.config import SuiteConfig, config_from_dict, load_config
 from robustness.suite.gate import apply_gate
 from robustness.suite.metrics import classification_metrics
+from robustness.suite.report_files import write_suite_reports
 from robustness.suite.scoring import TestTally, case_record, judge
 from robustness.versions import versions  # re-exported: the suite's records and older callers use it from here
 
@@ -217,15 +218,9 @@ def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False
     return run_dir
 
 
-def write_reports(results: dict, run_dir: Path) -> list[str]:
-    """report.md, junit.xml and report.html via the reports package; returns warnings (never raises on a
-    missing reports package, so results.json is always the one file a run guarantees)."""
-    try:
-        from robustness.suite.report_files import write_suite_reports
-    except ImportError as exc:
-        return [f"reports not written ({exc}); results.json and cases.jsonl.gz are complete"]
+def write_reports(results: dict, run_dir: Path) -> None:
+    """report.md, junit.xml and report.html via the reports package."""
     write_suite_reports(results, run_dir)
-    return []
 
 
 def clean_metrics(gold, predicted, labels=None) -> dict:
