@@ -30,18 +30,19 @@ from robustness.loop.augment import read_augmented
 from robustness.loop.config import LoopConfig
 from robustness.loop.hard_rows import suite_config_of
 from robustness.loop.models import is_lstm_dir, load_spec, open_model
+from robustness.loop.preflight import LOOP_LABEL_FIX, check_labels
 from robustness.loop.stages import augment_rows, load_train_validation, train_model
 from robustness.loop.transfer import loop_sections, run_guard, with_held_out
 from robustness.models.labels import check_data_labels, display_labels
 from robustness.stats import mcnemar_exact
 from robustness.suite.config import load_config
 from robustness.suite.report_files import write_loop_reports
-from robustness.suite.run import clean_metrics, run_suite, versions, write_run
+from robustness.suite.run import clean_metrics, run_suite, write_run
+from robustness.versions import versions
 
 STATE_FILE = "state.json"
 SUMMARY_FILE = "loop_summary.json"
 PAIRED_ALPHA = 0.05
-LOOP_LABEL_FIX = "name the model's columns with model.spec.labels (in order) or map the data's labels with data.label_map"
 
 
 class LoopState:
@@ -81,6 +82,7 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     _check_models(config)
     data_path = Path(config.data.path) if config.data.path else resolve_imdb()
     train, validation, test = _load_splits(config, data_path)  # before anything is deleted or created
+    check_labels(config, suite_config, train, validation, test, data_path)
     if restart:
         _discard_run(out_dir)
     out_dir = ensure_writable_dir(out_dir)
@@ -123,8 +125,10 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         stage("suite_fresh", lambda: run_suite_stage("suite_fresh", after_dir, config.suite.fresh_seed))
     clean = stage("clean", lambda: _clean_metrics(before_dir, after_dir, test, config))
     if config.guards.capabilities != []:  # capability guards: the same template cases on both models
-        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before", config.model))
-        stage("guards_after", lambda: run_guard(after_dir, config.guards, out_dir / "guards_after", config.model))
+        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before", config.model,
+                                                     suite_config.harness))
+        stage("guards_after", lambda: run_guard(after_dir, config.guards, out_dir / "guards_after", config.model,
+                                                    suite_config.harness))
 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
     summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
@@ -199,7 +203,7 @@ def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, r
            progress: bool, model_section=None) -> dict:
     resolved = open_model(model_dir, model_section)
     model = resolved.model
-    check_data_labels(model, test, data_path, where="data.path", fix=LOOP_LABEL_FIX)
+    check_data_labels(model, test, data_path, where="data.path", fix=LOOP_LABEL_FIX)  # again: a resumed run
     result = run_suite(model, test, suite_config, seed=seed, sample=sample, progress=progress, work_dir=run_dir,
                        model_info=(getattr(model, "info", None) or {}) | resolved.record(),
                        data_info={"path": str(data_path), "split": "test"})

@@ -23,6 +23,7 @@ from robustness.checks.templates import capability_block_of, compare_capabilitie
 from robustness.errors import ConfigError
 from robustness.files import read_json_object, write_json
 from robustness.loop.models import load_spec
+from robustness.models.labels import model_polarity
 from robustness.stats import mcnemar_exact, wilson_interval
 from robustness.suite.config import CATEGORY, config_from_dict
 
@@ -118,12 +119,15 @@ def guards_block(before: dict, after: dict, alpha: float = ALPHA) -> dict:
 GUARDS_FILE = "capabilities.json"
 
 
-def run_guard(model_dir, guards, out_dir, model_section=None) -> dict:
+def run_guard(model_dir, guards, out_dir, model_section=None, harness=None) -> dict:
     """The loop's guards stage for one model: every capability of `guards` (loop config `guards:`), written to
     OUT_DIR/capabilities.json with its per-case records. `model_section` (loop config `model:`) says how to open
-    `model.existing` (loop/models.py: open_model)."""
-    results = run_capabilities(load_spec(model_dir, model_section),
-                               capability_block_of(guards.capabilities, guards.sample, guards.seed))
+    `model.existing` (loop/models.py: open_model); `harness` (the suite's) names the positive and negative labels
+    as the suite's own tests read them."""
+    model = load_spec(model_dir, model_section)
+    named = (harness.positive_label, harness.negative_label) if harness is not None else (None, None)
+    polarity = model_polarity(model.labels, *named, where="harness")
+    results = run_capabilities(model, capability_block_of(guards.capabilities, guards.sample, guards.seed), polarity)
     path = write_json(Path(out_dir) / GUARDS_FILE, results)
     return {"path": str(path), "n_cases": len(results["cases"])}
 

@@ -174,3 +174,51 @@ def test_a_five_star_model_runs_the_suite_with_junit(stars_module, tmp_path, cap
     code, _, err = run_cli(["test", "--model", stars_module, "--config", suite, "--data", six, "--label-map", "1=1,5=5,6=6",
                             "--out", tmp_path / "bad", "--no-progress"], capsys)
     assert code == 2 and "label(s) ['6'] are not among the model's labels" in err and not (tmp_path / "bad").exists()
+
+
+def _star_loop(root, harness: str) -> None:
+    """A 5-star train/test pair, a suite naming `harness`, and a loop with the default guards and holdout."""
+    stars = {"negative": itertools.cycle("12"), "neutral": itertools.cycle("3"), "positive": itertools.cycle("45")}
+    star_of = lambda label: next(stars[label])  # noqa: E731
+    train = write_reviews(root / "train.csv", 150, seed=6, header=("id", "review", "rating"), label_of=star_of)
+    test = write_reviews(root / "test.csv", 45, seed=7, header=("id", "review", "rating"), label_of=star_of)
+    (root / "suite.yml").write_text(SUITE.replace("harness: {seed: 3}", harness), encoding="utf-8")
+    (root / "loop.yml").write_text(f"""
+model: {{preset: tiny, epochs: 2, seed: 3}}
+data: {{path: {train}, test_path: {test}, validation_fraction: 0.2}}
+suite: {{config: {root / 'suite.yml'}, sample: 30, seed: 3, fresh_seed: null}}
+augment: {{ratio: 0.5, seed: 5}}
+retrain: {{epochs: 1}}
+guards: {{sample: 10}}
+""", encoding="utf-8")
+
+
+def test_a_five_star_loop_runs_end_to_end_with_the_default_guards(tmp_path, capsys, one_torch_thread):
+    """One label resolver: the suite's harness names 5 and 1, and the DIR tests, the augmented rows and the
+    capability guards all read them (the guards once ignored the harness and died after every other stage)."""
+    _star_loop(tmp_path, "harness: {seed: 3, positive_label: '5', negative_label: '1'}")
+    code, _, err = run_cli(["loop", "--config", tmp_path / "loop.yml", "--out", tmp_path / "loop", "--no-progress"],
+                           capsys)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "loop" / "loop_summary.json").read_text())
+    assert summary["before"]["model"]["labels"] == ["1", "2", "3", "4", "5"]
+    assert summary["before"]["model"]["polarity"] == {"positive": "5", "negative": "1"}
+    guards = json.loads((tmp_path / "loop" / "guards_before" / "capabilities.json").read_text())
+    assert guards["labels"] == ["1", "2", "3", "4", "5"] and guards["cases"]
+    assert {case["predicted"] for case in guards["cases"]} <= {"1", "2", "3", "4", "5"}
+    assert summary["guards"]["capabilities"]  # compared before/after, default guards (all capabilities)
+    assert (tmp_path / "loop" / "before_after.html").is_file()
+
+
+@pytest.mark.parametrize("harness, fragment", [
+    ("harness: {seed: 3}", "capability guards need a positive and a negative label"),
+    ("harness: {seed: 3, positive_label: '6', negative_label: '1'}", "positive_label: '6' is not a label of the model"),
+])
+def test_a_loop_whose_labels_cannot_resolve_fails_before_training(harness, fragment, tmp_path, capsys):
+    _star_loop(tmp_path, harness)
+    code, _, err = run_cli(["loop", "--config", tmp_path / "loop.yml", "--out", tmp_path / "loop", "--no-progress"],
+                           capsys)
+    assert code == 2 and fragment in err, err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]  # beside the columns detected
+    assert len(errors) == 1 and fragment in errors[0]
+    assert not (tmp_path / "loop").exists()  # found before train_before: nothing trained, nothing written
