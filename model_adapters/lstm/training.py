@@ -20,17 +20,25 @@ import numpy as np
 import torch
 from torch import nn
 
+from model_adapters.errors import DataError, UsageError
+from model_adapters.f1 import macro_f1
+from model_adapters.files import ensure_writable_dir, write_json
 from model_adapters.lstm.artifact import METRICS_FILE, load_network, save_model
-from model_adapters.lstm.batching import collate_padded, collate_trimmed, encode_tokens, predict_logits, tokenize_texts, training_batches
+from model_adapters.lstm.batching import (
+    collate_padded,
+    collate_trimmed,
+    encode_tokens,
+    predict_logits,
+    tokenize_texts,
+    training_batches,
+)
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
 from model_adapters.lstm.finetune import FineTuneObjective, directional_hinge, grown_network, grown_vocabulary
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
-from model_adapters.errors import DataError, UsageError
-from model_adapters.f1 import macro_f1
-from model_adapters.files import ensure_writable_dir, write_json
+from model_adapters.progress import progress_bar
 
 METRICS_SCHEMA_VERSION = 1
 EPOCHS_DIR = "epochs"  # with save_epochs: every epoch's model, out_dir/epochs/N
@@ -361,6 +369,4 @@ def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabu
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="batch", disable=not enabled, leave=False, dynamic_ncols=True)
+    return progress_bar(total, desc, "batch", enabled, leave=False)

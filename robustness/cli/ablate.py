@@ -8,11 +8,11 @@ Finished variants in OUT/models are reused, so an interrupted ablation continues
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from robustness.cli.progress import progress_option
 from robustness.cli.text_table import text_table
 
 
@@ -25,7 +25,7 @@ from robustness.cli.text_table import text_table
 @click.option("--sample", type=click.IntRange(min=1), default=None, help="Compare on a seeded sample of N test reviews.")
 @click.option("--seed", type=int, default=None, help="Seed for training, sampling and perturbations (default: config's).")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="torch threads for training.")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress output on stderr.")
+@progress_option
 def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
     """Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."""
     from robustness.cli.suite_options import load_suite_data
@@ -45,7 +45,7 @@ def ablate(config_path, data_path, out_dir, sample, seed, threads, progress):
     train, _ = load_suite_data(data_path, "train")
     test, _ = load_suite_data(data_path, "test")
     summary = run_ablation(spec, train, test, out_dir, sample=sample, seed=seed, threads=threads,
-                           progress=progress and sys.stderr.isatty())
+                           progress=progress)
     click.echo(format_effects(summary))
     click.echo(f"wrote {Path(out_dir) / 'ablation.json'} and {Path(out_dir) / 'compare.html'}")
 

@@ -8,13 +8,13 @@ Exit codes: 0 written, 2 usage/config/data/model-loading error, 3 a model failed
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from robustness.cli.data_options import data_layout_options
 from robustness.cli.model_options import check_data_labels, model_spec_options
+from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import load_suite_data, suite_input_options
 from robustness.cli.text_table import text_table
 
@@ -30,7 +30,7 @@ from robustness.cli.text_table import text_table
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Directory to write.")
 @click.option("--examples", type=click.IntRange(min=0), default=6, show_default=True,
               help="Failing cases explained per model (leave-one-word-out).")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+@progress_option
 def compare(listed_models, more_models, model_options, config_path, data_path, out_dir, sample, seed, split, examples,
             progress, layout):
     """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
@@ -43,7 +43,7 @@ def compare(listed_models, more_models, model_options, config_path, data_path, o
     for named in models:
         check_data_labels(named.model, dataset, data_path)
     comparison = compare_models(models, dataset, config, seed=seed, sample=sample, examples_per_model=examples,
-                                progress=progress and sys.stderr.isatty(), data_info=data_info)
+                                progress=progress, data_info=data_info)
     written = write_comparison(comparison, out_dir)
     click.echo(format_summary(comparison))
     click.echo(f"wrote {', '.join(str(p) for p in written.values())}")

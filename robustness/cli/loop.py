@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from robustness.cli.progress import progress_option
 from robustness.errors import EXIT_GATE_FAILED
 
 
@@ -30,7 +31,7 @@ from robustness.errors import EXIT_GATE_FAILED
 @click.option("--gate", "gate", is_flag=True,
               help="Exit 1 when the retrained model's verdict fails (its gate, the fresh-seed gate, or a capability "
                    "guard significantly worse), as `robustness test` does; without it the loop exits 0 once it ran.")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@progress_option
 def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, gate, progress):
     from robustness.loop.config import load_loop_config, with_overrides, with_settings
     from robustness.loop.run import run_loop

@@ -14,6 +14,7 @@ import click
 
 from robustness.cli.data_options import data_layout_options
 from robustness.cli.model_options import MODEL_HELP, check_data_labels, model_spec_options
+from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import load_suite_data, suite_input_options
 from robustness.cli.text_table import text_table
 
@@ -33,7 +34,7 @@ ENGINES = ("ours", "langtest")
 @click.option("--mode", type=click.Choice(["ours", "langtest"]), default=None,
               help="Expectation rule for DIR tests: ours (probability must drop) or langtest (same label = pass).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Texts per model call.")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+@progress_option
 @click.option("--strict", is_flag=True, default=None,
               help="A skipped test (e.g. grammar's paraphrase, which needs a generation model) fails the gate.")
 def test(model_spec, model_options, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode,
@@ -52,7 +53,6 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
     dataset, data_info = load_suite_data(data_path, split, layout)
     check_data_labels(model, dataset, data_path)
     ensure_writable_dir(out_dir)
-    progress = progress and sys.stderr.isatty()
     run_kwargs = dict(progress=progress, model_info=resolved.record(), data_info=data_info)
     if engine == "langtest":
         from robustness.langtest.engine import run_langtest_suite

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from robustness.cli.data_options import data_layout_options, with_layout
+from robustness.cli.progress import progress_option
 
 
 @click.command(name="train", epilog="""\b
@@ -42,9 +43,9 @@ rows' new words added to its vocabulary; retrain.mode=scratch retrain.targets=go
 @click.option("--augmented", "augmented_path", default=None, type=click.Path(dir_okay=False),
               help="Rows written by `robustness augment`, added to the training part (never to validation).")
 @click.option("--threads", default=None, type=click.IntRange(min=1), help="CPU threads for torch (default: all cores).")
-@click.option("--quiet", is_flag=True, help="No progress bar or per-epoch lines.")
+@progress_option
 def train(config_path, settings, data_path, layout, out_dir, preset, seed, epochs, init_from, augmented_path, threads,
-          quiet):
+          progress):
     """Train an LSTM sentiment model; rerunning the same command after a kill resumes from the last epoch."""
     from pathlib import Path
 
@@ -73,7 +74,7 @@ def train(config_path, settings, data_path, layout, out_dir, preset, seed, epoch
     if start_from is not None and not str(start_from).startswith(("http://", "https://")):
         start_from = Path(start_from)  # a URL stays a string: Path would fold its //
     metrics = train_model(config, train_set, validation, Path(out_dir), start_from=start_from,
-                          rows=rows, lstm_settings=lstm_settings, progress=not quiet, num_threads=threads)
+                          rows=rows, lstm_settings=lstm_settings, progress=progress, num_threads=threads)
     click.echo(summary_line(metrics))
 
 

@@ -11,8 +11,7 @@ import os
 import urllib.request
 from pathlib import Path
 
-from tqdm import tqdm
-
+from model_adapters.progress import progress_bar
 from robustness.errors import DataError
 from robustness.files import atomic_path
 
@@ -84,4 +83,4 @@ def resolve_imdb(cache_dir: Path | None = None) -> Path:
 
 
 def _progress_bar(total: int, enabled: bool):
-    return tqdm(total=total, unit="B", unit_scale=True, desc="aclImdb_v1.tar.gz", disable=not enabled)
+    return progress_bar(total, "aclImdb_v1.tar.gz", "B", enabled, unit_scale=True)

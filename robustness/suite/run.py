@@ -14,18 +14,16 @@ import gzip
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tqdm import tqdm
-
 import perturbations
 from model_adapters.f1 import macro_f1
 from model_adapters.labels import sort_labels
+from model_adapters.progress import progress_bar
 from robustness.checks.run import run_checks
 from robustness.data.datasets import LABELS, Dataset, sample_dataset
 from robustness.errors import DataError
@@ -159,8 +157,7 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
                          max_examples=harness.max_examples) for t in config.tests]
     directions = [perturbations.get_perturbation(t.name).direction if t.mode == "ours" else None for t in config.tests]
     generate_s = 0.0
-    bar = tqdm(total=len(config.tests) * len(dataset), desc="suite", unit="case", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
+    bar = progress_bar(len(config.tests) * len(dataset), "suite", "case", progress)
     with bar, gzip.open(cases_file, "wt", encoding="utf-8", compresslevel=GZIP_LEVEL) as out:
         for start in range(0, len(dataset), CHUNK_SOURCES):
             chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))

@@ -26,20 +26,20 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
     assert summary["n_rows"] > 0 and summary["seed"] == 3 and summary["split_seed"] == 13
     assert summary["dir_policy"] == "directed" and summary["suite_config"] == str(LANGTEST_ARTICLE_CONFIG)
     gold = ["--set", "retrain.mode=scratch", "--set", "retrain.targets=gold"]
-    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--quiet",
+    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--no-progress",
                 "--augmented", str(out), *gold, "--out", str(tmp_path / "model")]) == 0
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["n_train"] > 300 * 0.9 and not metrics["soft_targets"]  # the train part plus the augmented rows
     capsys.readouterr()
     # A different split seed would put some augmented source reviews into validation: refused, no model.
-    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--quiet",
+    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--no-progress",
                 "--augmented", str(out), *gold, "--seed", "5", "--out", str(tmp_path / "leaky")]) == 2
     assert "come from validation reviews" in capsys.readouterr().err
     assert not (tmp_path / "leaky" / "weights.safetensors").exists()
     # The retrain section's defaults: fine-tune the model before, anchored on it, its vocabulary grown by the rows.
-    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--quiet",
+    assert run(["train", "--data", str(tiny_imdb_archive), "--preset", "tiny", "--epochs", "1", "--no-progress",
                 "--out", str(tmp_path / "base")]) == 0
-    assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
+    assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--no-progress", "--augmented", str(out),
                 "--init-from", str(tmp_path / "base"), "--set", "retrain.dir_margin=1", "--out", str(tmp_path / "tuned")]) == 0
     tuned = json.loads((tmp_path / "tuned" / "metrics.json").read_text())
     assert tuned["soft_targets"] and tuned["vocab_grown"] > 0 and tuned["init_from"] == str(tmp_path / "base")
@@ -48,7 +48,7 @@ def test_augment_from_config_then_retrain_keeps_validation_clean(tiny_imdb_archi
     assert tuned["preset"] == "tiny" and tuned["config"]["epochs"] == 1  # the base model's config; --epochs: retrain.epochs
     assert tuned["config"]["learning_rate"] == pytest.approx(1e-2 / 3)  # a third of its learning rate
     capsys.readouterr()
-    assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--quiet", "--augmented", str(out),
+    assert run(["train", "--data", str(tiny_imdb_archive), "--epochs", "1", "--no-progress", "--augmented", str(out),
                 "--init-from", str(tmp_path / "base"), "--set", "data.max_train=100", "--out", str(tmp_path / "small")]) == 0
     assert "come from reviews outside the sample and are left out" in capsys.readouterr().err
     # Rows the base model fails, first.

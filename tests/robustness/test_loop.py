@@ -219,7 +219,7 @@ def test_augment_then_train_by_hand_with_the_loop_yml_reproduces_the_loop(recipe
         for name in wa:
             np.testing.assert_array_equal(wa[name], wb[name], err_msg=name)
 
-    cli("train", "--config", loop_yml, "--quiet", "--out", str(hand / "before"))
+    cli("train", "--config", loop_yml, "--no-progress", "--out", str(hand / "before"))
     same_weights(hand / "before", out / "model_before")
     cli("augment", "--config", loop_yml, "--results", str(out / "suite_before"), "--model", str(hand / "before"),
         "--out", str(hand / "augmented.csv"))
@@ -227,7 +227,7 @@ def test_augment_then_train_by_hand_with_the_loop_yml_reproduces_the_loop(recipe
     by_hand = json.loads((hand / "augmented.summary.json").read_text())
     in_loop = json.loads((out / "augment" / "summary.json").read_text())
     assert by_hand["budget"] == in_loop["budget"] and by_hand["failing_candidates"] == in_loop["failing_candidates"]
-    cli("train", "--config", loop_yml, "--quiet", "--init-from", str(hand / "before"), "--augmented",
+    cli("train", "--config", loop_yml, "--no-progress", "--init-from", str(hand / "before"), "--augmented",
         str(hand / "augmented.csv"), "--out", str(hand / "after"))
     same_weights(hand / "after", out / "model_after")
     assert (hand / "after" / "vocab.json").read_text() == (out / "model_after" / "vocab.json").read_text()

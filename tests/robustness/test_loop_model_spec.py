@@ -108,7 +108,7 @@ def test_train_with_the_loop_yml_is_taught_by_a_served_model(served, tmp_path, t
     data = loop_dict(served, tmp_path / "suite.yml", tiny_imdb_archive, {"token_env": "LOOP_MODEL_TOKEN"})
     data["retrain"]["targets"] = "teacher"
     (tmp_path / "loop.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    code, out, err = run_cli(["train", "--config", tmp_path / "loop.yml", "--out", tmp_path / "taught", "--quiet"],
+    code, out, err = run_cli(["train", "--config", tmp_path / "loop.yml", "--out", tmp_path / "taught", "--no-progress"],
                              capsys)
     assert code in (0, None), err
     metrics = json.loads((tmp_path / "taught" / "metrics.json").read_text(encoding="utf-8"))

@@ -54,7 +54,7 @@ def three_class(tmp_path_factory):
 
 def test_three_class_train_test_augment_loop(three_class, capsys, one_torch_thread):
     root, train_csv, test_csv = three_class
-    code, _, err = run_cli(["train", "--data", train_csv, "--preset", "tiny", "--epochs", "3", "--seed", "3", "--quiet",
+    code, _, err = run_cli(["train", "--data", train_csv, "--preset", "tiny", "--epochs", "3", "--seed", "3", "--no-progress",
                             "--threads", "1", "--set", "data.validation_fraction=0.2", "--out", root / "model"], capsys)
     assert code == 0, err
     assert "text column 'review', label column 'sentiment'" in err  # detected, and said once

