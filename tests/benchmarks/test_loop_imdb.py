@@ -18,13 +18,13 @@ loop_imdb = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(loop_imdb)
 
 # Fields the record's config had that the code no longer has, each at the one value the code now always uses
-# (docs/experiments.md, "Retired options"): dropping them changes nothing the recipe computes.
+# (benchmarks/experiments.md, "Retired options"): dropping them changes nothing the recipe computes.
 RETIRED = {"augment": {"include_passing": False},
            "retrain": {"dir_anchor": "teacher", "inv_tolerance": None, "blend": 1.0, "keep_epoch": "best"}}
 
 
 # Sections the record predates, at the defaults the recipe uses: held-out families the recipe never augments and
-# guards that only measure (tests/robustness/test_transfer.py): they change none of its rows or its model.
+# guards that only measure (tests/robustness/loop/test_transfer.py): they change none of its rows or its model.
 ADDED = {"holdout": LoopConfig().holdout.model_dump(), "guards": LoopConfig().guards.model_dump()}
 # Fields the record predates inside a section it had, at their defaults (a table's column names and label map, a
 # separate test file): the recipe reads aclImdb, where none of them applies.

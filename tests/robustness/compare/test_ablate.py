@@ -79,7 +79,7 @@ def test_shipped_ablation_config_is_valid():
 
     from robustness.compare.ablate import load_ablation_config
 
-    path = Path(__file__).resolve().parents[2] / "robustness" / "configs" / "ablate.yml"
+    path = Path(__file__).resolve().parents[3] / "robustness" / "configs" / "ablate.yml"
     variants = build_variants(load_ablation_config(path))
     factors = {v.factor for v in variants[1:]}
     assert factors == {"bidirectional", "pooling", "packed", "dropout", "vocab_size", "max_tokens"}

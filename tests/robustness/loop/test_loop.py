@@ -111,7 +111,7 @@ def test_a_changed_config_refuses_to_reuse_the_run(loop_run):
     ("augment:\n  select: failures\n  failures_for: [uppercse]\n", r"augment.failures_for: .*did you mean 'uppercase'"),
     ("augment:\n  failures_for: [uppercase]\n", r"augment: .*failures_for .* needs select: failures"),
     ("augment:\n  variants: 0\n", r"augment.variants"),
-    ("retrain:\n  keep_epoch: last\n", r"retrain.keep_epoch: unknown key"),  # retired: docs/experiments.md
+    ("retrain:\n  keep_epoch: last\n", r"retrain.keep_epoch: unknown key"),  # retired: benchmarks/experiments.md
     ("retrain:\n  blend: 0.7\n", r"retrain.blend: unknown key"),
     ("retrain:\n  dir_anchor: pair\n", r"retrain.dir_anchor: unknown key"),
     ("retrain:\n  inv_tolerance: 0.25\n", r"retrain.inv_tolerance: unknown key"),
@@ -297,7 +297,7 @@ def test_docs_list_every_field_with_its_default():
             found |= flat(value, f"{prefix}{name}.") if isinstance(value, dict) else {f"{prefix}{name}": value}
         return found
 
-    text = (Path(__file__).resolve().parents[2] / "docs" / "loop-config.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[3] / "docs" / "loop-config.md").read_text(encoding="utf-8")
     for section, fields in LoopConfig().model_dump().items():
         body = text.split(f"## `{section}:`", 1)[1].split("\n## ", 1)[0]
         for field, default in flat(fields).items():

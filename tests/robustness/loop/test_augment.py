@@ -101,7 +101,7 @@ def test_directed_policy_keeps_only_dir_tests_that_know_their_direction():
         budget = {"pointless_swap": 5, "sentiment_antonym_swap": 5, "add_typo": 5}
         rows = augment.generate_augmented(TRAIN, needs, budget, seed=1, dir_policy="directed")
         assert {row.test for row in rows} == {"sentiment_antonym_swap", "add_typo"}
-        with pytest.raises(ConfigError, match="dir_policy 'flip' is unknown"):  # retired: docs/experiments.md
+        with pytest.raises(ConfigError, match="dir_policy 'flip' is unknown"):  # retired: benchmarks/experiments.md
             augment.augmentable(needs, "flip")
     finally:
         del _REGISTRY["pointless_swap"]

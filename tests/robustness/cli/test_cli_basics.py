@@ -25,7 +25,7 @@ from model_adapters.sklearn_adapter import TFIDF_ARRAYS
 from robustness.data.datasets import load_dataset
 from tests.robustness.helpers import assert_user_error, run_cli
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 # --- fixtures: tiny real data and models ----------------------------------------------------------------------

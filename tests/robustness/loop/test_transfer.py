@@ -126,7 +126,7 @@ def test_the_recipe_holds_out_only_families_it_never_augments():
     from robustness.suite.config import load_config
 
     recipe = load_loop_config("loop_full_imdb")
-    record = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "results" /
+    record = json.loads((Path(__file__).resolve().parents[3] / "benchmarks" / "results" /
                          "loop_imdb_dsm_newwords_tw10_v3_ds005_fail_syn_ant_r12.json").read_text())
     suite = load_config(recipe.suite.config).test_names()
     kinds = {"homoglyph_swap", "leetspeak", "split_word"} & set(recipe.holdout.tests)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # Where the case generator, its Dataset and ConfigError live today: the only line to update if they move.
 IMPORTS = ("from robustness.suite.cases import generate_cases; from robustness.data.datasets import Dataset; "
