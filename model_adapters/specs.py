@@ -1,6 +1,7 @@
 """One resolver from a model spec to a SentimentModel, used by every command that takes `--model`.
 
-    models/lstm                 a directory: our LSTM or TF-IDF artifact, or a transformers save_pretrained dir
+    models/lstm                 a directory: our LSTM or TF-IDF artifact, a transformers save_pretrained dir, or a
+                                normalized model (`robustness harden`: any of these specs behind the normalizer)
     hf:NAME_OR_DIR              transformers tokenizer + sequence classifier (local files unless allow_download)
     skops:FILE                  a scikit-learn pipeline saved with skops (untrusted types need `trust`)
     py:module:attr              a Python callable or object with labels + predict_proba
@@ -19,7 +20,15 @@ from pathlib import Path
 from typing import Sequence
 
 from model_adapters.errors import ModelError, UsageError
-from model_adapters.http_adapter import HttpOptions, redact_url
+from model_adapters.http_adapter import HttpOptions
+from model_adapters.normalizer.model import (
+    NormalizingModel,
+    is_normalized_dir,
+    load_known_words,
+    manifest_digest,
+    read_manifest,
+    wrapped_spec,
+)
 from model_adapters.protocol import SentimentModel
 
 SPEC_FORMS = "a model directory, hf:NAME_OR_DIR, skops:FILE, py:module:attr or http(s)://URL"
@@ -114,6 +123,8 @@ def _directory(path: Path, text: str, labels) -> ResolvedModel:
     if labels is not None:
         raise UsageError(f"--labels applies to hf:, skops:, py: and http models; the model in {text} names its own "
                          f"labels: drop --labels")
+    if is_normalized_dir(path):
+        return _normalized(path, text)
     from model_adapters.hf_adapter import is_transformers_dir
     from model_adapters.sklearn_adapter import TFIDF_MANIFEST
 
@@ -122,6 +133,32 @@ def _directory(path: Path, text: str, labels) -> ResolvedModel:
     kind = "tfidf" if (path / TFIDF_MANIFEST).is_file() else "lstm"
     model = load_directory_model(path)
     return ResolvedModel(model, kind, text, {"sha256": hash_files([path])})
+
+
+def wrapped_options(options: dict) -> dict:
+    """load_model_spec's keyword arguments from a normalizer manifest's `options` (never a secret: a token is named
+    by its environment variable)."""
+    http = options.get("http")
+    return {"allow_download": bool(options.get("allow_download", False)), "trust": tuple(options.get("trust") or ()),
+            "labels": tuple(options["labels"]) if options.get("labels") else None,
+            "http": HttpOptions(**http) if http else None}
+
+
+def _normalized(path: Path, text: str) -> ResolvedModel:
+    """A directory written by `robustness harden`: the model it wraps, opened with its stored options, behind the
+    normalizer. A wrapped model that does not open is one line naming both."""
+    manifest = read_manifest(path)
+    inner_spec = wrapped_spec(manifest, path)
+    if not inner_spec.startswith(PREFIXES + ("http://", "https://")) and is_normalized_dir(inner_spec):
+        raise ModelError(f"model {text} wraps {manifest['wraps']}, itself a normalized model; harden the model "
+                         f"underneath instead")
+    try:
+        inner = load_model_spec(inner_spec, **wrapped_options(manifest.get("options") or {}))
+    except (ModelError, UsageError, TypeError) as exc:
+        raise ModelError(f"model {text}: the model it wraps ({manifest['wraps']}) does not open: {exc}") from None
+    model = NormalizingModel(inner.model, load_known_words(path, manifest), wraps=inner.spec, path=text,
+                             words_source=str(manifest.get("words_source", "")))
+    return ResolvedModel(model, "normalized", text, {"sha256": manifest_digest(path), "wraps": inner.record()})
 
 
 def _transformers(target: str, spec: str, labels, allow_download: bool) -> ResolvedModel:

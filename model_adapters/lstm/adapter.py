@@ -41,6 +41,10 @@ class LSTMAdapter:
             "validation_accuracy": self.metrics.get("validation", {}).get("accuracy"),
         }
 
+    def vocabulary(self) -> tuple[str, ...]:
+        """The tokens the network has embeddings for, most frequent first (the normalizer's known words)."""
+        return self.vocab.tokens[2:]
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         if not texts:

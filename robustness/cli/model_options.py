@@ -59,6 +59,14 @@ class ModelOptions:
     labels: tuple[str, ...] | None = None
     http: HttpOptions = _DEFAULT_HTTP
 
+    def stored(self) -> dict:
+        """These options as a normalized model directory stores them (a token only by its variable's name)."""
+        http = self.http
+        return {"allow_download": self.allow_download, "trust": list(self.trust),
+                "labels": list(self.labels) if self.labels is not None else None,
+                "http": {"batch_size": http.batch_size, "timeout_s": http.timeout_s, "retries": http.retries,
+                         "concurrency": http.concurrency, "token_env": http.token_env}}
+
     def load(self, spec):
         """The ResolvedModel for `spec` (model, kind, secret-free spec, fingerprint)."""
         from model_adapters.specs import load_model_spec
