@@ -74,7 +74,7 @@ def augment(config_path, settings, results_path, model_spec, model_options, data
         check_data_labels(resolved.model, train, data)
     rows, summary = augment_rows(config.augment, train, needs, suite, resolved.model if resolved else None,
                                  evenly=results_path is None,
-                                 holdout=config.holdout.tests)
+                                 holdout=config.holdout.all_tests())
     summary |= {"results": str(results_path) if results_path else None, "config": str(config_path) if config_path else None,
                 "suite_config": None if results_path else suite.source, "model": resolved.record() if resolved else None,
                 "validation_fraction": config.data.validation_fraction, "split_seed": config.model.seed,

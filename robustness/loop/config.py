@@ -214,14 +214,32 @@ DEFAULT_HOLDOUT = ("homoglyph_swap", "leetspeak", "split_word", "american_to_bri
                    "insert_punctuation")
 
 
+# A second held-out set, fixed before any fix was measured: never augmented, read by no rule that chooses a fix,
+# only reported beside the first (one family each: invisible characters, glued words, elongation, a repeated word;
+# none is in suite_95, so the recipe's rows stay as they were).
+DEFAULT_SECOND_HOLDOUT = ("zero_width_insert", "merge_words", "repeat_letters", "repeat_word")
+
+
 class HoldoutSection(_Strict):
     tests: list[str] = Field(default_factory=lambda: list(DEFAULT_HOLDOUT))  # never augmented; run before and after
+    second: list[str] = Field(default_factory=lambda: list(DEFAULT_SECOND_HOLDOUT))  # reported only, never chosen on
     min_pass_rate: float | None = Field(None, ge=0.0, le=1.0)  # bar of a held-out test the suite lacks (None: its default)
 
-    @field_validator("tests")
+    @field_validator("tests", "second")
     @classmethod
     def _known_tests(cls, names: list[str]) -> list[str]:
         return known_tests(names)
+
+    @model_validator(mode="after")
+    def _disjoint(self):
+        both = sorted(set(self.tests) & set(self.second))
+        if both:
+            raise ValueError(f"{', '.join(both)} in both holdout.tests and holdout.second; a family belongs to one set")
+        return self
+
+    def all_tests(self) -> list[str]:
+        """Every held-out family: none is augmented, both sets run before and after."""
+        return list(self.tests) + list(self.second)
 
 
 class GuardsSection(_Strict):
@@ -321,7 +339,7 @@ def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
             said = error["msg"].removeprefix("Value error, ")
             raise ConfigError(f"{source}: {field}: {said[:1].lower()}{said[1:]}") from None
         raise ConfigError(f"{source}: {field}: {error['msg'].lower()} (got {shown})") from None
-    held_out = [name for name in config.augment.failures_for if name in config.holdout.tests]
+    held_out = [name for name in config.augment.failures_for if name in config.holdout.all_tests()]
     if held_out:  # asking for rows of a held-out family is a contradiction, not a silent no-op
         raise ConfigError(f"{source}: augment.failures_for: {', '.join(held_out)} is held out (holdout.tests): the "
                           f"augmenter never makes its rows; drop it from one of the two lists")

@@ -8,7 +8,6 @@ and on a fresh seed, to tell a model that learned the noise from one that memori
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import shutil
@@ -32,9 +31,8 @@ from robustness.loop.hard_rows import suite_config_of
 from robustness.loop.models import is_lstm_dir, load_spec, open_model
 from robustness.loop.preflight import LOOP_LABEL_FIX, check_labels
 from robustness.loop.stages import augment_rows, load_train_validation, train_model
-from robustness.loop.transfer import loop_sections, run_guard, with_held_out
+from robustness.loop.transfer import loop_sections, paired_outcomes, run_guard, with_held_out
 from robustness.models.labels import check_data_labels, display_labels
-from robustness.stats import mcnemar_exact
 from robustness.suite.config import load_config
 from robustness.suite.report_files import write_loop_reports
 from robustness.suite.run import clean_metrics, run_suite, write_run
@@ -215,7 +213,7 @@ def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
     before = _read_results(out_dir / "suite_before")
     needs = augment.needs_from_results(before)
     rows, summary = augment_rows(config.augment, train, needs, suite_config_of(before, str(out_dir / "suite_before")),
-                                 model_dir, holdout=config.holdout.tests, model_section=config.model)
+                                 model_dir, holdout=config.holdout.all_tests(), model_section=config.model)
     augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
     augment.write_summary(summary, out_dir / "augment" / "summary.json")
     return summary
@@ -232,31 +230,6 @@ def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) 
         metrics = clean_metrics(test.labels, predicted, labels)
         result[side] = {"n": len(test), "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
     return result
-
-
-def paired_outcomes(before_cases: Path, after_cases: Path) -> list[dict]:
-    """Per test, cases applicable in both runs paired on case_id; McNemar's exact test on the discordant pairs."""
-    before = {(c["test"], c["case_id"]): c["passed"] for c in _iter_cases(before_cases) if c.get("applicable")}
-    counts: dict[str, dict] = {}
-    for case in _iter_cases(after_cases):
-        key = (case["test"], case["case_id"])
-        if not case.get("applicable") or key not in before:
-            continue
-        row = counts.setdefault(case["test"], {"test": case["test"], "n_paired": 0, "both_pass": 0, "fixed": 0,
-                                               "regressed": 0, "still_failing": 0})
-        row["n_paired"] += 1
-        was, now = bool(before[key]), bool(case["passed"])
-        row["both_pass" if was and now else "fixed" if now else "regressed" if was else "still_failing"] += 1
-    for row in counts.values():
-        discordant = row["fixed"] + row["regressed"]
-        row["mcnemar_p"] = mcnemar_exact(row["fixed"], row["regressed"]) if discordant else None
-    return list(counts.values())
-
-
-def _iter_cases(path: Path):
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
 
 
 def _read_results(run_dir: Path) -> dict:

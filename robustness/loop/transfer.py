@@ -16,6 +16,8 @@ loop's verdict.
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 from typing import Sequence
 
@@ -43,7 +45,7 @@ def without_held_out(needs: list, holdout: Sequence[str]) -> tuple[list, list[st
 def with_held_out(suite_config, holdout):
     """The suite config plus every held-out test it lacks (at `holdout.min_pass_rate`, else the suite's default
     bar), so the suite stages run them before and after like any test. Tests the suite has keep their entry."""
-    missing = [name for name in holdout.tests if name not in suite_config.test_names()]
+    missing = [name for name in holdout.all_tests() if name not in suite_config.test_names()]
     if not missing:
         return suite_config
     data = suite_config.to_dict()
@@ -54,7 +56,7 @@ def with_held_out(suite_config, holdout):
 
 
 def transfer_block(before: dict, after: dict, paired: list[dict], rows_per_test: dict, holdout: Sequence[str],
-                   alpha: float = ALPHA) -> dict:
+                   alpha: float = ALPHA, second: Sequence[str] = ()) -> dict:
     """Trained vs held-out gain, paired McNemar per test, the pooled held-out flip rate and the verdict."""
     old = {t["name"]: t for t in before.get("tests", [])}
     by_test = {row["test"]: row for row in paired}
@@ -62,7 +64,8 @@ def transfer_block(before: dict, after: dict, paired: list[dict], rows_per_test:
     tests = []
     for test in after.get("tests", []):
         name = test["name"]
-        role = "held_out" if name in holdout else "trained" if name in trained else "untrained"
+        role = ("held_out" if name in holdout else "second_held_out" if name in second else
+                "trained" if name in trained else "untrained")
         pair = by_test.get(name, {})
         was, now = (old.get(name) or {}).get("pass_rate"), test.get("pass_rate")
         tests.append({"test": name, "role": role, "expectation": test.get("expectation"),
@@ -75,7 +78,9 @@ def transfer_block(before: dict, after: dict, paired: list[dict], rows_per_test:
     verdict = ("no_held_out" if not pooled["n"] else
                "transferred" if pooled["rate_after"] < pooled["rate_before"] and pooled["mcnemar_p"] < alpha
                else "not_transferred")
-    return {"alpha": alpha, "rule": RULE, "held_out": list(holdout), "trained": trained,
+    return {"alpha": alpha, "rule": RULE, "held_out": list(holdout), "second_held_out": list(second),
+            "second_pooled": pooled_flips([t for t in tests if t["role"] == "second_held_out"], alpha),
+            "trained": trained,
             "trained_gain": _group_gain(tests, "trained"), "held_out_gain": _group_gain(tests, "held_out"),
             "pooled_held_out": pooled, "verdict": verdict, "verdict_text": VERDICT_TEXT[verdict], "tests": tests}
 
@@ -136,9 +141,35 @@ def loop_sections(config, out_dir, summary: dict) -> dict:
     """The loop summary's `transfer` and `guards` blocks, from the suite runs and guards stages in OUT_DIR."""
     out_dir = Path(out_dir)
     sections = {"transfer": transfer_block(summary["before"], summary["after"], summary["paired"]["tests"],
-                                           summary["augmentation"].get("rows_per_test") or {}, config.holdout.tests)}
+                                           summary["augmentation"].get("rows_per_test") or {}, config.holdout.tests,
+                                           second=config.holdout.second)}
     if (out_dir / "guards_before" / GUARDS_FILE).is_file() and (out_dir / "guards_after" / GUARDS_FILE).is_file():
         read = lambda side: read_json_object(out_dir / f"guards_{side}" / GUARDS_FILE, "capability results",
                                              ConfigError, "pass --restart to rerun the loop")
         sections["guards"] = guards_block(read("before"), read("after"))
     return sections
+
+
+def paired_outcomes(before_cases: Path, after_cases: Path) -> list[dict]:
+    """Per test, cases applicable in both runs paired on case_id; McNemar's exact test on the discordant pairs."""
+    before = {(c["test"], c["case_id"]): c["passed"] for c in _iter_cases(before_cases) if c.get("applicable")}
+    counts: dict[str, dict] = {}
+    for case in _iter_cases(after_cases):
+        key = (case["test"], case["case_id"])
+        if not case.get("applicable") or key not in before:
+            continue
+        row = counts.setdefault(case["test"], {"test": case["test"], "n_paired": 0, "both_pass": 0, "fixed": 0,
+                                               "regressed": 0, "still_failing": 0})
+        row["n_paired"] += 1
+        was, now = bool(before[key]), bool(case["passed"])
+        row["both_pass" if was and now else "fixed" if now else "regressed" if was else "still_failing"] += 1
+    for row in counts.values():
+        discordant = row["fixed"] + row["regressed"]
+        row["mcnemar_p"] = mcnemar_exact(row["fixed"], row["regressed"]) if discordant else None
+    return list(counts.values())
+
+
+def _iter_cases(path: Path):
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
