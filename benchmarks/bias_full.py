@@ -235,7 +235,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
 
     from model_adapters import load_model_spec
-    from robustness.cli.model_options import check_data_labels
+    from robustness.models.labels import check_data_labels
     from robustness.suite.config import config_from_dict
     from robustness.data.datasets import load_dataset
     from robustness.data.download import resolve_imdb

@@ -92,6 +92,7 @@ def _loop_context(summary: dict, examples_per_test: int | None, context: int | N
     return {
         "summary": summary, "verdict": view.verdict_view(summary, paired, clean),
         "transfer": transfer.transfer_view(summary), "guards": transfer.guards_view(summary),
+        "fix": transfer.fix_view(summary),
         "rows": view.before_after_rows(summary), "paired": paired, "clean": clean,
         "paired_alpha": (summary.get("paired") or {}).get("alpha", 0.05),
         "paired_method": (summary.get("paired") or {}).get("method", "mcnemar"),

@@ -41,3 +41,18 @@ def guards_view(summary: dict) -> dict | None:
     return {"passed": bool(block.get("passed", True)), "worse": block.get("significantly_worse") or [],
             "better": block.get("significantly_better") or [], "alpha": block.get("alpha", 0.05),
             "source": block.get("source"), "seed": block.get("seed"), "sample": block.get("sample"), "rows": rows}
+
+
+def fix_view(summary: dict) -> dict | None:
+    """The fix stage's candidates table (robustness/loop/fix.py rows) and which won and why."""
+    block = summary.get("fix")
+    if not isinstance(block, dict) or not block.get("candidates"):
+        return None
+    rows = []
+    for row in block["candidates"]:
+        gaps = [{"test": name, **sides} for name, sides in sorted((row.get("group_gaps") or {}).items())]
+        rows.append(dict(row, chosen=row["candidate"] == block.get("chosen"), gaps=gaps,
+                         clean_delta=None if row.get("clean_drop_pt") is None else -row["clean_drop_pt"] / 100))
+    return {"winner": block.get("winner"), "chosen": block.get("chosen"), "why": block.get("why"),
+            "rule": block.get("rule"), "clean_split": block.get("clean_split"), "clean_n": block.get("clean_n"),
+            "rows": rows}

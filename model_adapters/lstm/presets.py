@@ -9,7 +9,7 @@ train reviews (PPMI + SVD): best validation accuracy 91.2% in 2 epochs against 9
 Pretrained vectors alone made the model lean on correctly spelled function words (47% of validation reviews
 flipped under OCR typos, against 10% from a random start), so 20% of training tokens are replaced by the unknown
 word (word_dropout): 20% flip, validation 91.4% (10% dropout: 18%, 91.2%). Records:
-benchmarks/results/train_imdb_full_*.json and full_variant_flips.json (benchmarks/variant_flips.py).
+benchmarks/results/train_imdb_full_*.json and full_variant_flips.json (benchmarks/analysis/variant_flips.py).
 `full` marks negation ("not bad" reads as "not_bad"): without it the model read "not bad" as "bad" (antonym swaps
 after a negator passed 54%, 80% with it) and every augment-and-retrain loop left adjective antonyms under 92%
 (94% with it); it costs 0.8 points of validation accuracy (90.6% against 91.4%, one seed) and 0.2 of test.

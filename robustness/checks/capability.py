@@ -9,7 +9,7 @@ suite's own predictor like the group gaps' template sentences.
 
 Each test expands its capability into `sample` cases (seeded by the suite's seed, round-robin over the templates
 so positive and negative ones stay balanced), predicts them and judges every case as the loop's capability guards
-do (capabilities.judge_cases). The score is the failure rate with its Wilson 95% interval; under lower-bound
+do (checks/templates.py: judge_cases). The score is the failure rate with its Wilson 95% interval; under lower-bound
 gating the test passes only when the interval's upper end is within `max_failure_rate`.
 """
 

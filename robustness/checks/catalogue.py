@@ -73,8 +73,8 @@ def _catalogue() -> dict[str, CheckInfo]:
 
 
 class _Catalogue(Mapping):
-    """name -> CheckInfo, built on first use: the capability names come from the shipped templates file, which
-    robustness.checks.templates reads with robustness.suite.config's reader, and robustness.suite.config imports this module."""
+    """name -> CheckInfo, built on first use: the capability names come from the shipped templates file, read only
+    when a config is first resolved, so importing the catalogue (the CLI's --help) reads no file."""
 
     def __init__(self):
         self._checks: dict[str, CheckInfo] | None = None
@@ -125,7 +125,7 @@ class CheckSpec(_Strict):
 
 THRESHOLD_KEYS = ("min_score", "max_score", "min_count", "min_proportion", "max_gap", "min_pass_rate",
                   "max_failure_rate")
-CAPABILITY_SAMPLE = 200  # cases per capability test, as the loop's capability block (capabilities.CapabilityConfig)
+CAPABILITY_SAMPLE = 200  # cases per capability test, as the loop's capability block (checks/templates.py: CapabilityConfig)
 
 
 class ResolvedCheck(_Strict):

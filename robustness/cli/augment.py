@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from robustness.cli.data_options import data_layout_options, with_layout
-from robustness.cli.model_options import ModelOptions, check_data_labels, model_spec_options
+from robustness.cli.model_options import ModelOptions, model_spec_options
+from robustness.models.labels import check_data_labels
 
 
 @click.command(help="Write augmented training rows (text,label,source_id,test,seed) targeted at failing tests.",

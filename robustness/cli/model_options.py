@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import click
 
 from model_adapters.http_adapter import HttpOptions
-from robustness.models.labels import check_data_labels  # noqa: F401  (the commands check labels through here)
 
 MODEL_HELP = ("The model: a directory (LSTM, TF-IDF baseline or transformers), hf:NAME_OR_DIR, skops:FILE, "
               "py:module:attr, or http(s)://URL of a served model (docs/http-protocol.md).")

@@ -24,6 +24,7 @@ commands' --token-env, --http-*, --trust, --labels and --allow-download do.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any, Literal, Sequence
@@ -91,6 +92,13 @@ class SpecSection(_Strict):
             if not value:
                 raise ValueError("give comma-separated names, e.g. negative,positive")
         return value
+
+    def stored(self) -> dict:
+        """These options as a normalized model directory stores them (model_adapters/specs.py wrapped_options)."""
+        return {"allow_download": self.allow_download, "trust": list(self.trust), "labels": self.labels,
+                "http": {"batch_size": self.http_batch_size, "timeout_s": self.http_timeout,
+                         "retries": self.http_retries, "concurrency": self.http_concurrency,
+                         "token_env": self.token_env}}
 
     def load_kwargs(self) -> dict:
         """load_model_spec's keyword arguments (model_adapters/specs.py)."""
@@ -259,6 +267,34 @@ class GuardsSection(_Strict):
         return names
 
 
+FIX_CANDIDATES = ("augment", "normalize", "normalize+augment")
+
+
+class FixSection(_Strict):
+    """The fix stage: each candidate is built, run on the same cases, held-out sets and guards as the model before,
+    and the winner is chosen by the rule in robustness/loop/fix.py. `augment` is today's augmented retrain (our
+    LSTM only); `normalize` puts the model before behind the normalizer (any model: `robustness harden`);
+    `normalize+augment` the augmented model behind it."""
+
+    candidates: list[str] = Field(default_factory=lambda: ["augment"], min_length=1)
+    max_clean_drop_pt: float = Field(0.3, ge=0.0, le=100.0)   # the rule's bound on the clean validation drop
+
+    @field_validator("candidates")
+    @classmethod
+    def _known_candidates(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in FIX_CANDIDATES:
+                close = difflib.get_close_matches(name, FIX_CANDIDATES, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"candidates: {', '.join(FIX_CANDIDATES)}"
+                raise ValueError(f"unknown candidate '{name}'; {hint}")
+        if len(set(names)) != len(names):
+            raise ValueError("a candidate is listed twice; list each once")
+        return names
+
+    def retrains(self) -> bool:
+        return any(name in ("augment", "normalize+augment") for name in self.candidates)
+
+
 class LoopConfig(_Strict):
     model: ModelSection = Field(default_factory=ModelSection)
     data: DataSection = Field(default_factory=DataSection)
@@ -267,6 +303,7 @@ class LoopConfig(_Strict):
     retrain: RetrainSection = Field(default_factory=RetrainSection)
     holdout: HoldoutSection = Field(default_factory=HoldoutSection)
     guards: GuardsSection = Field(default_factory=GuardsSection)
+    fix: FixSection = Field(default_factory=FixSection)
 
     def to_dict(self) -> dict:
         """Every field; `model.spec` only when it differs from its defaults, so a config that leaves it out dumps

@@ -27,11 +27,13 @@ from robustness.files import ensure_writable_dir, read_json_object, write_json
 from robustness.loop import augment
 from robustness.loop.augment import read_augmented
 from robustness.loop.config import LoopConfig
+from robustness.loop.fix import FixRule, candidate_row, choose, compare_guards
 from robustness.loop.hard_rows import suite_config_of
 from robustness.loop.models import is_lstm_dir, load_spec, open_model
 from robustness.loop.preflight import LOOP_LABEL_FIX, check_labels
 from robustness.loop.stages import augment_rows, load_train_validation, train_model
-from robustness.loop.transfer import loop_sections, paired_outcomes, run_guard, with_held_out
+from robustness.loop.transfer import GUARDS_FILE, loop_sections, paired_outcomes, run_guard, with_held_out
+from robustness.models.harden import harden
 from robustness.models.labels import check_data_labels, display_labels
 from robustness.suite.config import load_config
 from robustness.suite.report_files import write_loop_reports
@@ -108,28 +110,52 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
                       config.model)
 
     stage("suite_before", lambda: run_suite_stage("suite_before", before_dir, config.suite.seed))
-    augmentation = stage("augment", lambda: _augment(config, train, out_dir, before_dir))
-    after_dir = out_dir / "model_after"
-    if augmentation["n_rows"]:
-        stage("train_after", lambda: _train(config, train, validation, after_dir,
-                                            augmented=out_dir / "augment" / "augmented.csv", init_from=before_dir,
-                                            progress=progress))
-    else:  # every test already meets its threshold: nothing to learn, the model stays as it is
-        log("[loop] no augmented rows (every test passes): the 'after' model is the 'before' model")
-        after_dir = before_dir
-    stage("suite_after", lambda: run_suite_stage("suite_after", after_dir, config.suite.seed))
+    guarded = config.guards.capabilities != []  # capability guards: the same template cases on every model
+    if guarded:
+        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before", config.model,
+                                                 suite_config.harness))
+    augmentation = _no_augmentation(config, train)
+    retrained = before_dir
+    if config.fix.retrains():
+        augmentation = stage("augment", lambda: _augment(config, train, out_dir, before_dir))
+        if augmentation["n_rows"]:
+            retrained = out_dir / "model_after"
+            stage("train_after", lambda: _train(config, train, validation, retrained,
+                                                augmented=out_dir / "augment" / "augmented.csv", init_from=before_dir,
+                                                progress=progress))
+        else:  # every test already meets its threshold: nothing to learn, the model stays as it is
+            log("[loop] no augmented rows (every test passes): the augmented model is the 'before' model")
+
+    # the fix stage: every candidate on the same cases, held-out sets and guards; the rule picks the winner
+    models = {}
+    for name in config.fix.candidates:
+        models[name] = retrained if name == "augment" else out_dir / "fix" / name / "model"
+        if name != "augment":
+            base = before_dir if name == "normalize" else retrained
+            stage(f"fix_{name}_model", lambda base=base, target=models[name]: _harden(base, target, config, train))
+        stage(f"fix_{name}_suite", lambda name=name: run_suite_stage(f"fix/{name}/suite", models[name],
+                                                                     config.suite.seed))
+        if guarded:
+            stage(f"fix_{name}_guards", lambda name=name: run_guard(models[name], config.guards,
+                                                                    out_dir / "fix" / name / "guards", config.model,
+                                                                    suite_config.harness))
+    accuracy = stage("fix_clean", lambda: _validation_accuracy({"before": before_dir, **models}, validation, config))
+    fix = _fix_block(config, out_dir, models, accuracy, guarded, state)
+    winner = fix["winner"] or config.fix.candidates[0]
+    if fix["winner"] is None:
+        log(f"[loop] {fix['why']}; the 'after' model is the first candidate, {winner}, for comparison")
+    after_dir = models[winner]
+    stage("suite_after", lambda: _copy_run(out_dir / "fix" / winner / "suite", out_dir / "suite_after"))
     if config.suite.fresh_seed is not None:
         stage("suite_fresh_before", lambda: run_suite_stage("suite_fresh_before", before_dir, config.suite.fresh_seed))
         stage("suite_fresh", lambda: run_suite_stage("suite_fresh", after_dir, config.suite.fresh_seed))
     clean = stage("clean", lambda: _clean_metrics(before_dir, after_dir, test, config))
-    if config.guards.capabilities != []:  # capability guards: the same template cases on both models
-        stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before", config.model,
-                                                     suite_config.harness))
-        stage("guards_after", lambda: run_guard(after_dir, config.guards, out_dir / "guards_after", config.model,
-                                                    suite_config.harness))
+    if guarded:
+        stage("guards_after", lambda: _copy_run(out_dir / "fix" / winner / "guards", out_dir / "guards_after"))
 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
     summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
+    summary["fix"] = fix | {"chosen": winner}
     summary |= loop_sections(config, out_dir, summary)
     write_json(out_dir / SUMMARY_FILE, summary)
 
@@ -147,16 +173,75 @@ def _check_models(config: LoopConfig) -> None:
     says (a served model's token variable and HTTP settings, skops trust, labels: loop/models.py: open_model)."""
     existing = config.model.existing
     if existing and not is_lstm_dir(existing):
-        if config.retrain.mode == "finetune":
+        if config.retrain.mode == "finetune" and config.fix.retrains():
             raise ConfigError(f"model.existing: {existing} is not an LSTM directory written by `robustness train`: the "
-                              f"loop tests any model but fine-tunes only our LSTM; set retrain.mode: scratch to train a "
-                              f"new LSTM on the data and the augmented rows")
+                              f"loop tests any model but fine-tunes only our LSTM; set fix.candidates: [normalize] "
+                              f"for a fix without retraining, or retrain.mode: scratch to train a new LSTM on the data "
+                              f"and the augmented rows")
         open_model(existing, config.model)  # a spec that does not load (a refused token, ...) fails here, in one line
     elif existing and config.model.spec.labels is not None:
         raise ConfigError(f"model.spec.labels: model.existing {existing} is our LSTM, which names its own labels; drop "
                           f"model.spec.labels")
-    if not existing or config.retrain.mode == "scratch":
+    if not existing or (config.retrain.mode == "scratch" and config.fix.retrains()):
         resolve_config(config.model.preset)
+
+
+def _no_augmentation(config: LoopConfig, train) -> dict:
+    """The augmentation record of a loop whose candidates retrain nothing (`normalize` alone)."""
+    settings = config.augment
+    return {"seed": settings.seed, "ratio": 0.0, "mode": settings.mode, "dir_policy": settings.dir_policy,
+            "margin": settings.margin, "n_train": len(train), "n_rows": 0, "rows_per_test": {}, "select": "none"}
+
+
+def _harden(base, target: Path, config: LoopConfig, train) -> dict:
+    """The `normalize` candidates: `base` behind the normalizer; a model without a vocabulary of its own takes the
+    training texts' words. `model.existing` keeps its `model.spec` options (a token only by its variable's name)."""
+    spec = config.model.spec
+    options = spec.stored() if config.model.opens(base) else {}
+    return harden(str(base), target, options, texts=train.texts, data_source="the loop's train split")
+
+
+def _validation_accuracy(models: dict, validation, config: LoopConfig) -> dict:
+    """Clean accuracy of every model on the validation part (the fix rule's clean check: never the test split)."""
+    found = {}
+    for name, model_dir in models.items():
+        model = load_spec(model_dir, config.model)
+        labels = display_labels(model.labels)
+        predicted = [labels[i] for i in checked_proba(model, validation.texts).argmax(axis=1)]
+        found[name] = sum(p == g for p, g in zip(predicted, validation.labels)) / max(1, len(validation))
+    return {"split": "validation", "n": len(validation), "accuracy": found}
+
+
+def _fix_block(config: LoopConfig, out_dir: Path, models: dict, accuracy: dict, guarded: bool, state) -> dict:
+    """The candidates table and the winner by the rule (robustness/loop/fix.py)."""
+    rule = FixRule(max_clean_drop_pt=config.fix.max_clean_drop_pt)
+    before = _read_results(out_dir / "suite_before")
+    read_guards = lambda path: read_json_object(path, "capability results", ConfigError,  # noqa: E731
+                                                "pass --restart to rerun the loop")
+    rows = []
+    for name in models:
+        suite_dir = out_dir / "fix" / name / "suite"
+        guards = (compare_guards(read_guards(out_dir / "guards_before" / GUARDS_FILE),
+                                 read_guards(out_dir / "fix" / name / "guards" / GUARDS_FILE), rule.alpha)
+                  if guarded else None)
+        stages = [f"fix_{name}_model", f"fix_{name}_suite", f"fix_{name}_guards"]
+        stages += ["augment", "train_after"] if "augment" in name else []  # building it includes the retrain
+        seconds = sum((state.done(stage) or {}).get("seconds") or 0 for stage in stages)
+        rows.append(candidate_row(name, before, _read_results(suite_dir),
+                                  paired_outcomes(out_dir / "suite_before" / "cases.jsonl.gz",
+                                                  suite_dir / "cases.jsonl.gz"),
+                                  config.holdout.tests, config.holdout.second, guards,
+                                  accuracy["accuracy"]["before"], accuracy["accuracy"][name], round(seconds, 2), rule)
+                    | {"model": _recorded_spec(models[name])})
+    return {"candidates": rows, "clean_split": accuracy["split"], "clean_n": accuracy["n"], **choose(rows, rule)}
+
+
+def _copy_run(source: Path, target: Path) -> dict:
+    """The winner's suite or guards run as the loop's 'after' run: the same model, seed and cases, so a copy."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+    return {"run_dir": str(target), "copied_from": str(source)}
 
 
 def _discard_run(out_dir: Path) -> None:

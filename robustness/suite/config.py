@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import perturbations
 from robustness.checks.catalogue import CHECK_CATEGORIES, CHECKS, CheckSpec, ResolvedCheck, resolve_check
-from robustness.checks.catalogue import CHECKS as _CHECKS
 from robustness.config_files import SHIPPED_DIR, one_line, read_config_data, resolve_config_path
 from robustness.errors import ConfigError
 
@@ -314,5 +313,5 @@ def _allowed_keys(parent: list[str]) -> list[str]:
     if len(parent) == 3 and parent[:2] == ["tests", CATEGORY]:
         return list(TestSpec.model_fields)
     if len(parent) == 3 and parent[0] == "tests":
-        return list(CheckSpec.model_fields if parent[2] in _CHECKS else TestSpec.model_fields)
+        return list(CheckSpec.model_fields if parent[2] in CHECKS else TestSpec.model_fields)
     return []

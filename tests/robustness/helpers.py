@@ -50,3 +50,30 @@ def load_error(path, **kwargs) -> str:
     message = str(info.value)
     assert "\n" not in message
     return message
+
+
+# The tiny loop the loop tests share: a suite the tiny LSTM fails (so the augmenter makes rows), on a tiny archive.
+TINY_LOOP_SUITE = """
+tests:
+  defaults: {min_pass_rate: 0.99, min_cases: 5}
+  robustness:
+    lowercase: {min_pass_rate: 0.5}
+    add_ocr_typo: {}
+    add_typo: {}
+    sentiment_antonym_swap: {min_pass_rate: 1.0}
+harness: {seed: 3}
+"""
+
+
+def tiny_loop_config(root: Path, archive: Path, sample: int = 40, fresh_seed: int | None = None, **sections):
+    """A validated loop config over `archive` with TINY_LOOP_SUITE (written to ROOT/suite.yml); `sections` are
+    added or replace the defaults here (e.g. holdout=..., guards=..., fix=...)."""
+    from robustness.loop.config import loop_config_from_dict
+
+    (root / "suite.yml").write_text(TINY_LOOP_SUITE, encoding="utf-8")
+    return loop_config_from_dict({
+        "model": {"preset": "tiny", "epochs": 2},
+        "data": {"path": str(archive)},
+        "suite": {"config": str(root / "suite.yml"), "sample": sample, "seed": 3, "fresh_seed": fresh_seed},
+        "augment": {"ratio": 0.5, "seed": 5, "margin": 0.01},
+    } | sections)

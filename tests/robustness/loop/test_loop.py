@@ -10,29 +10,12 @@ from robustness.errors import ConfigError
 from robustness.loop.augment import read_augmented
 from robustness.loop.config import load_loop_config, loop_config_from_dict
 from robustness.loop.run import run_loop
-
-SUITE = """
-tests:
-  defaults: {min_pass_rate: 0.99, min_cases: 5}
-  robustness:
-    lowercase: {min_pass_rate: 0.5}
-    add_ocr_typo: {}
-    add_typo: {}
-    sentiment_antonym_swap: {min_pass_rate: 1.0}
-harness: {seed: 3}
-"""
-
+from tests.robustness.helpers import TINY_LOOP_SUITE, tiny_loop_config
 
 @pytest.fixture(scope="module")
 def loop_run(tmp_path_factory, tiny_imdb_archive):
     root = tmp_path_factory.mktemp("loop")
-    (root / "suite.yml").write_text(SUITE, encoding="utf-8")
-    config = loop_config_from_dict({
-        "model": {"preset": "tiny", "epochs": 2},
-        "data": {"path": str(tiny_imdb_archive)},
-        "suite": {"config": str(root / "suite.yml"), "sample": 40, "seed": 3, "fresh_seed": 4},
-        "augment": {"ratio": 0.5, "seed": 5, "margin": 0.01},
-    })
+    config = tiny_loop_config(root, tiny_imdb_archive, fresh_seed=4)
     messages = []
     summary = run_loop(config, root / "out", progress=False, log=messages.append)
     return config, root / "out", summary, messages
@@ -144,7 +127,7 @@ def test_unknown_preset_fails_before_any_output_exists(tmp_path, tiny_imdb_archi
     assert not (tmp_path / "out").exists()
 
 
-RECIPE_SUITE = SUITE.replace("min_pass_rate: 0.99", "min_pass_rate: 1.0").replace(
+RECIPE_SUITE = TINY_LOOP_SUITE.replace("min_pass_rate: 0.99", "min_pass_rate: 1.0").replace(
     "harness:", "    random_char_edit: {}\n    multiple_perturbations: {}\n    strip_all_punctuation: {}\nharness:")
 
 

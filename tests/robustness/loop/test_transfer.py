@@ -8,35 +8,19 @@ from robustness.data.datasets import Dataset
 from robustness.errors import ConfigError
 from robustness.loop import augment
 from robustness.loop.augment import read_augmented
-from robustness.loop.config import AugmentSection, load_loop_config, loop_config_from_dict
+from robustness.loop.config import AugmentSection, load_loop_config
 from robustness.loop.run import run_loop
 from robustness.loop.stages import augment_rows
 from robustness.loop.transfer import guards_block, pooled_flips, transfer_block
-
-SUITE = """
-tests:
-  defaults: {min_pass_rate: 0.99, min_cases: 5}
-  robustness:
-    lowercase: {min_pass_rate: 0.5}
-    add_typo: {}
-    add_ocr_typo: {}
-    sentiment_antonym_swap: {min_pass_rate: 1.0}
-harness: {seed: 3}
-"""
+from tests.robustness.helpers import tiny_loop_config
 
 
 @pytest.fixture(scope="module")
 def held_out_loop(tmp_path_factory, tiny_imdb_archive):
     root = tmp_path_factory.mktemp("transfer")
-    (root / "suite.yml").write_text(SUITE, encoding="utf-8")
-    config = loop_config_from_dict({
-        "model": {"preset": "tiny", "epochs": 2},
-        "data": {"path": str(tiny_imdb_archive)},
-        "suite": {"config": str(root / "suite.yml"), "sample": 60, "seed": 3, "fresh_seed": None},
-        "augment": {"ratio": 0.5, "seed": 5, "margin": 0.01},
-        "holdout": {"tests": ["add_ocr_typo", "leetspeak"]},   # one the suite has, one it lacks
-        "guards": {"capabilities": ["vocabulary", "negation_of_positive"], "sample": 30},
-    })
+    config = tiny_loop_config(root, tiny_imdb_archive, sample=60,
+                              holdout={"tests": ["add_ocr_typo", "leetspeak"]},   # one the suite has, one it lacks
+                              guards={"capabilities": ["vocabulary", "negation_of_positive"], "sample": 30})
     summary = run_loop(config, root / "out", progress=False, log=lambda message: None)
     return config, root / "out", summary
 
