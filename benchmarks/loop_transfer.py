@@ -29,6 +29,7 @@ from provenance import WORK, git_commit, record_path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+FIX_GOALS = {"min_relative_held_out_drop": 0.5, "max_clean_drop_pt": 0.3}
 GOALS = {"min_relative_held_out_flip_drop": 0.25, "min_trained_pass_rate_after": 0.95, "max_clean_accuracy_drop_pt": 0.3,
          "alpha": 0.05}
 
@@ -168,7 +169,9 @@ def judge(summary: dict) -> dict:
         "trained_families_at_least_95pct": bool(trained) and not below,
         "clean_accuracy_drop_at_most_0.3pt": drop_pt <= GOALS["max_clean_accuracy_drop_pt"] + 1e-9,
     }
+    fix = summary.get("fix")
     return {"schema_version": 1, "kind": "loop_transfer_benchmark", "families": families,
+            "fix": fix, "fix_goal": fix_goal(fix),
             "pooled_held_out": pooled, "transfer_verdict": transfer["verdict"], "transfer_rule": transfer["rule"],
             "trained_gain": transfer["trained_gain"], "held_out_gain": transfer["held_out_gain"],
             "transfer_tests": transfer["tests"],
@@ -176,6 +179,23 @@ def judge(summary: dict) -> dict:
             "goals": GOALS | {"met": met, "trained_below_95pct": below}, "all_goals_met": all(met.values()),
             "config": summary.get("config"), "seeds": summary.get("seeds"), "reused": summary.get("reused"),
             "models": summary.get("models")}
+
+
+def fix_goal(fix: dict | None) -> dict | None:
+    """The fix issue's goal on the fix stage's winner: held-out failures down >= 50% relative (McNemar p < 0.05), no
+    guard significantly worse, clean (validation) drop <= 0.3 pt. Every candidate stays in `fix` so a loss shows."""
+    if not fix:
+        return None
+    winner = next((row for row in fix["candidates"] if row["candidate"] == fix.get("winner")), None)
+    if winner is None:
+        return {"winner": None, "met": False, "why": fix.get("why")}
+    held = winner["held_out"]
+    drop = -held["relative_change"] if held.get("relative_change") is not None else None
+    met = (drop is not None and drop >= FIX_GOALS["min_relative_held_out_drop"] and held["mcnemar_p"] < GOALS["alpha"]
+           and not winner["guards_worse"] and winner["clean_drop_pt"] <= FIX_GOALS["max_clean_drop_pt"] + 1e-9)
+    return {"winner": winner["candidate"], "relative_held_out_drop": drop, "mcnemar_p": held["mcnemar_p"],
+            "second_held_out": winner["second_held_out"], "clean_drop_pt": winner["clean_drop_pt"],
+            "guards_worse": winner["guards_worse"], "goals": FIX_GOALS, "met": met}
 
 
 def _rate(test: dict) -> dict:
@@ -195,6 +215,14 @@ def print_table(result: dict) -> None:
         print(f"capability {row['capability']:22} {fmt(row['failure_rate_before'])} -> {fmt(row['failure_rate_after'])}"
               f" p={row['mcnemar_p']:.3g}{' WORSE' if row['significantly_worse'] else ''}")
     print(f"clean accuracy drop {result['clean_accuracy_drop_pt']:.2f} pt; goals met: {result['goals']['met']}")
+    for row in (result.get("fix") or {}).get("candidates", []):
+        held = row["held_out"]
+        print(f"candidate {row['candidate']:18} held-out {fmt(held['rate_before'])} -> {fmt(held['rate_after'])} "
+              f"second {fmt(row['second_held_out']['rate_before'])} -> {fmt(row['second_held_out']['rate_after'])} "
+              f"clean {-row['clean_drop_pt']:+.2f} pt guards worse {row['guards_worse'] or '-'}: "
+              f"{'qualifies' if row['qualifies'] else '; '.join(row['reasons'])}")
+    if result.get("fix"):
+        print(f"fix stage: {result['fix']['why']}; issue goal met: {result['fix_goal']['met']}")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,10 @@ def load_model_spec(spec: str | Path, *, allow_download: bool = False, trust: Se
 
 
 def load_directory_model(path: str | Path) -> SentimentModel:
-    """A model directory: a saved TF-IDF baseline, a transformers save_pretrained directory, or our LSTM."""
+    """A model directory: a saved TF-IDF baseline, a transformers save_pretrained directory, a normalized model
+    (`robustness harden`), or our LSTM."""
+    if is_normalized_dir(path):
+        return _normalized(Path(path), str(path)).model
     from model_adapters.hf_adapter import is_transformers_dir
     from model_adapters.sklearn_adapter import TFIDF_MANIFEST, load_tfidf_model
 

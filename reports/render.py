@@ -38,6 +38,7 @@ def _markdown_env() -> jinja2.Environment:
     env.filters["md_mark"] = md_mark
     env.filters["status_md"] = lambda s: MdSafe({"pass": "✅ pass", "fail": "❌ fail"}.get(s, f"⚪ {md_escape(s)}"))
     env.filters["gate_md"] = lambda passed: MdSafe("✅ pass" if passed else "❌ fail")
+    env.filters["headline"] = view.headline  # a number for `pct`, not text: no escaping
     return env
 
 

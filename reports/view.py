@@ -169,13 +169,20 @@ def before_after_rows(summary: dict) -> list[dict]:
         old = before.get(test["name"])
         rows.append({
             "name": test["name"], "category": test.get("category"), "expectation": test.get("expectation"),
-            "threshold": test.get("min_pass_rate"), "before": old, "after": test,
+            "threshold": test.get("min_pass_rate") if test.get("min_pass_rate") is not None else test.get("threshold"),
+            "before": old, "after": test,
             "fresh": fresh.get(test["name"]), "fresh_before": fresh_before.get(test["name"]),
-            "delta": _delta(test.get("pass_rate"), old.get("pass_rate") if old else None),
+            # a score test (a group gap, an F1, a failure rate) shows its score where a pass rate would be
+            "delta": _delta(headline(test), headline(old) if old else None),
             "regressed": bool(old and old["status"] == "pass" and test["status"] == "fail"),
             "improved": bool(old and old["status"] == "fail" and test["status"] == "pass"),
         })
     return rows
+
+
+def headline(test: dict) -> float | None:
+    """A test's headline number: its pass rate, else its score (a group gap, an F1, a failure rate)."""
+    return test.get("pass_rate") if test.get("pass_rate") is not None else test.get("score")
 
 
 def paired_rows(summary: dict) -> list[dict]:

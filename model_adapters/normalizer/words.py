@@ -18,7 +18,7 @@ from model_adapters.files import write_text
 
 WORD = re.compile(r"[a-z]+")          # what a known word looks like: lowercase letters only
 MAX_EDIT_DISTANCE = 2
-MIN_WORDS = 100                       # fewer known words than this cannot be a vocabulary
+MIN_WORDS = 10                        # fewer known words than this cannot be a vocabulary
 MAX_WORD_LENGTH = 40
 WORDS_FILE = "words.tsv"
 

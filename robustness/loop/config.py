@@ -276,7 +276,8 @@ class FixSection(_Strict):
     LSTM only); `normalize` puts the model before behind the normalizer (any model: `robustness harden`);
     `normalize+augment` the augmented model behind it."""
 
-    candidates: list[str] = Field(default_factory=lambda: ["augment"], min_length=1)
+    # measured on the default loop (quick): normalize won, augment lost on the guards (benchmarks/experiments.md)
+    candidates: list[str] = Field(default_factory=lambda: ["normalize", "augment", "normalize+augment"], min_length=1)
     max_clean_drop_pt: float = Field(0.3, ge=0.0, le=100.0)   # the rule's bound on the clean validation drop
 
     @field_validator("candidates")

@@ -69,7 +69,7 @@ def choose(rows: list[dict], rule: FixRule) -> dict:
     best = min(qualified, key=lambda r: (r["held_out"]["relative_change"], r["clean_drop_pt"], order[r["candidate"]]))
     change = best["held_out"]
     return {"winner": best["candidate"], "rule": rule.text(),
-            "why": (f"{best['candidate']}: held-out failure rate {100 * change['rate_before']:.1f}% -> "
+            "why": (f"{best['candidate']}: held-out failure rate {100 * change['rate_before']:.1f}% → "
                     f"{100 * change['rate_after']:.1f}% (p {change['mcnemar_p']:.2g}), clean "
                     f"{-best['clean_drop_pt']:+.2f} pt, no guard significantly worse"
                     + (f"; {len(qualified) - 1} other qualified with a smaller drop" if len(qualified) > 1 else ""))}

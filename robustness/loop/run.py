@@ -175,9 +175,9 @@ def _check_models(config: LoopConfig) -> None:
     if existing and not is_lstm_dir(existing):
         if config.retrain.mode == "finetune" and config.fix.retrains():
             raise ConfigError(f"model.existing: {existing} is not an LSTM directory written by `robustness train`: the "
-                              f"loop tests any model but fine-tunes only our LSTM; set fix.candidates: [normalize] "
-                              f"for a fix without retraining, or retrain.mode: scratch to train a new LSTM on the data "
-                              f"and the augmented rows")
+                              f"loop tests any model but fine-tunes only our LSTM; set retrain.mode: scratch to train a "
+                              f"new LSTM on the data and the augmented rows, or fix.candidates: [normalize] for a fix "
+                              f"without retraining")
         open_model(existing, config.model)  # a spec that does not load (a refused token, ...) fails here, in one line
     elif existing and config.model.spec.labels is not None:
         raise ConfigError(f"model.spec.labels: model.existing {existing} is our LSTM, which names its own labels; drop "

@@ -25,7 +25,9 @@ RETIRED = {"augment": {"include_passing": False},
 
 # Sections the record predates, at the defaults the recipe uses: held-out families the recipe never augments and
 # guards that only measure (tests/robustness/loop/test_transfer.py): they change none of its rows or its model.
-ADDED = {"holdout": LoopConfig().holdout.model_dump(), "guards": LoopConfig().guards.model_dump()}
+ADDED = {"holdout": LoopConfig().holdout.model_dump(), "guards": LoopConfig().guards.model_dump(),
+         # the fix stage with the one candidate the record ran: the augmented retrain is its 'after' model
+         "fix": {"candidates": ["augment"], "max_clean_drop_pt": LoopConfig().fix.max_clean_drop_pt}}
 # Fields the record predates inside a section it had, at their defaults (a table's column names and label map, a
 # separate test file): the recipe reads aclImdb, where none of them applies.
 ADDED_FIELDS = {"data": {"test_path": None, "text_column": None, "label_column": None, "label_map": None}}

@@ -35,7 +35,7 @@ def finished_loop(tmp_path_factory, tiny_imdb_archive):
         "model": {"preset": "tiny", "epochs": 2}, "data": {"path": str(tiny_imdb_archive)},
         "suite": {"config": str(root / "suite.yml"), "sample": 50, "seed": 3, "fresh_seed": None},
         "augment": {"ratio": 0.5, "seed": 5, "margin": 0.01},
-        "holdout": {"tests": []}, "guards": {"capabilities": []}})
+        "holdout": {"tests": [], "second": []}, "guards": {"capabilities": []}, "fix": {"candidates": ["augment"]}})
     summary = run_loop(config, root / "out", progress=False, log=lambda message: None)
     assert "transfer" in summary and "guards" not in summary
     return root / "out", summary

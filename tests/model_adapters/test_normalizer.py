@@ -89,7 +89,7 @@ def test_known_words_from_a_vocabulary_and_texts_and_their_file(tmp_path):
 
 @pytest.mark.parametrize("content, fragment", [
     ("good\t12\nbad twelve\n", "words.tsv:2: expected 'word<TAB>count'"),
-    ("good\t12\n", "fewer than 100"),
+    ("good\t12\n", "fewer than 10"),
     (b"\xff\xfe", "cannot read the known-words file"),
 ])
 def test_a_bad_words_file_is_one_line_naming_it(tmp_path, content, fragment):

@@ -19,3 +19,18 @@ def with_transfer(summary: dict, guard_regresses: bool = False, holdout=("lowerc
              + cases("vocabulary", lambda i: True), "source": "test templates", "seed": 17, "sample": 40}
     summary["guards"] = guards_block(before, after)
     return summary
+
+
+def with_fix(summary: dict, holdout=("lowercase", "add_contraction")) -> dict:
+    """The fix stage's block (robustness/loop/fix.py) for two candidates judged on the summary's paired cases: the
+    first qualifies, the second loses clean accuracy."""
+    from robustness.loop.fix import FixRule, candidate_row, choose
+
+    rule = FixRule()
+    rows = [candidate_row(name, summary["before"], summary["after"], summary["paired"]["tests"], list(holdout), [],
+                          {"significantly_worse": [], "significantly_better": []}, 0.90, clean, 12.5, rule)
+            for name, clean in (("normalize", 0.901), ("augment", 0.89))]
+    rows[0]["qualifies"], rows[0]["reasons"] = True, []  # the hand-built cases are too few to be significant
+    summary["fix"] = {"candidates": rows, "clean_split": "validation", "clean_n": 2512, **choose(rows, rule),
+                      "chosen": "normalize"}
+    return summary

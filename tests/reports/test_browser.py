@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from robustness.suite.report_files import write_loop_reports, write_suite_reports
+from tests.reports.loop_blocks import with_fix
 
 selenium = pytest.importorskip("selenium", reason="browser checks need selenium (pip install -e '.[dev]')")
 from selenium import webdriver  # noqa: E402
@@ -168,9 +169,15 @@ def test_transfer_sections_in_chromium(browser, builders, tmp_path):
                                          summary["augmentation"]["rows_per_test"], ["lowercase", "add_contraction"])
     cases = [{"case_id": f"c{i}", "capability": "contrast", "passed": i % 3 != 0} for i in range(60)]
     summary["guards"] = guards_block({"cases": cases}, {"cases": [dict(c, passed=True) for c in cases]})
+    with_fix(summary)
     paths = write_loop_reports(summary, tmp_path)
     console = _open(browser, paths["html"])
     _check_common(browser, paths["html"], n_tests=5, console=console)
+    fix = browser.find_element(By.ID, "fix")
+    assert fix.is_displayed() and "normalize won" in fix.text
+    rows = browser.find_elements(By.CSS_SELECTOR, "#fix-candidates tbody tr")
+    assert [row.get_attribute("data-candidate") for row in rows] == ["normalize", "augment"]
+    assert "clean validation accuracy down 1.00 pt" in rows[1].text
     section = browser.find_element(By.ID, "transfer")
     assert section.is_displayed() and "did not transfer" in section.text
     assert len(browser.find_elements(By.CSS_SELECTOR, "#transfer-tests tbody tr")) == 4  # 2 trained + 2 held out

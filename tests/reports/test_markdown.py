@@ -65,3 +65,32 @@ def test_before_after_markdown(loop_summary):
     assert paired["swap\\_synonym"][2:4] == ["8", "38"]
     assert paired["add\\_contraction"][-1] == "–"  # no discordant pairs: no p-value
     assert "&lt;script&gt;" in md and "<script>" not in md
+
+
+def test_before_after_markdown_names_the_fix_stage_winner_and_every_candidate(loop_summary):
+    from tests.reports.loop_blocks import with_fix
+
+    text = render_before_after_markdown(with_fix(loop_summary))
+    assert "- Fix stage: **normalize** won (normalize: held-out failure rate" in text
+    table = text.split("<summary>Fix candidates", 1)[1]
+    assert "| normalize (chosen) |" in table and "| augment |" in table
+    assert "no: held-out failure rate not significantly lower; clean validation accuracy down 1.00 pt" in table
+
+
+def test_a_group_gap_shows_its_gap_before_and_after_not_n_a(loop_summary):
+    from reports import render_before_after_html
+
+    def gap(score, low, high):
+        return {"name": "group_gap_ethnicity", "category": "bias", "kind": "score", "expectation": "MAX",
+                "metric": "max_group_gap_p_positive", "score": score, "ci_low": low, "ci_high": high,
+                "pass_rate": None, "min_pass_rate": None, "threshold": 0.05, "status": "fail", "n_applicable": 11520,
+                "n_cases": 11520}
+
+    loop_summary["before"]["tests"].append(gap(0.106, 0.093, 0.118))
+    loop_summary["after"]["tests"].append(gap(0.081, 0.070, 0.093))
+    row = next(line for line in render_before_after_markdown(loop_summary).splitlines()
+               if line.startswith("| group\\_gap\\_ethnicity |"))  # Markdown-escaped
+    assert "| 10.6% | 8.1% | 7.0%–9.3% | 5% | −2.5 pt |" in row, row
+    html = render_before_after_html(loop_summary)
+    cell = html.split('data-test="group_gap_ethnicity"', 1)[1].split("</tr>", 1)[0]
+    assert "10.6%" in cell and "8.1%" in cell and "n/a" not in cell

@@ -76,4 +76,5 @@ def tiny_loop_config(root: Path, archive: Path, sample: int = 40, fresh_seed: in
         "data": {"path": str(archive)},
         "suite": {"config": str(root / "suite.yml"), "sample": sample, "seed": 3, "fresh_seed": fresh_seed},
         "augment": {"ratio": 0.5, "seed": 5, "margin": 0.01},
+        "fix": {"candidates": ["augment"]},   # the augmented retrain is the 'after' model, whatever the rule says
     } | sections)
