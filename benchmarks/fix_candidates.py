@@ -57,13 +57,16 @@ def main(argv=None) -> int:
     validation = sample_dataset(validation, args.validation_sample, config.model.seed)
     test = load_dataset(data_path, "test")
     suite = with_held_out(load_config(args.config), config.holdout)
-    server = serve(args.model) if args.serve else None
-    try:
-        before_spec = server[1] if server else args.model
-        after_spec = str(out / "model_normalized")
-        hardened = harden(before_spec, after_spec, {}, texts=train.texts, data_source=str(data_path))
-        sides, record_sides = {"before": before_spec, "after": after_spec}, {}
-        for side, spec in sides.items():
+    after_spec = str(out / "model_normalized")
+    hardened, record_sides = None, {}
+    for side in ("before", "after"):
+        # a served model gets a fresh server per side: one warmed by the other side's texts would flatter the second
+        server = serve(args.model) if args.serve else None
+        try:
+            base = server[1] if server else args.model
+            if side == "after":
+                hardened = harden(base, after_spec, {}, texts=train.texts, data_source=str(data_path))
+            spec = base if side == "before" else after_spec
             t0 = time.perf_counter()
             model = load_model_spec(spec).model
             getattr(model, "words", None) and model.words.nearest("warm", 1)  # the SymSpell index, built once per load
@@ -77,15 +80,15 @@ def main(argv=None) -> int:
             predicted = [labels[i] for i in checked_proba(model, validation.texts).argmax(axis=1)]
             accuracy = sum(p == g for p, g in zip(predicted, validation.labels)) / len(validation)
             guard = run_guard(spec, config.guards, out / f"guards_{side}")
-            record_sides[side] = {"spec": record_path(spec) if not str(spec).startswith("http") else "http (served)",
-                                  "suite_seconds": round(suite_s, 2), "load_seconds": round(load_s, 2),
-                                  "timings": result.results["timings"],
-                                  "clean_validation_accuracy": accuracy, "results": result.results,
-                                  "guards": json.loads(Path(guard["path"]).read_text(encoding="utf-8"))}
-    finally:
-        if server:
-            server[0].terminate()
-            server[0].wait(timeout=30)
+        finally:
+            if server:
+                server[0].terminate()
+                server[0].wait(timeout=30)
+        record_sides[side] = {"spec": "http (served)" if args.serve and side == "before" else record_path(spec),
+                              "suite_seconds": round(suite_s, 2), "load_seconds": round(load_s, 2),
+                              "timings": result.results["timings"],
+                              "clean_validation_accuracy": accuracy, "results": result.results,
+                              "guards": json.loads(Path(guard["path"]).read_text(encoding="utf-8"))}
     rule = FixRule()
     before, after = record_sides["before"], record_sides["after"]
     paired = paired_outcomes(out / "suite_before" / "cases.jsonl.gz", out / "suite_after" / "cases.jsonl.gz")

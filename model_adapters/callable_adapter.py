@@ -10,9 +10,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from model_adapters.protocol import ProbabilityModel
-from model_adapters.labels import LABELS, normalize_label
 from model_adapters.errors import ModelError, ModelRuntimeError
+from model_adapters.labels import LABELS, normalize_label
+from model_adapters.protocol import ProbabilityModel
 
 RETURN_KINDS = ("proba", "labels")
 

@@ -20,9 +20,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from model_adapters.protocol import checked_proba
-from model_adapters.labels import LABELS, normalize_label
 from model_adapters.errors import ModelError, ModelRuntimeError
+from model_adapters.labels import LABELS, normalize_label
+from model_adapters.protocol import checked_proba
 
 
 def index_labels(model_labels) -> dict[str, str]:

@@ -12,9 +12,9 @@ from typing import Sequence
 
 import numpy as np
 
-from model_adapters.protocol import ProbabilityModel, model_labels
-from model_adapters.labels import LABELS, normalize_label
 from model_adapters.errors import DataError, ModelError
+from model_adapters.labels import LABELS, normalize_label
+from model_adapters.protocol import ProbabilityModel, model_labels
 
 
 def canonical_column_order(classes: Sequence, labels: Sequence[str] = LABELS) -> np.ndarray:

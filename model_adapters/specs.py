@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from model_adapters.errors import ModelError, UsageError
-from model_adapters.http_adapter import HttpOptions
+from model_adapters.http_adapter import HttpOptions, redact_url
 from model_adapters.normalizer.model import (
     NormalizingModel,
     is_normalized_dir,
@@ -152,13 +152,18 @@ def _normalized(path: Path, text: str) -> ResolvedModel:
     normalizer. A wrapped model that does not open is one line naming both."""
     manifest = read_manifest(path)
     inner_spec = wrapped_spec(manifest, path)
+    shown = redact_url(manifest["wraps"]) if manifest["wraps"].startswith(("http://", "https://")) else manifest["wraps"]
     if not inner_spec.startswith(PREFIXES + ("http://", "https://")) and is_normalized_dir(inner_spec):
-        raise ModelError(f"model {text} wraps {manifest['wraps']}, itself a normalized model; harden the model "
-                         f"underneath instead")
+        raise ModelError(f"model {text} wraps {shown}, itself a normalized model; harden the model underneath "
+                         f"instead")
     try:
         inner = load_model_spec(inner_spec, **wrapped_options(manifest.get("options") or {}))
     except (ModelError, UsageError, TypeError) as exc:
-        raise ModelError(f"model {text}: the model it wraps ({manifest['wraps']}) does not open: {exc}") from None
+        raise ModelError(f"model {text}: the model it wraps ({shown}) does not open: {exc}") from None
+    recorded = (manifest.get("wrapped_fingerprint") or {}).get("sha256")
+    if recorded and inner.fingerprint.get("sha256") not in (None, recorded):
+        raise ModelError(f"model {text}: the model it wraps ({shown}) changed since it was hardened, so its known "
+                         f"words may be stale; run `robustness harden` on it again")
     model = NormalizingModel(inner.model, load_known_words(path, manifest), wraps=inner.spec, path=text,
                              words_source=str(manifest.get("words_source", "")))
     return ResolvedModel(model, "normalized", text, {"sha256": manifest_digest(path), "wraps": inner.record()})

@@ -112,7 +112,7 @@ def render_before_after_html(summary: dict) -> str:
     context = _loop_context(summary, None, 160)
     context["before_examples"] = view.example_groups(summary["before"], 160)
     context["chart"] = pass_rate_chart(view.before_after_chart_rows(summary["before"], summary["after"]),
-                                       "Pass rate per test before and after retraining, with 95% intervals and thresholds")
+                                       "Pass rate per test before and after the fix, with 95% intervals and thresholds")
     context["css"] = _css()
     return _html_env().get_template("before_after.html.j2").render(context)
 

@@ -14,11 +14,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as dump_safetensors
 
+from model_adapters.errors import ModelError
+from model_adapters.files import write_bytes, write_json
 from model_adapters.lstm.config import LSTMConfig, load_config
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.tokenizer import Vocabulary
-from model_adapters.errors import ModelError
-from model_adapters.files import write_bytes, write_json
 
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"

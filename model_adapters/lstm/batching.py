@@ -14,8 +14,14 @@ import numpy as np
 import torch
 
 from model_adapters.lstm.config import LSTMConfig
-from model_adapters.lstm.tokenizer import (OOV_ID, Vocabulary, drop_stray_marks, head_tail, mark_negation,
-                                          tokenize_head_tail)
+from model_adapters.lstm.tokenizer import (
+    OOV_ID,
+    Vocabulary,
+    drop_stray_marks,
+    head_tail,
+    mark_negation,
+    tokenize_head_tail,
+)
 
 
 def tokenize_texts(texts: Sequence[str], config: LSTMConfig) -> list[list[str]]:

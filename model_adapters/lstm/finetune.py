@@ -17,10 +17,10 @@ from typing import Iterable
 import numpy as np
 import torch
 
+from model_adapters.errors import UsageError
 from model_adapters.lstm.config import LSTMConfig
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.tokenizer import OOV_ID, Vocabulary
-from model_adapters.errors import UsageError
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from model_adapters.lstm.config import LSTMConfig, validate_config
 from model_adapters.errors import ConfigError
+from model_adapters.lstm.config import LSTMConfig, validate_config
 
 PRESETS: dict[str, LSTMConfig] = {
     "seed": LSTMConfig(

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID
 from model_adapters.errors import DataError
+from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID
 
 CONTEXT_SMOOTHING = 0.75   # context counts ** 0.75, as word2vec's negative sampling
 TARGET_STD = 0.1           # vectors are rescaled to this spread, close to what the LSTM's own init gives

@@ -26,6 +26,7 @@ from model_adapters.normalizer.words import WORDS_FILE, KnownWords, load_words
 MANIFEST = "normalizer.json"
 SCHEMA_VERSION = 1
 MAX_CACHED_TEXTS = 200_000   # per-text cache entries before it starts over (memory stays bounded)
+MAX_CACHED_CHUNKS = 1_000_000  # per-chunk (and joined-pair) entries likewise
 
 
 class NormalizingModel:
@@ -53,6 +54,8 @@ class NormalizingModel:
         for text in texts:
             found = self._text_cache.get(text)
             if found is None:
+                if len(self._word_cache) >= MAX_CACHED_CHUNKS:
+                    self._word_cache.clear()
                 found, rewrites = normalize_text(text, self.words, self._word_cache)
                 self.n_rewritten_texts += bool(rewrites)
                 if len(self._text_cache) >= MAX_CACHED_TEXTS:

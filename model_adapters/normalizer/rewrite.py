@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from model_adapters.normalizer.words import KnownWords
+from model_adapters.normalizer.words import MAX_WORD_LENGTH, KnownWords
 
 INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
 INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS), None)
@@ -76,7 +76,7 @@ def normalize_text(text: str, words: KnownWords, cache: dict | None = None) -> t
             if b < len(chunks) and a not in consumed and b not in consumed and parts[2 * a + 1] == " ":
                 joined = _cached_join(chunks[a], chunks[b], words, cache)
                 if joined is not None:
-                    rewrites.append(Rewrite(f"{chunks[a]} {chunks[b]}", joined, "split_word"))
+                    rewrites.append(Rewrite(f"{chunks[a]} {chunks[b]}", joined, "joined_halves"))
                     parts[2 * a], parts[2 * a + 1], parts[2 * b] = joined, "", ""
                     consumed.update((a, b))
                     break
@@ -144,7 +144,8 @@ def rewrite_word(word: str, words: KnownWords) -> tuple[str | None, str | None]:
             current = changed
             if _readable(current, words):
                 return _cased(current, word), rule
-    for rule, find in (("inner_mark", _without_inner_marks), ("leetspeak", _leet), ("elongation", _unstretched)):
+    for rule, find in (("inner_mark", _without_inner_marks), ("digits_for_letters", _leet),
+                       ("elongation", _unstretched)):
         found = find(current, words)
         if found is not None:
             return _cased(found, word), rule
@@ -152,8 +153,8 @@ def rewrite_word(word: str, words: KnownWords) -> tuple[str | None, str | None]:
     if not letters.isalpha() or not letters.isascii() or any(a in current for a in APOSTROPHES) \
             or _name_like(current) or words.is_english(letters):
         # a name ("Kubrick") or a real word the model lacks ("quaint") is no typo: nearest-word search would put
-        # another word in its place
-        return (_cased(current, word), "compatibility_form") if current != word else (None, None)
+        # another word in its place. An unreadable word is left exactly as it was (Cyrillic stays Cyrillic).
+        return None, None
     near = words.nearest(letters, 1) if len(letters) >= 4 else None
     if near is not None and near[0][0] == letters[0]:  # a typo seldom hits the first letter; a new word often does
         return _cased(near[0], word), "typo"
@@ -163,7 +164,7 @@ def rewrite_word(word: str, words: KnownWords) -> tuple[str | None, str | None]:
     near = words.nearest(letters, 2) if len(letters) >= 7 else None
     if near is not None and near[0][0] == letters[0]:
         return _cased(near[0], word), "typo"
-    return (_cased(current, word), "compatibility_form") if current != word else (None, None)
+    return None, None
 
 
 def _core(chunk: str) -> tuple[int, int] | None:
@@ -236,7 +237,7 @@ def _unstretched(word: str, words: KnownWords) -> str | None:
 
 def _unglued(letters: str, words: KnownWords) -> str | None:
     """Two known words run together ("greatmovie"): the split whose rarer part is the most frequent."""
-    if len(letters) < 6:
+    if len(letters) < 6 or len(letters) > 2 * MAX_WORD_LENGTH:  # no two known words make a longer one
         return None
     best, best_score = None, 0
     for cut in range(1, len(letters)):

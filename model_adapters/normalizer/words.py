@@ -67,7 +67,7 @@ def load_words(path: Path) -> dict[str, int]:
                         f"`robustness harden`") from None
     for number, line in enumerate(text.splitlines(), 1):
         word, tab, count = line.partition("\t")
-        if not tab or not WORD.fullmatch(word) or not count.isdigit():
+        if not tab or not WORD.fullmatch(word) or not (count.isascii() and count.isdigit()):
             raise DataError(f"{path}:{number}: expected 'word<TAB>count' with a lowercase word and a whole count, got "
                             f"{line[:40]!r}; rebuild the file with `robustness harden`")
         counts[word] = int(count)

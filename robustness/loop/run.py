@@ -20,6 +20,7 @@ from typing import Callable
 from model_adapters import checked_proba
 from model_adapters.http_adapter import redact_url
 from model_adapters.lstm.presets import resolve_config
+from model_adapters.normalizer.model import is_normalized_dir
 from robustness.data.datasets import has_splits, load_dataset, sample_dataset
 from robustness.data.download import resolve_imdb
 from robustness.errors import ConfigError, DataError
@@ -154,7 +155,7 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         stage("guards_after", lambda: _copy_run(out_dir / "fix" / winner / "guards", out_dir / "guards_after"))
 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
-    summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started)
+    summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started, winner)
     summary["fix"] = fix | {"chosen": winner}
     summary |= loop_sections(config, out_dir, summary)
     write_json(out_dir / SUMMARY_FILE, summary)
@@ -172,6 +173,9 @@ def _check_models(config: LoopConfig) -> None:
     data and the rows, the existing model its teacher when `retrain.targets: teacher`). It opens as `model.spec`
     says (a served model's token variable and HTTP settings, skops trust, labels: loop/models.py: open_model)."""
     existing = config.model.existing
+    if existing and is_normalized_dir(existing) and any("normalize" in name for name in config.fix.candidates):
+        raise ConfigError(f"model.existing: {existing} is a normalized model already (`robustness harden`); point "
+                          f"model.existing at the model it wraps, or drop the normalize candidates from fix.candidates")
     if existing and not is_lstm_dir(existing):
         if config.retrain.mode == "finetune" and config.fix.retrains():
             raise ConfigError(f"model.existing: {existing} is not an LSTM directory written by `robustness train`: the "
@@ -322,7 +326,7 @@ def _read_results(run_dir: Path) -> dict:
 
 
 def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Path, augmentation: dict, clean: dict,
-             timings: dict, started: float) -> dict:
+             timings: dict, started: float, chosen: str = "augment") -> dict:
     runs = {name: out_dir / name for name in ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")}
     fresh = _read_results(runs["suite_fresh"]) if (runs["suite_fresh"] / "results.json").is_file() else None
     fresh_before = (_read_results(runs["suite_fresh_before"])
@@ -349,7 +353,8 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
                            if augmentation.get("failing_candidates") else {})
                         | ({"failures_for": augmentation["failures_for"]} if augmentation.get("failures_for") else {}),
         "models": {"before": {"path": _recorded_spec(before_dir), "name": _model_name(before_dir)},
-                   "after": {"path": _recorded_spec(after_dir), "name": _model_name(after_dir) + ("-augmented" if after_dir != before_dir else "")}},
+                   "after": {"path": _recorded_spec(after_dir),
+                             "name": _model_name(before_dir) + (f"+{chosen}" if after_dir != before_dir else "")}},
         "config": _recorded_config(config),
         "seeds": {"suite": config.suite.seed, "fresh_suite": config.suite.fresh_seed, "augment": config.augment.seed,
                   "train": config.model.seed, "sample": config.suite.seed},

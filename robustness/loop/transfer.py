@@ -140,9 +140,10 @@ def run_guard(model_dir, guards, out_dir, model_section=None, harness=None) -> d
 def loop_sections(config, out_dir, summary: dict) -> dict:
     """The loop summary's `transfer` and `guards` blocks, from the suite runs and guards stages in OUT_DIR."""
     out_dir = Path(out_dir)
-    sections = {"transfer": transfer_block(summary["before"], summary["after"], summary["paired"]["tests"],
-                                           summary["augmentation"].get("rows_per_test") or {}, config.holdout.tests,
-                                           second=config.holdout.second)}
+    chosen = (summary.get("fix") or {}).get("chosen", "augment")
+    rows = summary["augmentation"].get("rows_per_test") or {} if "augment" in chosen else {}  # trained: got rows
+    sections = {"transfer": transfer_block(summary["before"], summary["after"], summary["paired"]["tests"], rows,
+                                           config.holdout.tests, second=config.holdout.second)}
     if (out_dir / "guards_before" / GUARDS_FILE).is_file() and (out_dir / "guards_after" / GUARDS_FILE).is_file():
         read = lambda side: read_json_object(out_dir / f"guards_{side}" / GUARDS_FILE, "capability results",
                                              ConfigError, "pass --restart to rerun the loop")

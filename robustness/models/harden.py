@@ -7,10 +7,13 @@ renamed into place, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import urllib.parse
 from pathlib import Path
 
+from model_adapters.http_adapter import redact_url
 from model_adapters.normalizer.model import is_normalized_dir, write_manifest
 from model_adapters.normalizer.words import (
     WORDS_FILE,
@@ -46,8 +49,11 @@ def harden(spec: str, out_dir: str | Path, options: dict, *, texts=None, words_f
     model_adapters/specs.py wrapped_options) and return what it recorded. The result is opened once before it is
     moved into place, so a directory that exists is one every command opens."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()) and not is_normalized_dir(out_dir):
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not is_normalized_dir(out_dir))):
         raise UsageError(f"--out {out_dir} exists and is not a normalized model directory; pass a new path")
+    if str(spec).startswith(("http://", "https://")) and urllib.parse.urlsplit(str(spec)).query:
+        raise UsageError(f"--model {redact_url(str(spec))}: a hardened directory stores the URL it wraps, and a query "
+                         f"may hold a key; serve the model without one and pass the key with --token-env")
     if not _is_remote(spec) and out_dir.resolve() == Path(spec).resolve():
         raise UsageError(f"--out {out_dir} is the model itself; pass a new directory")
     resolved = load_model_spec(spec, **wrapped_options(options))
@@ -61,6 +67,7 @@ def harden(spec: str, out_dir: str | Path, options: dict, *, texts=None, words_f
                        {"wrapped_fingerprint": resolved.fingerprint, "wrapped_kind": resolved.kind,
                         "data": data_source})
         load_model_spec(str(staging))  # it opens, or nothing is moved into place
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a model directory is shared like any other
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
@@ -73,3 +80,9 @@ def harden(spec: str, out_dir: str | Path, options: dict, *, texts=None, words_f
 
 def _is_remote(spec: str) -> bool:
     return str(spec).startswith(("hf:", "py:", "http://", "https://", "skops:"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

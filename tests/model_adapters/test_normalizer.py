@@ -29,11 +29,11 @@ def words():
     ("\U0001d420\U0001d42b\U0001d41e\U0001d41a\U0001d42d film", "great film", "compatibility_form"),  # math bold
     ("the \u0430cting was \u0430wful", "the acting was awful", "look_alike"),      # Cyrillic a
     ("the plot was g.o.o.d", "the plot was good", "inner_mark"),
-    ("h0rr1ble acting", "horrible acting", "leetspeak"),
-    ("@wful film", "awful film", "leetspeak"),
+    ("h0rr1ble acting", "horrible acting", "digits_for_letters"),
+    ("@wful film", "awful film", "digits_for_letters"),
     ("so boooooring", "so boring", "elongation"),
-    ("the mov ie was great", "the movie was great", "split_word"),
-    ("a wonder ful story", "a wonderful story", "split_word"),
+    ("the mov ie was great", "the movie was great", "joined_halves"),
+    ("a wonder ful story", "a wonderful story", "joined_halves"),
     ("a greatmovie indeed", "a great movie indeed", "glued_words"),
     ("the actng was bad", "the acting was bad", "typo"),
     ("TERRIBEL acting", "TERRIBLE acting", "typo"),                               # shouting keeps its case
@@ -52,6 +52,8 @@ def test_each_rule_makes_a_word_known(words, text, expected, rule):
     "a quaint hotel",                                # a real English word the model lacks: left alone
     "rated 10/10 in 1999, the 70s were great",       # numbers
     "the plot... was so - boring!",                  # punctuation around words
+    "привет мир, καλό φιλμ",                          # words in other scripts: no look-alike half-rewrite
+    "the x\u00a8yz movie and q\u00b4rst",             # NFKC would add a space inside the word: left alone
 ])
 def test_what_the_model_reads_or_no_rule_fixes_is_left_alone(words, text):
     assert normalize_text(text, words) == (text, [])

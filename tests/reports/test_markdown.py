@@ -55,7 +55,7 @@ def test_passing_suite_without_examples(builders):
 
 def test_before_after_markdown(loop_summary):
     md = render_before_after_markdown(loop_summary)
-    assert md.startswith("## Release gate after retraining: ❌ FAIL")
+    assert md.startswith("## Release gate after the fix: ❌ FAIL")
     assert "**significantly worse on swap\\_synonym**" in md
     assert "Clean accuracy 86.1% → 85.7% (−0.4 pt)" in md
     rows = {r[0]: r for r in _table_rows(md, "| Test | n |")}
@@ -71,6 +71,7 @@ def test_before_after_markdown_names_the_fix_stage_winner_and_every_candidate(lo
     from tests.reports.loop_blocks import with_fix
 
     text = render_before_after_markdown(with_fix(loop_summary))
+    assert text.startswith("## Release gate after the fix (normalize): ")
     assert "- Fix stage: **normalize** won (normalize: held-out failure rate" in text
     table = text.split("<summary>Fix candidates", 1)[1]
     assert "| normalize (chosen) |" in table and "| augment |" in table

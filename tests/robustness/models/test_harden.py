@@ -102,3 +102,35 @@ def test_bad_inputs_are_one_line_exit_2_and_write_nothing(hardened_lstm, tmp_pat
     assert_user_error(run_cli(["test", "--model", orphan / "lstm-hardened", "--out", tmp_path / "run"], capsys),
                       "the model it wraps (../lstm) does not open")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_url_with_a_query_an_out_file_and_a_changed_model_are_refused(hardened_lstm, tmp_path, capsys):
+    assert_user_error(run_cli(["harden", "--model", "https://models.example.com/predict?api_key=SECRET123",
+                               "--out", tmp_path / "q"], capsys), "api_key=***", "--token-env")
+    assert "SECRET123" not in capsys.readouterr().err and not (tmp_path / "q").exists()
+    a_file = tmp_path / "file"
+    a_file.write_text("x", encoding="utf-8")
+    assert_user_error(run_cli(["harden", "--model", hardened_lstm / "lstm", "--out", a_file], capsys),
+                      "is not a normalized model directory")
+
+    changed = tmp_path / "changed"
+    shutil.copytree(hardened_lstm, changed)
+    (changed / "lstm" / "config.json").write_text(
+        (changed / "lstm" / "config.json").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert_user_error(run_cli(["test", "--model", changed / "lstm-hardened", "--out", tmp_path / "run"], capsys),
+                      "changed since it was hardened")
+
+
+def test_the_directory_is_readable_like_any_model(hardened_lstm):
+    import stat
+
+    mode = stat.S_IMODE((hardened_lstm / "lstm-hardened").stat().st_mode)
+    assert mode & 0o055 == 0o055 & ~_umask()  # group and others may read and enter it, as the umask allows
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
