@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import yaml
+from pydantic import ValidationError
 
 from robustness.errors import ConfigError
 
@@ -20,6 +21,8 @@ SUFFIXES = (".yml", ".yaml", ".json")
 MAX_CONFIG_BYTES = 1_000_000
 MAX_ALIASES = 20
 MAX_NODES = 20_000
+# names pydantic puts in an error's path that the user never wrote (union members, wrapped validators)
+UNWRITTEN_LOC = ("TestSpec", "CapabilitySpec", "none", "function-after[...]", "int", "float")
 
 
 def shipped_names() -> list[str]:
@@ -104,3 +107,23 @@ def _check_size(root, path: Path) -> None:
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 stack.extend((key, value))
+
+
+def validation_error(exc: ValidationError, source: str, *, prefix: Sequence = (),
+                     unknown_key: Callable[[list[str]], str] | None = None, secret_fields: Sequence[str] = ()) -> str:
+    """pydantic's first error as one line: file, dotted field path, what is wrong and the value given (never for
+    `secret_fields`, which may hold a token). `unknown_key(path)` words the hint for a key the schema lacks."""
+    error = exc.errors()[0]
+    loc = [str(p) for p in (*prefix, *error["loc"])]
+    loc = [p for p in loc if p not in UNWRITTEN_LOC and not p.startswith("dict[")]
+    field = ".".join(loc) or "<root>"
+    if error["type"] == "extra_forbidden":
+        return f"{source}: {field}: unknown key; {unknown_key(loc) if unknown_key else 'remove it'}"
+    if error["type"] == "missing":
+        return f"{source}: {field}: required field is missing"
+    if field in secret_fields:
+        said = error["msg"].removeprefix("Value error, ")
+        return f"{source}: {field}: {said[:1].lower()}{said[1:]}"
+    value = error.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return f"{source}: {field}: {error['msg'].lower()} (got {shown})"

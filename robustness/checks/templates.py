@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from robustness.config_files import read_config_data
+from robustness.config_files import read_config_data, validation_error
 from robustness.errors import ConfigError, DataError
 from robustness.models.labels import Polarity, model_polarity
 from robustness.models.predictor import CachedPredictor
@@ -98,12 +98,9 @@ def capability_config_from_dict(data: Any, source: str = "<dict>") -> Capability
     try:
         config = CapabilityConfig.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"] if p not in ("CapabilitySpec", "none")) or "<root>"
-        if error["type"] == "extra_forbidden":
-            raise ConfigError(f"{source}: {field}: unknown key; the keys are {', '.join(CapabilityConfig.model_fields)}"
-                              f" and, per capability, {', '.join(CapabilitySpec.model_fields)}") from None
-        raise ConfigError(f"{source}: {field}: {error['msg'].lower()} (got {error.get('input')!r})") from None
+        keys = (f"the keys are {', '.join(CapabilityConfig.model_fields)} and, per capability, "
+                f"{', '.join(CapabilitySpec.model_fields)}")
+        raise ConfigError(validation_error(exc, source, unknown_key=lambda _: keys)) from None
     known = load_capabilities(config.data).capabilities
     for name in config.tests:
         check_capability_name(name, known, f"{source}: tests")

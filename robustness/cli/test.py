@@ -14,10 +14,10 @@ import click
 
 from robustness.cli.data_options import data_layout_options
 from robustness.cli.model_options import MODEL_HELP, model_spec_options
-from robustness.models.labels import check_data_labels
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import load_suite_data, suite_input_options
 from robustness.cli.text_table import text_table
+from robustness.models.labels import check_data_labels
 
 ENGINES = ("ours", "langtest")
 

@@ -36,7 +36,7 @@ import perturbations
 from model_adapters.http_adapter import HttpOptions
 from model_adapters.labels import canonical_label, label_key, parse_label_map
 from robustness.checks.templates import capability_names, check_capability_name
-from robustness.config_files import read_config_data, resolve_config_path
+from robustness.config_files import read_config_data, resolve_config_path, validation_error
 from robustness.data.layout import TableLayout
 from robustness.errors import ConfigError
 
@@ -367,16 +367,9 @@ def loop_config_from_dict(data: Any, source: str = "<dict>") -> LoopConfig:
         raise ConfigError(f"{source}: the loop config root must be a mapping, got {type(data).__name__}")
     try:
         config = LoopConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]) or "<root>"
-        if error["type"] == "extra_forbidden":
-            raise ConfigError(f"{source}: {field}: unknown key; see the fields in docs/loop-config.md") from None
-        shown = repr(error.get("input")) if not isinstance(error.get("input"), (dict, list)) else type(error.get("input")).__name__
-        if field == "model.spec.token_env":  # what was given there may be the token itself: never echoed
-            said = error["msg"].removeprefix("Value error, ")
-            raise ConfigError(f"{source}: {field}: {said[:1].lower()}{said[1:]}") from None
-        raise ConfigError(f"{source}: {field}: {error['msg'].lower()} (got {shown})") from None
+    except ValidationError as exc:  # what was given as model.spec.token_env may be the token itself: never echoed
+        raise ConfigError(validation_error(exc, source, unknown_key=lambda _: "see the fields in docs/loop-config.md",
+                                           secret_fields=("model.spec.token_env",))) from None
     held_out = [name for name in config.augment.failures_for if name in config.holdout.all_tests()]
     if held_out:  # asking for rows of a held-out family is a contradiction, not a silent no-op
         raise ConfigError(f"{source}: augment.failures_for: {', '.join(held_out)} is held out (holdout.tests): the "

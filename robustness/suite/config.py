@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import perturbations
 from robustness.checks.catalogue import CHECK_CATEGORIES, CHECKS, CheckSpec, ResolvedCheck, resolve_check
-from robustness.config_files import SHIPPED_DIR, one_line, read_config_data, resolve_config_path
+from robustness.config_files import SHIPPED_DIR, one_line, read_config_data, resolve_config_path, validation_error
 from robustness.errors import ConfigError
 
 CATEGORY = "robustness"
@@ -280,25 +280,14 @@ def _plain(value):
 
 
 def _first_error(exc: ValidationError, source: str, prefix: tuple = ()) -> str:
-    """pydantic's first error as one line: file, dotted field path, what is wrong."""
-    error = exc.errors()[0]
-    loc = [str(p) for p in prefix + tuple(error["loc"])]
-    # pydantic puts the union member name in the path ("TestSpec"); the user never wrote it.
-    loc = [p for p in loc if p not in ("TestSpec", "none", "function-after[...]", "int", "float")
-           and not p.startswith("dict[")]
-    field = ".".join(loc) or "<root>"
-    kind = error["type"]
-    value = error.get("input")
-    if kind == "extra_forbidden":
-        parent = loc[:-1]
-        allowed = _allowed_keys(parent)
-        close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6) if allowed else []
-        hint = f"did you mean '{close[0]}'?" if close else (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
-        return f"{source}: {field}: unknown key; {hint}"
-    if kind == "missing":
-        return f"{source}: {field}: required field is missing"
-    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    return f"{source}: {field}: {error['msg'].lower()} (got {shown})"
+    """pydantic's first error as one line (config_files.validation_error), an unknown key with its closest name."""
+    return validation_error(exc, source, prefix=prefix, unknown_key=_unknown_key_hint)
+
+
+def _unknown_key_hint(loc: list[str]) -> str:
+    allowed = _allowed_keys(loc[:-1])
+    close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6) if allowed else []
+    return f"did you mean '{close[0]}'?" if close else (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
 
 
 def _allowed_keys(parent: list[str]) -> list[str]:
