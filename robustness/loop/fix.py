@@ -45,7 +45,9 @@ def candidate_row(name: str, before: dict, after: dict, paired: list[dict], held
     worse = (guards or {}).get("significantly_worse", [])
     held = pooled["held_out"]
     reasons = []
-    if not held["n"] or not (held["rate_after"] < held["rate_before"] and held["mcnemar_p"] < rule.alpha):
+    if not held["n"]:
+        reasons.append("no held-out cases to judge it on")
+    elif not (held["rate_after"] < held["rate_before"] and held["mcnemar_p"] < rule.alpha):
         reasons.append("held-out failure rate not significantly lower")
     if worse:
         reasons.append(f"guards significantly worse: {', '.join(worse)}")
@@ -53,7 +55,8 @@ def candidate_row(name: str, before: dict, after: dict, paired: list[dict], held
         reasons.append(f"clean validation accuracy down {clean_drop_pt:.2f} pt (at most {rule.max_clean_drop_pt})")
     return {"candidate": name, "qualifies": not reasons, "reasons": reasons,
             "suite_families": pooled["suite"], "held_out": held, "second_held_out": pooled["second_held_out"],
-            "guards_worse": worse, "guards_better": (guards or {}).get("significantly_better", []),
+            "guards_checked": guards is not None, "guards_worse": worse,
+            "guards_better": (guards or {}).get("significantly_better", []),
             "clean_before": clean_before, "clean_after": clean_after, "clean_drop_pt": clean_drop_pt,
             "group_gaps": _gaps(before, after), "seconds": seconds}
 
@@ -68,11 +71,13 @@ def choose(rows: list[dict], rule: FixRule) -> dict:
     order = {r["candidate"]: i for i, r in enumerate(rows)}
     best = min(qualified, key=lambda r: (r["held_out"]["relative_change"], r["clean_drop_pt"], order[r["candidate"]]))
     change = best["held_out"]
+    others = [r["candidate"] for r in qualified if r is not best]
+    guards = "no guard significantly worse" if best.get("guards_checked", True) else "guards off"
     return {"winner": best["candidate"], "rule": rule.text(),
             "why": (f"{best['candidate']}: held-out failure rate {100 * change['rate_before']:.1f}% → "
                     f"{100 * change['rate_after']:.1f}% (p {change['mcnemar_p']:.2g}), clean "
-                    f"{-best['clean_drop_pt']:+.2f} pt, no guard significantly worse"
-                    + (f"; {len(qualified) - 1} other qualified with a smaller drop" if len(qualified) > 1 else ""))}
+                    f"{0.0 - best['clean_drop_pt']:+.2f} pt, {guards}"
+                    + (f"; also qualified: {', '.join(others)}" if others else ""))}
 
 
 def compare_guards(before: dict | None, after: dict | None, alpha: float) -> dict | None:

@@ -1,9 +1,11 @@
-"""The augment-and-retrain loop: baseline -> suite -> augment -> retrain -> the suite again -> reports.
+"""The loop: baseline -> suite -> fix candidates (augment and retrain, normalize, both) -> the rule picks the
+'after' model -> the suite again -> reports.
 
 Each stage writes its outputs atomically under OUT_DIR and is recorded in OUT_DIR/state.json, so a rerun
 after a kill continues from the last finished stage (training itself resumes from its epoch checkpoint).
-The suite runs after retraining twice: on the same seed (the very cases seen before, paired case by case)
-and on a fresh seed, to tell a model that learned the noise from one that memorised the samples.
+Every candidate runs on the same seed as the model before (the very cases, paired case by case, with both held-out
+sets and the guards: robustness/loop/fix.py); the chosen one also runs on a fresh seed, to tell a model that
+learned the noise from one that memorised the samples.
 """
 
 from __future__ import annotations
