@@ -52,6 +52,9 @@ def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, 
     if summary.get("transfer"):
         click.echo(f"transfer: {summary['transfer']['verdict_text']}"
                    + (f"; capability guards significantly worse: {', '.join(worse)}" if worse else ""))
+    fix = summary.get("fix")
+    if fix:
+        click.echo(f"fix stage: {fix['winner'] + ' won' if fix['winner'] else 'no candidate qualified'} ({fix['why']})")
     click.echo(f"report: {Path(out_dir) / 'before_after.html'}")
     if gate and not after_ok:
         sys.exit(EXIT_GATE_FAILED)

@@ -52,9 +52,10 @@ suite: {{config: {tmp_path / 'suite.yml'}, sample: 40, seed: 3, fresh_seed: null
 guards: {{capabilities: []}}
 fix: {{candidates: [normalize]}}
 """, encoding="utf-8")
-    code, _, err = run_cli(["loop", "--config", tmp_path / "loop.yml", "--out", tmp_path / "out", "--no-progress"],
-                           capsys)
+    code, out, err = run_cli(["loop", "--config", tmp_path / "loop.yml", "--out", tmp_path / "out", "--no-progress"],
+                             capsys)
     assert code == 0, err
+    assert "fix stage: " in out  # the verdict, won or none qualified, with the reasons
     summary = json.loads((tmp_path / "out" / "loop_summary.json").read_text())
     assert summary["fix"]["chosen"] == "normalize" and summary["augmentation"]["n_augmented"] == 0
     assert not (tmp_path / "out" / "model_after").exists()  # nothing was retrained
