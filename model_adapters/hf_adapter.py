@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from model_adapters.errors import ModelError
+from model_adapters.option_names import COMMAND_FLAGS, OptionNames
 from model_adapters.protocol import ProbabilityModel, model_labels
 
 MISSING_EXTRA = "hf: needs the transformers extra: pip install '.[hf]'"
@@ -79,7 +80,8 @@ class TransformersModel(ProbabilityModel):
 
 
 def load_transformers_model(name_or_dir: str, *, labels: Sequence[str] | None = None, allow_download: bool = False,
-                            batch_size: int = 32, where: str | None = None) -> TransformersModel:
+                            batch_size: int = 32, where: str | None = None,
+                            names: OptionNames = COMMAND_FLAGS) -> TransformersModel:
     """`hf:NAME_OR_DIR` -> TransformersModel; local files only unless `allow_download`. Any problem is one
     ModelError line naming the spec and the fix."""
     where = where or f"hf:{name_or_dir}"
@@ -94,14 +96,14 @@ def load_transformers_model(name_or_dir: str, *, labels: Sequence[str] | None = 
         _check_directory(local, where)
     elif _looks_like_path(name_or_dir):
         raise ModelError(f"{where}: directory {name_or_dir} does not exist; pass the directory written by "
-                         f"save_pretrained, or a Hugging Face Hub name (NAME or ORG/NAME) with --allow-download")
+                         f"save_pretrained, or a Hugging Face Hub name (NAME or ORG/NAME) with {names.allow_download}")
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(name_or_dir, local_files_only=not allow_download)
         network = transformers.AutoModelForSequenceClassification.from_pretrained(
             name_or_dir, local_files_only=not allow_download)
     except (OSError, ValueError, KeyError) as exc:
         fix = ("check the directory holds a model saved with save_pretrained" if local.exists() else
-               "pass a local directory, or --allow-download to fetch it from the Hugging Face Hub"
+               f"pass a local directory, or {names.allow_download} to fetch it from the Hugging Face Hub"
                if not allow_download else "check the model name on the Hugging Face Hub")
         raise ModelError(f"{where}: cannot load ({type(exc).__name__}: {_first_line(exc)}); {fix}") from None
     network.eval()
@@ -110,7 +112,7 @@ def load_transformers_model(name_or_dir: str, *, labels: Sequence[str] | None = 
     found = [id2label.get(i, id2label.get(str(i), f"LABEL_{i}")) for i in range(int(config.num_labels))]
     info = {"family": "transformers", "model_type": getattr(config, "model_type", None),
             "revision": getattr(config, "_commit_hash", None)}
-    return TransformersModel(network, tokenizer, model_labels(found, labels, where), name=local.name or name_or_dir,
+    return TransformersModel(network, tokenizer, model_labels(found, labels, where, names), name=local.name or name_or_dir,
                              batch_size=batch_size, max_length=_max_length(tokenizer, config), info=info)
 
 

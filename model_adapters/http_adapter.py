@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from model_adapters.errors import ModelError, ModelRuntimeError
+from model_adapters.option_names import COMMAND_FLAGS, OptionNames
 from model_adapters.protocol import ProbabilityModel, model_labels
 
 PROTOCOL_DOC = "docs/http-protocol.md"
@@ -43,6 +44,7 @@ class HttpOptions:
     backoff_s: float = 0.5      # first retry waits this long, then 2x, 4x, ...
     concurrency: int = 4        # requests in flight at once
     token_env: str | None = None  # name of the environment variable holding a bearer token
+    names: OptionNames = COMMAND_FLAGS  # how errors name these options (flags, or the loop's fields)
 
     def __post_init__(self):
         for field, minimum in (("batch_size", 1), ("concurrency", 1), ("retries", 0)):
@@ -74,7 +76,7 @@ class HttpModel(ProbabilityModel):
         self.info = {"family": "http", "url": self.name}
         self._served_labels = list(served_labels if served_labels is not None else labels)
         self._token = token
-        self._transport = Transport(url, options.timeout_s)
+        self._transport = Transport(url, options.timeout_s, options.names)
         self._pool: ThreadPoolExecutor | None = None  # made on first use, kept: no thread start-up per call
         self._pool_lock = threading.Lock()
         self.sleep = time.sleep  # how a retry waits; tests replace it to record the waits instead of sleeping
@@ -127,7 +129,7 @@ class HttpModel(ProbabilityModel):
                     raise error(self._scrub(
                         f"{self.name}: cannot reach the model ({type(reason).__name__}: {said}) after "
                         f"{attempts} attempt(s); start the server (e.g. `robustness serve --model DIR --port N`), "
-                        f"check the URL, or raise --http-timeout")) from None
+                        f"check the URL, or raise {self.options.names.http_timeout}")) from None
                 self.sleep(self._delay(attempt))
                 continue
             if status < 300:
@@ -137,7 +139,8 @@ class HttpModel(ProbabilityModel):
                 raise error(self._scrub(f"{self.name} answered HTTP {status}, a redirect to {where}; "
                                         f"pass that URL instead (a POST is not re-sent to another address)"))
             if status not in RETRY_STATUSES or attempt == attempts - 1:
-                raise error(self._scrub(_status_message(self.name, status, _error_detail(raw), attempt + 1)))
+                raise error(self._scrub(_status_message(self.name, status, _error_detail(raw), attempt + 1,
+                                                        self.options.names)))
             self.sleep(max(self._delay(attempt), _retry_after(reply_headers.get("Retry-After"))))
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -156,10 +159,10 @@ def connect_http_model(url: str, *, labels: Sequence[str] | None = None, options
     if options.token_env:
         token = os.environ.get(options.token_env)
         if not token:
-            raise ModelError(f"--token-env {options.token_env}: the environment variable {options.token_env} is not "
+            raise ModelError(f"{options.names.token_env} {options.token_env}: the environment variable {options.token_env} is not "
                              f"set or empty; export it with the bearer token before running")
     if token and any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
-        raise ModelError(f"--token-env {options.token_env}: the token holds whitespace or control characters (a "
+        raise ModelError(f"{options.names.token_env} {options.token_env}: the token holds whitespace or control characters (a "
                          f"trailing newline or carriage return?); export it without them")
     probe = HttpModel(url, ("?", "?"), options, token)
     try:
@@ -168,7 +171,7 @@ def connect_http_model(url: str, *, labels: Sequence[str] | None = None, options
         probe.close()
     _probabilities(answer, 0, where, ModelError)
     served = answer["labels"]
-    return HttpModel(url, model_labels(served, labels, where), options, token, served_labels=served)
+    return HttpModel(url, model_labels(served, labels, where, options.names), options, token, served_labels=served)
 
 
 class _NoDelay:
@@ -201,13 +204,13 @@ class Transport:
     connection per batch cost more than the batch itself. Through a proxy from the environment, urllib opens
     one connection per request as before. Returns (status, headers, body) for every HTTP answer."""
 
-    def __init__(self, url: str, timeout_s: float):
+    def __init__(self, url: str, timeout_s: float, names: OptionNames = COMMAND_FLAGS):
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ModelError(f"{redact_url(url)}: not an http(s) URL with a host; pass e.g. http://127.0.0.1:8000/")
         if parts.username or parts.password:
             raise ModelError(f"{redact_url(url)}: credentials in the URL are not sent (they would end up in logs); "
-                             f"put a bearer token in an environment variable and pass --token-env NAME")
+                             f"put a bearer token in an environment variable and pass {names.token_env} NAME")
         self.url, self.timeout_s = url, timeout_s
         self._scheme, self._host = parts.scheme, parts.hostname
         self._port = parts.port or (443 if parts.scheme == "https" else 80)  # never parsed out of an IPv6 host
@@ -320,14 +323,14 @@ def _error_detail(raw: bytes) -> str:
     return " ".join(text.split())[:200]
 
 
-def _status_message(where: str, status: int, detail: str, attempts: int) -> str:
+def _status_message(where: str, status: int, detail: str, attempts: int, names: OptionNames = COMMAND_FLAGS) -> str:
     said = f": {detail}" if detail else ""
     if status in (401, 403):
-        fix = "pass --token-env NAME with the environment variable holding the bearer token, and check the token"
+        fix = f"pass {names.token_env} NAME with the environment variable holding the bearer token, and check the token"
     elif status == 404:
         fix = "check the URL's path: it must be the model's prediction endpoint"
     elif status in RETRY_STATUSES:
-        fix = f"the server kept failing after {attempts} attempt(s); check its logs or raise --http-retries"
+        fix = f"the server kept failing after {attempts} attempt(s); check its logs or raise {names.http_retries}"
     else:
         fix = f"the request was refused; the endpoint must follow {PROTOCOL_DOC}"
     return f"{where} answered HTTP {status}{said}; {fix}"

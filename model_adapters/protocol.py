@@ -8,6 +8,7 @@ import numpy as np
 
 from model_adapters.errors import ModelError, ModelRuntimeError
 from model_adapters.labels import canonical_label
+from model_adapters.option_names import COMMAND_FLAGS, OptionNames
 
 
 @runtime_checkable
@@ -66,21 +67,22 @@ class ProbabilityModel:
         return predict_labels(self, texts)
 
 
-def model_labels(found, override=None, where: str = "model") -> tuple[str, ...]:
+def model_labels(found, override=None, where: str = "model", names: OptionNames = COMMAND_FLAGS) -> tuple[str, ...]:
     """A model's column names: `override` (the user's --labels) if given, else `found`; the usual spellings are
     normalised by `canonical_label` (NEGATIVE/neg -> negative, POS -> positive, NEUTRAL -> neutral), others kept.
 
     Raises ModelError naming `where` when there are fewer than two distinct labels or the override has the
     wrong count. Spellings are normalised only when they stay distinct, so "neg" and "Negative" both kept.
     """
+    option = names  # `names` below is the label names
     if override is not None:
         names = tuple(str(label).strip() for label in override)
         if found is not None and len(names) != len(found):
-            raise ModelError(f"{where}: --labels names {len(names)} labels {list(names)} but the model has "
+            raise ModelError(f"{where}: {option.labels} names {len(names)} labels {list(names)} but the model has "
                              f"{len(found)} columns {[str(f) for f in found]}; name one label per column, in order")
     elif found is None:
-        raise ModelError(f"{where}: the model names no labels; pass --labels with one name per probability "
-                         f"column, in order, e.g. --labels negative,positive")
+        raise ModelError(f"{where}: the model names no labels; pass {option.labels} with one name per probability "
+                         f"column, in order, e.g. {option.labels} negative,positive")
     else:
         names = tuple(str(label.item() if isinstance(label, np.generic) else label).strip() for label in found)
     normalised = tuple(canonical_label(name) for name in names)
@@ -88,5 +90,5 @@ def model_labels(found, override=None, where: str = "model") -> tuple[str, ...]:
         names = normalised
     if len(names) < 2 or len(set(names)) != len(names) or not all(names):
         raise ModelError(f"{where}: labels must be at least two distinct non-empty names, got {list(names)}; "
-                         f"pass --labels a,b[,c...]")
+                         f"pass {option.labels} a,b[,c...]")
     return names

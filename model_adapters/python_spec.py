@@ -17,13 +17,14 @@ from typing import Sequence
 
 from model_adapters.callable_adapter import CallableModel
 from model_adapters.errors import ModelError
+from model_adapters.option_names import COMMAND_FLAGS, OptionNames
 from model_adapters.protocol import model_labels
 
 FORMAT = "py:module:attr (e.g. py:my_model:predict_proba)"
 
 
 def load_python_model(target: str, *, labels: Sequence[str] | None = None, batch_size: int = 256,
-                      where: str | None = None):
+                      where: str | None = None, names: OptionNames = COMMAND_FLAGS):
     """The object `module:attr` names, behind the SentimentModel protocol."""
     where = where or f"py:{target}"
     module_name, _, attr = target.partition(":")
@@ -41,7 +42,7 @@ def load_python_model(target: str, *, labels: Sequence[str] | None = None, batch
     else:
         raise ModelError(f"{where}: {attr} is a {type(obj).__name__}, neither a callable nor an object with "
                          f"predict_proba; point at a function from texts to probabilities")
-    model = CallableModel(fn, labels=model_labels(found, labels, where), name=target, batch_size=batch_size)
+    model = CallableModel(fn, labels=model_labels(found, labels, where, names), name=target, batch_size=batch_size)
     model.info = {"family": "python", "spec": where}
     return model
 

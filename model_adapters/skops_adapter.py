@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from model_adapters.errors import ModelError
+from model_adapters.option_names import COMMAND_FLAGS, OptionNames
 from model_adapters.sklearn_adapter import SklearnModel
 
 MISSING_EXTRA = "skops: needs the skops extra: pip install '.[skops]'"
@@ -18,7 +19,7 @@ HOW_TO_SAVE = "save it with skops instead: import skops.io as sio; sio.dump(pipe
 
 
 def load_skops_model(path: str | Path, *, trust: Sequence[str] = (), labels: Sequence[str] | None = None,
-                     where: str | None = None) -> SklearnModel:
+                     where: str | None = None, names: OptionNames = COMMAND_FLAGS) -> SklearnModel:
     """A fitted estimator with `predict_proba` from a .skops file; its labels are its `classes_` (normalised)
     unless `labels` names them."""
     path = Path(path)
@@ -39,7 +40,7 @@ def load_skops_model(path: str | Path, *, trust: Sequence[str] = (), labels: Seq
     missing = [name for name in untrusted if name not in set(trust)]
     if missing:
         raise ModelError(f"{where}: the file uses types skops does not trust by default: {', '.join(missing)}; "
-                         f"if you trust the file's author, pass --trust {','.join(missing)}")
+                         f"if you trust the file's author, pass {names.trust} {','.join(missing)}")
     try:
         estimator = sio.load(path, trusted=untrusted)
     except Exception as exc:

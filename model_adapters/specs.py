@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -29,6 +29,7 @@ from model_adapters.normalizer.model import (
     read_manifest,
     wrapped_spec,
 )
+from model_adapters.option_names import COMMAND_FLAGS, OptionNames
 from model_adapters.protocol import SentimentModel
 
 SPEC_FORMS = "a model directory, hf:NAME_OR_DIR, skops:FILE, py:module:attr or http(s)://URL"
@@ -51,32 +52,34 @@ class ResolvedModel:
 
 
 def load_model_spec(spec: str | Path, *, allow_download: bool = False, trust: Sequence[str] = (),
-                    labels: Sequence[str] | None = None, http: HttpOptions | None = None) -> ResolvedModel:
+                    labels: Sequence[str] | None = None, http: HttpOptions | None = None,
+                    names: OptionNames = COMMAND_FLAGS) -> ResolvedModel:
     """Open the model `spec` names; any problem is one ModelError/UsageError line naming the spec and the fix.
 
     `labels` names the model's probability columns in order (needed by callables that name none; renames
-    the labels of a transformers, skops, py or HTTP model). `trust` lists skops types the user trusts.
+    the labels of a transformers, skops, py or HTTP model). `trust` lists skops types the user trusts. `names` says
+    how errors name these options: the commands' flags, or the loop's `model.spec.*` fields.
     """
     text = str(spec).strip()
     if text.startswith(("http://", "https://")):
         from model_adapters.http_adapter import connect_http_model
 
-        model = connect_http_model(text, labels=labels, options=http or HttpOptions())
+        model = connect_http_model(text, labels=labels, options=replace(http or HttpOptions(), names=names))
         return ResolvedModel(model, "http", model.name, {"url": model.name, "labels": list(model._served_labels)})
     if text.startswith("hf:"):
-        return _transformers(text[3:], text, labels, allow_download)
+        return _transformers(text[3:], text, labels, allow_download, names)
     if text.startswith("skops:"):
         from model_adapters.skops_adapter import load_skops_model
 
         path = Path(text[6:])
-        model = load_skops_model(path, trust=trust, labels=labels, where=text)
+        model = load_skops_model(path, trust=trust, labels=labels, where=text, names=names)
         return ResolvedModel(model, "skops", text, {"sha256": hash_files([path]), "labels": list(model.labels)})
     if text.startswith("py:"):
         from model_adapters.python_spec import load_python_model
 
-        model = load_python_model(text[3:], labels=labels, where=text)
+        model = load_python_model(text[3:], labels=labels, where=text, names=names)
         return ResolvedModel(model, "py", text, _module_fingerprint(text[3:], model.labels))
-    return _directory(Path(text), text, labels)
+    return _directory(Path(text), text, labels, names)
 
 
 def load_directory_model(path: str | Path) -> SentimentModel:
@@ -114,7 +117,7 @@ def hash_files(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def _directory(path: Path, text: str, labels) -> ResolvedModel:
+def _directory(path: Path, text: str, labels, names: OptionNames = COMMAND_FLAGS) -> ResolvedModel:
     if path.suffix.lower() in (".pkl", ".pickle", ".joblib"):
         raise UsageError(f"model {text}: a pickle is never loaded; save the pipeline with skops "
                          f"(skops.io.dump(pipeline, 'model.skops')) and pass skops:model.skops")
@@ -124,15 +127,15 @@ def _directory(path: Path, text: str, labels) -> ResolvedModel:
         hint = f"skops:{text}" if path.suffix.lower() == ".skops" else SPEC_FORMS
         raise UsageError(f"model {text} is a file, not a directory; pass {hint}")
     if labels is not None:
-        raise UsageError(f"--labels applies to hf:, skops:, py: and http models; the model in {text} names its own "
-                         f"labels: drop --labels")
+        raise UsageError(f"{names.labels} applies to hf:, skops:, py: and http models; the model in {text} names "
+                         f"its own labels: drop {names.labels}")
     if is_normalized_dir(path):
         return _normalized(path, text)
     from model_adapters.hf_adapter import is_transformers_dir
     from model_adapters.sklearn_adapter import TFIDF_MANIFEST
 
     if is_transformers_dir(path):
-        return _transformers(text, text, None, False)
+        return _transformers(text, text, None, False, names)
     kind = "tfidf" if (path / TFIDF_MANIFEST).is_file() else "lstm"
     model = load_directory_model(path)
     return ResolvedModel(model, kind, text, {"sha256": hash_files([path])})
@@ -169,10 +172,11 @@ def _normalized(path: Path, text: str) -> ResolvedModel:
     return ResolvedModel(model, "normalized", text, {"sha256": manifest_digest(path), "wraps": inner.record()})
 
 
-def _transformers(target: str, spec: str, labels, allow_download: bool) -> ResolvedModel:
+def _transformers(target: str, spec: str, labels, allow_download: bool,
+                  names: OptionNames = COMMAND_FLAGS) -> ResolvedModel:
     from model_adapters.hf_adapter import load_transformers_model
 
-    model = load_transformers_model(target, labels=labels, allow_download=allow_download, where=spec)
+    model = load_transformers_model(target, labels=labels, allow_download=allow_download, where=spec, names=names)
     local = Path(target)
     fingerprint = ({"sha256": hash_files([local])} if local.is_dir()
                    else {"name": target, "revision": model.info.get("revision")})

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import perturbations
 from model_adapters.http_adapter import HttpOptions
 from model_adapters.labels import canonical_label, label_key, parse_label_map
+from model_adapters.option_names import OptionNames
 from robustness.checks.templates import capability_names, check_capability_name
 from robustness.config_files import read_config_data, resolve_config_path, validation_error
 from robustness.data.layout import TableLayout
@@ -57,9 +58,7 @@ class _Strict(BaseModel):
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # the commands' flags (robustness/cli/model_options.py) and the model.spec fields that stand for them
-_SPEC_FLAGS = {"--token-env": "token_env", "--http-batch-size": "http_batch_size", "--http-timeout": "http_timeout",
-               "--http-retries": "http_retries", "--http-concurrency": "http_concurrency", "--trust": "trust",
-               "--labels": "labels", "--allow-download": "allow_download"}
+LOOP_OPTION_NAMES = OptionNames.prefixed("model.spec.")  # errors opening model.existing name these fields
 
 
 class SpecSection(_Strict):
@@ -106,14 +105,9 @@ class SpecSection(_Strict):
                 "labels": tuple(self.labels) if self.labels is not None else None,
                 "http": HttpOptions(batch_size=self.http_batch_size, timeout_s=self.http_timeout,
                                     retries=self.http_retries, concurrency=self.http_concurrency,
-                                    token_env=self.token_env)}
+                                    token_env=self.token_env),
+                "names": LOOP_OPTION_NAMES}
 
-    @staticmethod
-    def in_loop_terms(message: str) -> str:
-        """A model error's message with the commands' flags named as this section's fields (--token-env ->
-        model.spec.token_env): the loop takes them from its config."""
-        return re.sub(r"--[a-z-]+\b", lambda m: f"model.spec.{_SPEC_FLAGS[m.group()]}"
-                      if m.group() in _SPEC_FLAGS else m.group(), message)
 
 
 class ModelSection(_Strict):

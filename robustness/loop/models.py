@@ -8,7 +8,7 @@ from pathlib import Path
 from model_adapters.hf_adapter import is_transformers_dir
 from model_adapters.sklearn_adapter import TFIDF_MANIFEST
 from model_adapters.specs import load_model_spec
-from robustness.errors import ConfigError, RobustnessError
+from robustness.errors import ConfigError
 from robustness.files import read_json_object
 from robustness.loop.config import ModelSection
 
@@ -28,11 +28,7 @@ def open_model(spec, model_section: ModelSection | None = None):
     with the defaults."""
     if model_section is None or not model_section.opens(spec):
         return load_model_spec(str(spec))
-    options = model_section.spec
-    try:
-        return load_model_spec(str(spec), **options.load_kwargs())
-    except RobustnessError as exc:  # one line, as the commands print it, in the loop config's terms
-        raise type(exc)(options.in_loop_terms(str(exc))) from None
+    return load_model_spec(str(spec), **model_section.spec.load_kwargs())  # errors name model.spec.* fields
 
 
 def is_lstm_dir(spec) -> bool:
