@@ -162,3 +162,12 @@ def test_an_example_without_texts_still_renders_and_a_capability_case_shows_one_
     html = render_suite_html(results)
     assert 'class="example-body single"' in html and "P(positive) 0.70" in html
     assert "_sentence:_ Good, but bad." in render_suite_markdown(results)
+
+
+def test_the_html_says_when_the_chosen_model_never_trained_on_the_rows(loop_summary):
+    from tests.reports.loop_blocks import with_fix
+
+    html = render_before_after_html(with_fix(loop_summary))  # normalize chosen
+    assert 'id="augmentation-not-chosen"' in html and "normalize, was not trained on them" in html
+    loop_summary["fix"]["chosen"] = "augment"
+    assert 'id="augmentation-not-chosen"' not in render_before_after_html(loop_summary)

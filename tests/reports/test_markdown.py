@@ -95,13 +95,3 @@ def test_a_group_gap_shows_its_gap_before_and_after_not_n_a(loop_summary):
     html = render_before_after_html(loop_summary)
     cell = html.split('data-test="group_gap_ethnicity"', 1)[1].split("</tr>", 1)[0]
     assert "10.6%" in cell and "8.1%" in cell and "n/a" not in cell
-
-
-def test_the_html_says_when_the_chosen_model_never_trained_on_the_rows(loop_summary):
-    from reports import render_before_after_html
-    from tests.reports.loop_blocks import with_fix
-
-    html = render_before_after_html(with_fix(loop_summary))  # normalize chosen
-    assert 'id="augmentation-not-chosen"' in html and "normalize, was not trained on them" in html
-    loop_summary["fix"]["chosen"] = "augment"
-    assert 'id="augmentation-not-chosen"' not in render_before_after_html(loop_summary)
