@@ -24,6 +24,7 @@ from model_adapters.normalizer.rewrite import Rewrite, normalize_text
 from model_adapters.normalizer.words import WORDS_FILE, KnownWords, load_words
 
 MANIFEST = "normalizer.json"
+NOT_A_PATH = ("hf:", "skops:", "py:", "http://", "https://")  # specs stored as given (skops: keeps a relative file)
 SCHEMA_VERSION = 1
 MAX_CACHED_TEXTS = 200_000   # per-text cache entries before it starts over (memory stays bounded)
 MAX_CACHED_CHUNKS = 1_000_000  # per-chunk (and joined-pair) entries likewise
@@ -108,7 +109,7 @@ def read_manifest(path: Path) -> dict:
 
 
 def stored_spec(spec: str, out_dir: Path) -> str:
-    if spec.startswith(("hf:", "skops:", "py:", "http://", "https://")):
+    if spec.startswith(NOT_A_PATH):
         if spec.startswith("skops:") and Path(spec[6:]).exists():
             return "skops:" + os.path.relpath(Path(spec[6:]).resolve(), Path(out_dir).resolve())
         return spec
@@ -120,7 +121,7 @@ def wrapped_spec(manifest: dict, path: Path) -> str:
     spec = manifest["wraps"]
     if spec.startswith("skops:") and not Path(spec[6:]).is_absolute():
         return "skops:" + str((Path(path) / spec[6:]).resolve())
-    if spec.startswith(("hf:", "skops:", "py:", "http://", "https://")) or Path(spec).is_absolute():
+    if spec.startswith(NOT_A_PATH) or Path(spec).is_absolute():
         return spec
     return str((Path(path) / spec).resolve())
 

@@ -107,7 +107,6 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     if not config.model.existing:
         stage("train_before", lambda: _train(config, train, validation, before_dir, augmented=None, progress=progress))
 
-
     def run_suite_stage(name: str, model_dir: Path, seed: int) -> dict:
         return _suite(model_dir, test, suite_config, seed, config.suite.sample, out_dir / name, data_path, progress,
                       config.model)
@@ -143,7 +142,7 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
                                                                     out_dir / "fix" / name / "guards", config.model,
                                                                     suite_config.harness))
     accuracy = stage("fix_clean", lambda: _validation_accuracy({"before": before_dir, **models}, validation, config))
-    fix = _fix_block(config, out_dir, models, accuracy, guarded, state)
+    fix, paired = _fix_block(config, out_dir, models, accuracy, guarded, state)
     winner = fix["winner"] or config.fix.candidates[0]
     if fix["winner"] is None:
         log(f"[loop] {fix['why']}; the 'after' model is the first candidate, {winner}, for comparison")
@@ -157,7 +156,8 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         stage("guards_after", lambda: _copy_run(out_dir / "fix" / winner / "guards", out_dir / "guards_after"))
 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
-    summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started, winner)
+    summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started, winner,
+                       paired[winner])
     summary["fix"] = fix | {"chosen": winner}
     summary |= loop_sections(config, out_dir, summary)
     write_json(out_dir / SUMMARY_FILE, summary)
@@ -209,37 +209,32 @@ def _harden(base, target: Path, config: LoopConfig, train) -> dict:
 
 def _validation_accuracy(models: dict, validation, config: LoopConfig) -> dict:
     """Clean accuracy of every model on the validation part (the fix rule's clean check: never the test split)."""
-    found = {}
-    for name, model_dir in models.items():
-        model = load_spec(model_dir, config.model)
-        labels = display_labels(model.labels)
-        predicted = [labels[i] for i in checked_proba(model, validation.texts).argmax(axis=1)]
-        found[name] = sum(p == g for p, g in zip(predicted, validation.labels)) / max(1, len(validation))
+    found = {name: _gold_metrics(model_dir, validation, config)["accuracy"] for name, model_dir in models.items()}
     return {"split": "validation", "n": len(validation), "accuracy": found}
 
 
-def _fix_block(config: LoopConfig, out_dir: Path, models: dict, accuracy: dict, guarded: bool, state) -> dict:
-    """The candidates table and the winner by the rule (robustness/loop/fix.py)."""
+def _fix_block(config: LoopConfig, out_dir: Path, models: dict, accuracy: dict, guarded: bool,
+               state) -> tuple[dict, dict]:
+    """The candidates table and the winner by the rule (robustness/loop/fix.py), and each candidate's paired
+    outcomes against the model before (the winner's are the summary's `paired`: read once)."""
     rule = FixRule(max_clean_drop_pt=config.fix.max_clean_drop_pt)
     before = _read_results(out_dir / "suite_before")
     read_guards = lambda path: read_json_object(path, "capability results", ConfigError,  # noqa: E731
                                                 "pass --restart to rerun the loop")
-    rows = []
+    rows, paired = [], {}
     for name in models:
         suite_dir = out_dir / "fix" / name / "suite"
+        paired[name] = paired_outcomes(out_dir / "suite_before" / "cases.jsonl.gz", suite_dir / "cases.jsonl.gz")
         guards = (compare_guards(read_guards(out_dir / "guards_before" / GUARDS_FILE),
                                  read_guards(out_dir / "fix" / name / "guards" / GUARDS_FILE), rule.alpha)
                   if guarded else None)
         stages = [f"fix_{name}_model", f"fix_{name}_suite", f"fix_{name}_guards"]
         stages += ["augment", "train_after"] if "augment" in name else []  # building it includes the retrain
         seconds = sum((state.done(stage) or {}).get("seconds") or 0 for stage in stages)
-        rows.append(candidate_row(name, before, _read_results(suite_dir),
-                                  paired_outcomes(out_dir / "suite_before" / "cases.jsonl.gz",
-                                                  suite_dir / "cases.jsonl.gz"),
-                                  config.holdout.tests, config.holdout.second, guards,
+        rows.append(candidate_row(name, before, _read_results(suite_dir), paired[name], config.holdout.tests, config.holdout.second, guards,
                                   accuracy["accuracy"]["before"], accuracy["accuracy"][name], round(seconds, 2), rule)
                     | {"model": _recorded_spec(models[name])})
-    return {"candidates": rows, "clean_split": accuracy["split"], "clean_n": accuracy["n"], **choose(rows, rule)}
+    return {"candidates": rows, "clean_split": accuracy["split"], "clean_n": accuracy["n"], **choose(rows, rule)}, paired
 
 
 def _copy_run(source: Path, target: Path) -> dict:
@@ -315,12 +310,18 @@ def _clean_metrics(before_dir: Path, after_dir: Path, test, config: LoopConfig) 
     test = sample_dataset(test, config.data.test_sample, config.suite.seed)
     result = {"split": "test", "n": len(test)}
     for side, model_dir in (("before", before_dir), ("after", after_dir)):
-        model = load_spec(model_dir, config.model)
-        labels = display_labels(model.labels)  # any label set, named as the data's
-        predicted = [labels[i] for i in checked_proba(model, test.texts).argmax(axis=1)]
-        metrics = clean_metrics(test.labels, predicted, labels)
+        metrics = _gold_metrics(model_dir, test, config)
         result[side] = {"n": len(test), "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
     return result
+
+
+def _gold_metrics(model_dir, dataset, config: LoopConfig) -> dict:
+    """clean_metrics of the model in `model_dir` on `dataset`'s unperturbed texts (any label set, named as the
+    data's)."""
+    model = load_spec(model_dir, config.model)
+    labels = display_labels(model.labels)
+    predicted = [labels[i] for i in checked_proba(model, dataset.texts).argmax(axis=1)]
+    return clean_metrics(dataset.labels, predicted, labels)
 
 
 def _read_results(run_dir: Path) -> dict:
@@ -328,7 +329,7 @@ def _read_results(run_dir: Path) -> dict:
 
 
 def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Path, augmentation: dict, clean: dict,
-             timings: dict, started: float, chosen: str = "augment") -> dict:
+             timings: dict, started: float, chosen: str, paired: list[dict]) -> dict:
     runs = {name: out_dir / name for name in ("suite_before", "suite_after", "suite_fresh_before", "suite_fresh")}
     fresh = _read_results(runs["suite_fresh"]) if (runs["suite_fresh"] / "results.json").is_file() else None
     fresh_before = (_read_results(runs["suite_fresh_before"])
@@ -343,9 +344,7 @@ def _summary(config: LoopConfig, out_dir: Path, before_dir: Path, after_dir: Pat
         "fresh": fresh,
         "fresh_before": fresh_before,
         "clean": {"split": clean["split"], "before": clean["before"], "after": clean["after"]},
-        "paired": {"alpha": PAIRED_ALPHA, "method": "mcnemar_exact",
-                   "tests": paired_outcomes(runs["suite_before"] / "cases.jsonl.gz",
-                                            runs["suite_after"] / "cases.jsonl.gz")},
+        "paired": {"alpha": PAIRED_ALPHA, "method": "mcnemar_exact", "tests": paired},  # suite_after = the winner's
         "augmentation": {"seed": augmentation["seed"], "ratio": augmentation["ratio"], "mode": augmentation["mode"],
                          "dir_policy": augmentation["dir_policy"],
                          "margin": augmentation.get("margin", 0.0), "n_train_original": augmentation["n_train"],

@@ -14,7 +14,7 @@ import urllib.parse
 from pathlib import Path
 
 from model_adapters.http_adapter import redact_url
-from model_adapters.normalizer.model import is_normalized_dir, write_manifest
+from model_adapters.normalizer.model import NOT_A_PATH, is_normalized_dir, write_manifest
 from model_adapters.normalizer.words import (
     WORDS_FILE,
     load_words,
@@ -54,7 +54,7 @@ def harden(spec: str, out_dir: str | Path, options: dict, *, texts=None, words_f
     if str(spec).startswith(("http://", "https://")) and urllib.parse.urlsplit(str(spec)).query:
         raise UsageError(f"--model {redact_url(str(spec))}: a hardened directory stores the URL it wraps, and a query "
                          f"may hold a key; serve the model without one and pass the key with --token-env")
-    if not _is_remote(spec) and out_dir.resolve() == Path(spec).resolve():
+    if not str(spec).startswith(NOT_A_PATH) and out_dir.resolve() == Path(spec).resolve():
         raise UsageError(f"--out {out_dir} is the model itself; pass a new directory")
     resolved = load_model_spec(spec, **wrapped_options(options))
     counts, source = known_words(resolved, texts, words_file)
@@ -63,7 +63,7 @@ def harden(spec: str, out_dir: str | Path, options: dict, *, texts=None, words_f
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         save_words(staging / WORDS_FILE, counts)
-        write_manifest(staging, spec if _is_remote(spec) else str(Path(spec).resolve()), options, source, len(counts),
+        write_manifest(staging, str(spec), options, source, len(counts),
                        {"wrapped_fingerprint": resolved.fingerprint, "wrapped_kind": resolved.kind,
                         "data": data_source})
         load_model_spec(str(staging))  # it opens, or nothing is moved into place
@@ -77,9 +77,6 @@ def harden(spec: str, out_dir: str | Path, options: dict, *, texts=None, words_f
     return {"out": str(out_dir), "wraps": resolved.spec, "kind": resolved.kind, "known_words": len(counts),
             "words_source": source}
 
-
-def _is_remote(spec: str) -> bool:
-    return str(spec).startswith(("hf:", "py:", "http://", "https://", "skops:"))
 
 
 def _umask() -> int:
