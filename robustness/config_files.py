@@ -121,9 +121,12 @@ def validation_error(exc: ValidationError, source: str, *, prefix: Sequence = ()
         return f"{source}: {field}: unknown key; {unknown_key(loc) if unknown_key else 'remove it'}"
     if error["type"] == "missing":
         return f"{source}: {field}: required field is missing"
+    msg = error["msg"]
+    # a validator of ours wrote the words after pydantic's "Value error, ": they keep their case (quoted names)
+    said = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg.lower()
+    said = said[:1].lower() + said[1:]
     if field in secret_fields:
-        said = error["msg"].removeprefix("Value error, ")
-        return f"{source}: {field}: {said[:1].lower()}{said[1:]}"
+        return f"{source}: {field}: {said}"
     value = error.get("input")
     shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    return f"{source}: {field}: {error['msg'].lower()} (got {shown})"
+    return f"{source}: {field}: {said} (got {shown})"
