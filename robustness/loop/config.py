@@ -261,14 +261,19 @@ class GuardsSection(_Strict):
         return names
 
 
-FIX_CANDIDATES = ("augment", "normalize", "normalize+augment")
+FIX_CANDIDATES = ("augment", "normalize", "normalize+augment", "noise_train", "subword", "counterfactual")
+AUGMENTED_CANDIDATES = ("augment", "normalize+augment")  # built on the augment stage's rows and retrained model
+# fine-tuned from the model before, so it must be our LSTM (robustness/loop/candidates.py)
+FINE_TUNED_CANDIDATES = ("noise_train", "subword", "counterfactual")
 
 
 class FixSection(_Strict):
     """The fix stage: each candidate is built, run on the same cases, held-out sets and guards as the model before,
     and the winner is chosen by the rule in robustness/loop/fix.py. `augment` is today's augmented retrain (our
     LSTM only); `normalize` puts the model before behind the normalizer (any model: `robustness harden`);
-    `normalize+augment` the augmented model behind it."""
+    `normalize+augment` the augmented model behind it; `noise_train` fine-tunes the model before on noise drawn
+    afresh each epoch with a consistency term, `subword` gives it character n-gram word vectors, `counterfactual`
+    fine-tunes it on train reviews with group words swapped (robustness/loop/candidates.py)."""
 
     # measured on the default loop (quick): normalize won, augment lost on the guards (benchmarks/experiments.md)
     candidates: list[str] = Field(default_factory=lambda: ["normalize", "augment", "normalize+augment"], min_length=1)
@@ -287,7 +292,12 @@ class FixSection(_Strict):
         return names
 
     def retrains(self) -> bool:
-        return any(name in ("augment", "normalize+augment") for name in self.candidates)
+        """True when a candidate needs the augment stage's rows and retrained model."""
+        return any(name in AUGMENTED_CANDIDATES for name in self.candidates)
+
+    def fine_tuned(self) -> list[str]:
+        """The candidates fine-tuned from the model before (our LSTM only)."""
+        return [name for name in self.candidates if name in FINE_TUNED_CANDIDATES]
 
 
 class LoopConfig(_Strict):

@@ -27,9 +27,9 @@ from robustness.data.datasets import has_splits, load_dataset, sample_dataset
 from robustness.data.download import resolve_imdb
 from robustness.errors import ConfigError, DataError
 from robustness.files import ensure_writable_dir, read_json_object, write_json
-from robustness.loop import augment
+from robustness.loop import augment, candidates
 from robustness.loop.augment import read_augmented
-from robustness.loop.config import LoopConfig
+from robustness.loop.config import FINE_TUNED_CANDIDATES, LoopConfig
 from robustness.loop.fix import FixRule, candidate_row, choose, compare_guards
 from robustness.loop.hard_rows import suite_config_of
 from robustness.loop.models import is_lstm_dir, load_spec, open_model
@@ -132,7 +132,12 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     models = {}
     for name in config.fix.candidates:
         models[name] = retrained if name == "augment" else out_dir / "fix" / name / "model"
-        if name != "augment":
+        if name in FINE_TUNED_CANDIDATES:
+            built = stage(f"fix_{name}_model", lambda name=name: candidates.build(
+                name, config, train, validation, before_dir, _read_results(out_dir / "suite_before"), models[name],
+                progress))
+            models[name] = built["model_dir"] if built["model_dir"] == str(before_dir) else models[name]
+        elif name != "augment":
             base = before_dir if name == "normalize" else retrained
             stage(f"fix_{name}_model", lambda base=base, target=models[name]: _harden(base, target, config, train))
         stage(f"fix_{name}_suite", lambda name=name: run_suite_stage(f"fix/{name}/suite", models[name],
@@ -188,7 +193,9 @@ def _check_models(config: LoopConfig) -> None:
     elif existing and config.model.spec.labels is not None:
         raise ConfigError(f"model.spec.labels: model.existing {existing} is our LSTM, which names its own labels; drop "
                           f"model.spec.labels")
-    if not existing or (config.retrain.mode == "scratch" and config.fix.retrains()):
+    if existing:
+        candidates.check_fine_tunable(config, existing)
+    if not existing or (config.retrain.mode == "scratch" and (config.fix.retrains() or config.fix.fine_tuned())):
         resolve_config(config.model.preset)
 
 

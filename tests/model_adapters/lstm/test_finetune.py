@@ -206,3 +206,59 @@ def sample_rows(imdb_archive):
     from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
 
     return train_validation_split(sample_dataset(load_dataset(imdb_archive, "test"), 60, seed=8), 0.25, seed=9)
+
+
+def test_consistency_loss_is_zero_for_equal_predictions_and_moves_only_the_noisy_side():
+    import torch
+
+    from model_adapters.lstm.finetune import consistency_loss
+
+    clean = torch.tensor([[2.0, -1.0], [0.5, 0.3]], requires_grad=True)
+    assert float(consistency_loss(clean, clean.detach().clone())) == pytest.approx(0.0, abs=1e-7)
+    noisy = torch.tensor([[-1.0, 2.0], [0.5, 0.3]], requires_grad=True)
+    loss = consistency_loss(clean, noisy)
+    loss.backward()
+    assert float(loss.detach()) > 0.5 and clean.grad is None  # the clean reading is the fixed target
+    assert float(noisy.grad[0, 0]) < 0 < float(noisy.grad[0, 1])  # descent raises the clean side's label
+
+
+def test_consistency_training_makes_noisy_copies_predict_like_their_clean_reviews(tiny_lstm_dir, imdb_archive,
+                                                                                  tmp_path, one_torch_thread):
+    """Same start, data and seed; only the consistency term asks each review's noisy copy (the review with
+    'dreadful' appended, drawn per epoch) to predict what the review predicts, and afterwards it does, more than
+    without the term."""
+    from model_adapters import load_model
+    from model_adapters.lstm.presets import resolve_config
+    from model_adapters.lstm.training import train_lstm
+    from robustness.data.datasets import load_dataset, sample_dataset, train_validation_split
+
+    train, validation = train_validation_split(sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=8), 0.25,
+                                               seed=9)
+    epochs = []
+
+    def noisy(epoch: int) -> list[str]:
+        epochs.append(epoch)
+        return [f"{text} dreadful dreadful" for text in train.texts]
+
+    config = resolve_config("tiny", epochs=2, word_dropout=0.0)
+    plain = train_lstm(train, validation, config, tmp_path / "plain", seed=2, init_from=tiny_lstm_dir,
+                       progress=False, num_threads=1)
+    steady = train_lstm(train, validation, config, tmp_path / "steady", seed=2, init_from=tiny_lstm_dir,
+                        progress=False, num_threads=1,
+                        objective=FineTuneObjective(noisy_texts=noisy, noise_key="dreadful", consistency_weight=3.0))
+    assert epochs == [0, 1] and plain["consistency"] is None
+    assert steady["consistency"] == {"noise": "dreadful", "weight": 3.0}
+    texts = list(validation.texts)
+
+    def shift(model_dir) -> float:
+        model = load_model(model_dir)
+        return float(np.abs(model.predict_proba([f"{t} dreadful dreadful" for t in texts])[:, 1]
+                            - model.predict_proba(texts)[:, 1]).mean())
+
+    assert shift(tmp_path / "steady") < 0.7 * shift(tmp_path / "plain")
+    with pytest.raises(UsageError, match="noisy_texts needs noise_key"):
+        train_lstm(train, validation, config, tmp_path / "k", init_from=tiny_lstm_dir, progress=False,
+                   objective=FineTuneObjective(noisy_texts=noisy))
+    with pytest.raises(UsageError, match=r"noisy_texts gave 1 texts for epoch 0; expected"):
+        train_lstm(train, validation, config, tmp_path / "n", init_from=tiny_lstm_dir, progress=False, num_threads=1,
+                   objective=FineTuneObjective(noisy_texts=lambda epoch: ["one"], noise_key="short"))
