@@ -18,21 +18,12 @@ from robustness.errors import ConfigError
 from robustness.loop import augment
 from robustness.loop.config import LoopConfig
 from robustness.loop.counterfactual import counterfactual_needs
-from robustness.loop.models import is_lstm_dir
 from robustness.loop.noise_train import FreshNoise, trained_families
 from robustness.loop.stages import train_model
 
 # fastText-style buckets, the setting the subword LSTM was measured with (benchmarks/experiments.md, issue 22)
 SUBWORD_BUCKETS = 50_000
 ROWS_FILE = "rows.csv"
-
-
-def check_fine_tunable(config: LoopConfig, before) -> None:
-    """The fine-tuned candidates start from our LSTM (or train a new one from scratch with the model as teacher)."""
-    names = config.fix.fine_tuned()
-    if names and config.retrain.mode == "finetune" and not is_lstm_dir(before):
-        raise ConfigError(f"fix.candidates: {', '.join(names)} fine-tune our LSTM, and model.existing {before} is not "
-                          f"one; set retrain.mode: scratch (a new LSTM, the model its teacher), or drop them")
 
 
 def build(name: str, config: LoopConfig, train, validation, before, before_results: dict, target: Path,

@@ -262,8 +262,7 @@ class GuardsSection(_Strict):
 
 
 FIX_CANDIDATES = ("augment", "normalize", "normalize+augment", "noise_train", "subword", "counterfactual")
-AUGMENTED_CANDIDATES = ("augment", "normalize+augment")  # built on the augment stage's rows and retrained model
-# fine-tuned from the model before, so it must be our LSTM (robustness/loop/candidates.py)
+# fine-tuned from the model before without the augment stage's rows (robustness/loop/candidates.py)
 FINE_TUNED_CANDIDATES = ("noise_train", "subword", "counterfactual")
 
 
@@ -271,7 +270,7 @@ class FixSection(_Strict):
     """The fix stage: each candidate is built, run on the same cases, held-out sets and guards as the model before,
     and the winner is chosen by the rule in robustness/loop/fix.py. `augment` is today's augmented retrain (our
     LSTM only); `normalize` puts the model before behind the normalizer (any model: `robustness harden`);
-    `normalize+augment` the augmented model behind it; `noise_train` fine-tunes the model before on noise drawn
+    `normalize+augment` augments for what the normalized model still fails and puts that model behind it; `noise_train` fine-tunes the model before on noise drawn
     afresh each epoch with a consistency term, `subword` gives it character n-gram word vectors, `counterfactual`
     fine-tunes it on train reviews with group words swapped (robustness/loop/candidates.py)."""
 
@@ -289,15 +288,13 @@ class FixSection(_Strict):
                 raise ValueError(f"unknown candidate '{name}'; {hint}")
         if len(set(names)) != len(names):
             raise ValueError("a candidate is listed twice; list each once")
+        if "normalize+augment" in names and "normalize" not in names[:names.index("normalize+augment")]:
+            raise ValueError("normalize+augment augments for what normalize still fails; list normalize before it")
         return names
 
     def retrains(self) -> bool:
-        """True when a candidate needs the augment stage's rows and retrained model."""
-        return any(name in AUGMENTED_CANDIDATES for name in self.candidates)
-
-    def fine_tuned(self) -> list[str]:
-        """The candidates fine-tuned from the model before (our LSTM only)."""
-        return [name for name in self.candidates if name in FINE_TUNED_CANDIDATES]
+        """True when a candidate retrains our LSTM (every candidate but normalize)."""
+        return any(name != "normalize" for name in self.candidates)
 
 
 class LoopConfig(_Strict):

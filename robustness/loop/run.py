@@ -15,6 +15,7 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -116,29 +117,38 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
     if guarded:
         stage("guards_before", lambda: run_guard(before_dir, config.guards, out_dir / "guards_before", config.model,
                                                  suite_config.harness))
-    augmentation = _no_augmentation(config, train)
-    retrained = before_dir
-    if config.fix.retrains():
-        augmentation = stage("augment", lambda: _augment(config, train, out_dir, before_dir))
-        if augmentation["n_rows"]:
-            retrained = out_dir / "model_after"
-            stage("train_after", lambda: _train(config, train, validation, retrained,
-                                                augmented=out_dir / "augment" / "augmented.csv", init_from=before_dir,
-                                                progress=progress))
-        else:  # every test already meets its threshold: nothing to learn, the model stays as it is
-            log("[loop] no augmented rows (every test passes): the augmented model is the 'before' model")
+    augmentations = {}
+
+    def augmented_model(name: str, results_dir: Path, rows_dir: Path, target: Path, normalizer=None) -> Path:
+        """Rows for what the run in `results_dir` fails (seen through `normalizer` when the retrained model will sit
+        behind one), and the model before fine-tuned on them in `target` (the model before when none are needed)."""
+        key = "augment" if name == "augment" else f"fix_{name}_rows"
+        augmentations[name] = stage(key, lambda: _augment(config, train, results_dir, rows_dir, before_dir,
+                                                          normalizer))
+        if not augmentations[name]["n_rows"]:  # every test already meets its threshold: nothing to learn
+            log(f"[loop] {name}: no augmented rows (every test passes): it retrains nothing")
+            return before_dir
+        stage("train_after" if name == "augment" else f"fix_{name}_train",
+              lambda: _train(config, train, validation, target, augmented=rows_dir / "augmented.csv",
+                             init_from=before_dir, progress=progress))
+        return target
 
     # the fix stage: every candidate on the same cases, held-out sets and guards; the rule picks the winner
     models = {}
     for name in config.fix.candidates:
-        models[name] = retrained if name == "augment" else out_dir / "fix" / name / "model"
-        if name in FINE_TUNED_CANDIDATES:
+        models[name] = out_dir / "fix" / name / "model"
+        if name == "augment":
+            models[name] = augmented_model(name, out_dir / "suite_before", out_dir / "augment", out_dir / "model_after")
+        elif name in FINE_TUNED_CANDIDATES:
             built = stage(f"fix_{name}_model", lambda name=name: candidates.build(
                 name, config, train, validation, before_dir, _read_results(out_dir / "suite_before"), models[name],
                 progress))
             models[name] = built["model_dir"] if built["model_dir"] == str(before_dir) else models[name]
-        elif name != "augment":
-            base = before_dir if name == "normalize" else retrained
+        elif name == "normalize":
+            stage(f"fix_{name}_model", lambda target=models[name]: _harden(before_dir, target, config, train))
+        else:  # normalize+augment: augment for what the normalized model still fails, then normalize that model
+            base = augmented_model(name, out_dir / "fix" / "normalize" / "suite", out_dir / "fix" / name / "augment",
+                                   out_dir / "fix" / name / "retrained", normalizer=models["normalize"])
             stage(f"fix_{name}_model", lambda base=base, target=models[name]: _harden(base, target, config, train))
         stage(f"fix_{name}_suite", lambda name=name: run_suite_stage(f"fix/{name}/suite", models[name],
                                                                      config.suite.seed))
@@ -161,6 +171,7 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         stage("guards_after", lambda: _copy_run(out_dir / "fix" / winner / "guards", out_dir / "guards_after"))
 
     timings = {f"{name}_s": record.get("seconds") for name, record in state.stages.items()}
+    augmentation = augmentations.get(winner) or augmentations.get("augment") or _no_augmentation(config, train)
     summary = _summary(config, out_dir, before_dir, after_dir, augmentation, clean, timings, started, winner,
                        paired[winner])
     summary["fix"] = fix | {"chosen": winner}
@@ -193,9 +204,7 @@ def _check_models(config: LoopConfig) -> None:
     elif existing and config.model.spec.labels is not None:
         raise ConfigError(f"model.spec.labels: model.existing {existing} is our LSTM, which names its own labels; drop "
                           f"model.spec.labels")
-    if existing:
-        candidates.check_fine_tunable(config, existing)
-    if not existing or (config.retrain.mode == "scratch" and (config.fix.retrains() or config.fix.fine_tuned())):
+    if not existing or (config.retrain.mode == "scratch" and config.fix.retrains()):
         resolve_config(config.model.preset)
 
 
@@ -236,7 +245,8 @@ def _fix_block(config: LoopConfig, out_dir: Path, models: dict, accuracy: dict, 
                                  read_guards(out_dir / "fix" / name / "guards" / GUARDS_FILE), rule.alpha)
                   if guarded else None)
         stages = [f"fix_{name}_model", f"fix_{name}_suite", f"fix_{name}_guards"]
-        stages += ["augment", "train_after"] if "augment" in name else []  # building it includes the retrain
+        stages += (["augment", "train_after"] if name == "augment"  # building it includes the retrain
+                   else [f"fix_{name}_rows", f"fix_{name}_train"] if name == "normalize+augment" else [])
         seconds = sum((state.done(stage) or {}).get("seconds") or 0 for stage in stages)
         rows.append(candidate_row(name, before, _read_results(suite_dir), paired[name], config.holdout.tests, config.holdout.second, guards,
                                   accuracy["accuracy"]["before"], accuracy["accuracy"][name], round(seconds, 2), rule)
@@ -302,13 +312,21 @@ def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, r
     return {"run_dir": str(run_dir), "passed": result.passed}
 
 
-def _augment(config: LoopConfig, train, out_dir: Path, model_dir: Path) -> dict:
-    before = _read_results(out_dir / "suite_before")
-    needs = augment.needs_from_results(before)
-    rows, summary = augment_rows(config.augment, train, needs, suite_config_of(before, str(out_dir / "suite_before")),
-                                 model_dir, holdout=config.holdout.all_tests(), model_section=config.model)
-    augment.write_augmented(rows, out_dir / "augment" / "augmented.csv")
-    augment.write_summary(summary, out_dir / "augment" / "summary.json")
+def _augment(config: LoopConfig, train, results_dir: Path, rows_dir: Path, model_dir, normalizer=None) -> dict:
+    """Augmented rows for the tests the run in `results_dir` fails (picked by `model_dir` with select: failures),
+    written to ROWS_DIR/augmented.csv. With `normalizer` (a normalized model directory) the rows are picked by it
+    and their texts are what it passes on: the model retrained on them will read text through it."""
+    results = _read_results(results_dir)
+    needs = augment.needs_from_results(results)
+    rows, summary = augment_rows(config.augment, train, needs, suite_config_of(results, str(results_dir)),
+                                 normalizer or model_dir, holdout=config.holdout.all_tests(),
+                                 model_section=config.model)
+    if normalizer is not None:
+        normalized = load_spec(normalizer).normalize([row.text for row in rows])
+        rows = [replace(row, text=text) for row, text in zip(rows, normalized)]
+        summary["normalized_by"] = str(normalizer)
+    augment.write_augmented(rows, rows_dir / "augmented.csv")
+    augment.write_summary(summary, rows_dir / "summary.json")
     return summary
 
 

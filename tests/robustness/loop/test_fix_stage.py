@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from model_adapters.specs import load_model_spec
+from robustness.loop.augment import read_augmented
 from robustness.loop.fix import FixRule, candidate_row, choose
 from robustness.loop.run import run_loop
 from tests.robustness.helpers import TINY_LOOP_SUITE, assert_user_error, run_cli, tiny_loop_config
@@ -32,8 +34,17 @@ def test_every_candidate_runs_on_the_same_cases_and_the_rule_decides(fix_run):
         assert row["held_out"]["n"] > 0 and row["second_held_out"]["n"] > 0  # both held-out sets ran, paired
         assert row["qualifies"] == (not row["reasons"])
     assert (out / "fix" / "normalize" / "model" / "normalizer.json").is_file()
-    assert json.loads((out / "fix" / "normalize+augment" / "model" / "normalizer.json").read_text())["wraps"] \
-        == "../../../model_after"
+    # normalize+augment: rows for what the normalized model still fails, as the normalizer passes them on
+    composed = out / "fix" / "normalize+augment"
+    rows_summary = json.loads((composed / "augment" / "summary.json").read_text())
+    assert rows_summary["normalized_by"] == str(out / "fix" / "normalize" / "model")
+    still_failing = {t["name"] for t in json.loads((out / "fix" / "normalize" / "suite" / "results.json").read_text())
+                     ["tests"] if t["status"] == "fail"}
+    assert rows_summary["n_rows"] > 0 and set(rows_summary["rows_per_test"]) <= still_failing
+    normalizer = load_model_spec(str(out / "fix" / "normalize" / "model")).model
+    rows = read_augmented(composed / "augment" / "augmented.csv")
+    assert [row.text for row in rows] == normalizer.normalize([row.text for row in rows])  # already normalized
+    assert json.loads((composed / "model" / "normalizer.json").read_text())["wraps"] == "../retrained"
     chosen = fix["chosen"]
     assert chosen == (fix["winner"] or "normalize")
     # the 'after' run is the chosen candidate's run on the very same cases
@@ -144,3 +155,10 @@ def test_the_fine_tuned_candidates_learn_from_fresh_noise_subwords_and_swapped_g
         assert row["held_out"]["n"] > 0
         gap = row["group_gaps"]["group_gap_gender"]
         assert gap["before"]["gap"] is not None and gap["after"]["ci"][0] is not None
+
+
+def test_normalize_augment_needs_normalize_listed_before_it(tmp_path, capsys):
+    (tmp_path / "loop.yml").write_text("fix: {candidates: [normalize+augment, normalize]}\n", encoding="utf-8")
+    assert_user_error(run_cli(["loop", "--config", tmp_path / "loop.yml", "--out", tmp_path / "out"], capsys),
+                      "fix.candidates", "list normalize before it")
+    assert not (tmp_path / "out").exists()

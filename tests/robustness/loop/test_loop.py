@@ -12,6 +12,7 @@ from robustness.loop.config import load_loop_config, loop_config_from_dict
 from robustness.loop.run import run_loop
 from tests.robustness.helpers import TINY_LOOP_SUITE, tiny_loop_config
 
+
 @pytest.fixture(scope="module")
 def loop_run(tmp_path_factory, tiny_imdb_archive):
     root = tmp_path_factory.mktemp("loop")
