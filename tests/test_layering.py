@@ -102,7 +102,7 @@ def test_the_walker_sees_lazy_and_relative_imports(tmp_path, monkeypatch):
 
 # Third-party libraries that cost seconds to import or are optional extras: the engine imports them where they are
 # used, so `robustness --help` and the commands that do not need them stay fast (and an extra may be missing).
-HEAVY = {"torch", "pandas", "langtest", "sklearn", "transformers", "nlpaug", "pyarrow", "datasets", "skops", "scipy",
+HEAVY = {"torch", "ray", "mlflow", "pandas", "langtest", "sklearn", "transformers", "nlpaug", "pyarrow", "datasets", "skops", "scipy",
          "safetensors"}
 MAX_TOP_LEVEL_MODULES = 10
 

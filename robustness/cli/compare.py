@@ -15,7 +15,7 @@ import click
 from robustness.cli.data_options import data_layout_options
 from robustness.cli.model_options import model_spec_options
 from robustness.cli.progress import progress_option
-from robustness.cli.suite_options import load_suite_data, suite_input_options
+from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
 from robustness.cli.text_table import text_table
 from robustness.models.labels import check_data_labels
 
@@ -32,19 +32,21 @@ from robustness.models.labels import check_data_labels
 @click.option("--examples", type=click.IntRange(min=0), default=6, show_default=True,
               help="Failing cases explained per model (leave-one-word-out).")
 @progress_option
+@executor_options
 def compare(listed_models, more_models, model_options, config_path, data_path, out_dir, sample, seed, split, examples,
-            progress, layout):
+            progress, layout, executor, ray_address, workers):
     """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
     from robustness.compare.run import compare_models, load_named_models, write_comparison
     from robustness.suite.config import load_config
     paths = [*listed_models, *more_models]
     config = load_config(config_path)
     dataset, data_info = load_suite_data(data_path, split, layout)
+    executors = [suite_executor(executor, ray_address, workers, model_options, spec) for spec in paths]
     models = load_named_models(paths, load=model_options.load)
     for named in models:
         check_data_labels(named.model, dataset, data_path)
     comparison = compare_models(models, dataset, config, seed=seed, sample=sample, examples_per_model=examples,
-                                progress=progress, data_info=data_info)
+                                progress=progress, data_info=data_info, executors=executors)
     written = write_comparison(comparison, out_dir)
     click.echo(format_summary(comparison))
     click.echo(f"wrote {', '.join(str(p) for p in written.values())}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from robustness.cli.progress import progress_option
+from robustness.cli.suite_options import executor_options
 from robustness.errors import EXIT_GATE_FAILED
 
 
@@ -32,7 +33,9 @@ from robustness.errors import EXIT_GATE_FAILED
               help="Exit 1 when the retrained model's verdict fails (its gate, the fresh-seed gate, or a capability "
                    "guard significantly worse), as `robustness test` does; without it the loop exits 0 once it ran.")
 @progress_option
-def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, gate, progress):
+@executor_options
+def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, gate, progress,
+         executor, ray_address, workers):
     from robustness.loop.config import load_loop_config, with_overrides, with_settings
     from robustness.loop.run import run_loop
 
@@ -41,7 +44,12 @@ def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, 
              ("data", "path"): str(data_path) if data_path else None, ("data", "max_train"): max_train,
              ("suite", "sample"): sample}  # a flag left out keeps the file's value
     config = with_overrides(config, {key: value for key, value in flags.items() if value is not None}, "command line")
-    summary = run_loop(config, out_dir, restart=restart, progress=progress)
+    from robustness.suite.executors import executor_for
+
+    executor_for("local" if executor == "local" else "ray", None, ray_address, workers)  # Ray options checked first
+    summary = run_loop(config, out_dir, restart=restart, progress=progress,
+                       executor_for=None if executor == "local" else
+                       lambda open_model: executor_for("ray", open_model, ray_address, workers))
     after_ok = summary["after"]["gate"]["passed"] and (summary["fresh"] is None or summary["fresh"]["gate"]["passed"])
     worse = (summary.get("guards") or {}).get("significantly_worse") or []
     after_ok = after_ok and not worse  # a capability guard that got significantly worse fails the verdict

@@ -35,3 +35,30 @@ def load_suite_data(data_path, split: str, layout=None):
     path = Path(data_path) if data_path is not None else resolve_imdb()
     dataset = load_dataset(path, split=split, layout=layout)
     return dataset, {"path": str(path), "split": split if split_names(path) else None}
+
+
+def executor_options(command):
+    """--executor, --ray-address and --workers: where the suite's cases run (robustness/suite/executors.py)."""
+    options = [
+        click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                     help="Run the perturbation tests in this process, or spread over a Ray cluster (results are "
+                          "the same; needs the [ray] extra)."),
+        click.option("--ray-address", default=None, metavar="ADDR",
+                     help="With --executor ray: join this cluster (`ray start --head` prints it; default: start a "
+                          "local one)."),
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="With --executor ray: model workers, one CPU each (default: every CPU of the cluster)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def suite_executor(executor: str, ray_address, workers, model_options, model_spec):
+    """The executor `--executor` names for `model_spec` (None: in process); each Ray worker opens the model
+    itself, with the same options."""
+    import functools
+
+    from robustness.suite.executors import executor_for
+
+    return executor_for(executor, functools.partial(model_options.load, model_spec), ray_address, workers)

@@ -15,7 +15,7 @@ import click
 from robustness.cli.data_options import data_layout_options
 from robustness.cli.model_options import MODEL_HELP, model_spec_options
 from robustness.cli.progress import progress_option
-from robustness.cli.suite_options import load_suite_data, suite_input_options
+from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
 from robustness.cli.text_table import text_table
 from robustness.models.labels import check_data_labels
 
@@ -38,10 +38,11 @@ ENGINES = ("ours", "langtest")
 @progress_option
 @click.option("--strict", is_flag=True, default=None,
               help="A skipped test (e.g. grammar's paraphrase, which needs a generation model) fails the gate.")
+@executor_options
 def test(model_spec, model_options, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode,
-         batch_size, progress, layout, strict):
+         batch_size, progress, layout, strict, executor, ray_address, workers):
     """Run a robustness suite and gate on its pass rates."""
-    from robustness.errors import EXIT_GATE_FAILED
+    from robustness.errors import EXIT_GATE_FAILED, UsageError
     from robustness.files import ensure_writable_dir
     from robustness.suite.config import load_config
 
@@ -49,6 +50,9 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
                                                      batch_size=batch_size, strict=strict or None)
     if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
         config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
+    run_on = suite_executor(executor, ray_address, workers, model_options, model_spec)
+    if run_on is not None and engine == "langtest":
+        raise UsageError("--executor ray runs our engine; drop --engine langtest or --executor ray")
     resolved = model_options.load(model_spec)
     model = resolved.model
     dataset, data_info = load_suite_data(data_path, split, layout)
@@ -62,7 +66,7 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
     else:
         from robustness.suite.run import run_suite
 
-        result = run_suite(model, dataset, config, work_dir=out_dir, **run_kwargs)
+        result = run_suite(model, dataset, config, work_dir=out_dir, executor=run_on, **run_kwargs)
     from robustness.suite.run import write_reports, write_run
 
     write_run(result, out_dir)

@@ -69,8 +69,9 @@ def load_named_models(paths: Sequence[str | Path], load=None) -> list[NamedModel
 
 def compare_models(models: Sequence[NamedModel], dataset: Dataset, config=None, *, seed: int | None = None,
                    sample: int | None = None, examples_per_model: int = EXAMPLES_PER_MODEL,
-                   progress: bool = False, data_info: dict | None = None) -> dict:
-    """Run the suite on every model over the same cases; returns the compare.json payload."""
+                   progress: bool = False, data_info: dict | None = None, executors: Sequence | None = None) -> dict:
+    """Run the suite on every model over the same cases; returns the compare.json payload. `executors` (one per
+    model, None: in process) run each model's suite elsewhere (robustness/suite/executors.py)."""
     if len(models) < 2:
         raise UsageError(f"compare needs at least two models, got {len(models)}")
     names = [m.name for m in models]
@@ -83,9 +84,9 @@ def compare_models(models: Sequence[NamedModel], dataset: Dataset, config=None, 
     entries, outcomes, clean_right = [], [], []
     reference_ids: list[str] | None = None
     with tempfile.TemporaryDirectory(prefix="compare.") as work:
-        for named in models:
+        for named, executor in zip(models, executors or [None] * len(models)):
             clean, right, speed = _clean_pass(named.model, reviews, harness.batch_size)
-            result = run_suite(named.model, dataset, config, progress=progress, work_dir=work)
+            result = run_suite(named.model, dataset, config, progress=progress, work_dir=work, executor=executor)
             case_ids, passed, failing = _read_cases(result, examples_per_model)
             if reference_ids is None:
                 reference_ids = case_ids

@@ -10,6 +10,7 @@ learned the noise from one that memorised the samples.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -76,8 +77,10 @@ class LoopState:
 
 
 def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, progress: bool = True,
-             log: Callable[[str], None] | None = None) -> dict:
-    """Run (or resume) the whole loop; returns the loop summary written to OUT_DIR/loop_summary.json."""
+             log: Callable[[str], None] | None = None, executor_for: Callable | None = None) -> dict:
+    """Run (or resume) the whole loop; returns the loop summary written to OUT_DIR/loop_summary.json.
+    `executor_for(open_model)` gives the executor each suite run uses (robustness/suite/executors.py; None: in
+    process); results do not depend on it, so a run may resume on another."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -110,7 +113,7 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
 
     def run_suite_stage(name: str, model_dir: Path, seed: int) -> dict:
         return _suite(model_dir, test, suite_config, seed, config.suite.sample, out_dir / name, data_path, progress,
-                      config.model)
+                      config.model, executor_for)
 
     stage("suite_before", lambda: run_suite_stage("suite_before", before_dir, config.suite.seed))
     guarded = config.guards.capabilities != []  # capability guards: the same template cases on every model
@@ -301,11 +304,13 @@ def _train(config: LoopConfig, train, validation, model_dir: Path, augmented: Pa
 
 
 def _suite(model_dir: Path, test, suite_config, seed: int, sample: int | None, run_dir: Path, data_path: Path,
-           progress: bool, model_section=None) -> dict:
+           progress: bool, model_section=None, executor_for=None) -> dict:
     resolved = open_model(model_dir, model_section)
+    executor = executor_for(functools.partial(open_model, model_dir, model_section)) if executor_for else None
     model = resolved.model
     check_data_labels(model, test, data_path, where="data.path", fix=LOOP_LABEL_FIX)  # again: a resumed run
     result = run_suite(model, test, suite_config, seed=seed, sample=sample, progress=progress, work_dir=run_dir,
+                       executor=executor,
                        model_info=(getattr(model, "info", None) or {}) | resolved.record(),
                        data_info={"path": str(data_path), "split": "test"})
     write_run(result, run_dir, reports=True)

@@ -63,6 +63,11 @@ class CachedPredictor:
             return np.zeros((0, width))
         return np.stack([self._rows[key] for key in keys])
 
+    def prime(self, texts: Sequence[str], proba: np.ndarray) -> None:
+        """Remember predictions made elsewhere (an executor's workers, same model) so they are not made again."""
+        for key, row in zip(self.keys(texts), proba):
+            self._rows.setdefault(key, np.array(row, copy=True))
+
     def _predict_new(self, todo: dict[bytes, str]) -> None:
         # Similar lengths in one batch waste less padding in sequence models; results do not depend on it.
         items = sorted(todo.items(), key=lambda kv: len(kv[1]))

@@ -82,11 +82,13 @@ class SuiteResult:
 def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path | None = None, *,
               seed: int | None = None, progress: bool = False, sample: int | None = None,
               batch_size: int | None = None, model_info: dict | None = None, data_info: dict | None = None,
-              work_dir: str | Path | None = None) -> SuiteResult:
+              work_dir: str | Path | None = None, executor=None) -> SuiteResult:
     """Run every test in `config` on `dataset` (sampled to `sample` or harness.sample reviews) against `model`.
 
     `seed` (default harness.seed) drives sampling and every perturbation. `work_dir` is where the temporary
-    cases file is written; pass the run directory to avoid copying a large file later.
+    cases file is written; pass the run directory to avoid copying a large file later. `executor` runs the
+    perturbation tests' slices elsewhere (robustness/suite/executors.py: RayExecutor); the results and the cases
+    file are the same as in process, timings aside.
     """
     started = time.perf_counter()
     config = _as_config(config).with_overrides(seed=seed, sample=sample, batch_size=batch_size)
@@ -104,7 +106,7 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
     os.close(fd)
     cases_file = Path(tmp_name)
     try:
-        tests, clean, generate_s = _run_tests(config, dataset, predictor, polarity, cases_file, progress)
+        tests, clean, generate_s = _run_tests(config, dataset, predictor, polarity, cases_file, progress, executor)
         tests += _run_checks(config, dataset, predictor, polarity)
     except BaseException:
         cases_file.unlink(missing_ok=True)
@@ -113,6 +115,8 @@ def run_suite(model, dataset: Dataset, config: SuiteConfig | dict | str | Path |
     timings = {"generate_s": round(generate_s, 4), "predict_s": round(predictor.predict_seconds, 4),
                "total_s": round(time.perf_counter() - started, 4),
                "n_unique_texts": predictor.n_unique_texts, "n_model_batches": predictor.n_model_calls}
+    if executor is not None:  # the workers' model time and calls beside the driver's (group gaps, capabilities)
+        timings = executor.add_timings(timings)
     results = results_document(engine="robustness", seed=harness.seed, config=config.to_dict(),
                                model=_model_block(model, model_info) | {"polarity": polarity.to_dict()},
                                dataset=dataset, n_available=n_available,
@@ -144,46 +148,75 @@ def results_document(*, engine: str, seed: int, config: dict, model: dict, datas
 
 
 def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity,
-               cases_file: Path, progress: bool):
+               cases_file: Path, progress: bool, executor=None):
     """Chunk-major: a slice of reviews goes through every test before the next slice. Memory is bounded by
     the slice, the perturbation library's per-review tokenizer cache is hit by every test, and the model
-    sees one big length-sorted batch set per slice."""
-    harness = config.harness
+    sees one big length-sorted batch set per slice. An executor (robustness/suite/executors.py) runs the slices
+    elsewhere and hands back their case records in order; the tallies and the cases file are made here alike."""
     labels = polarity.labels
-    original_proba = predictor.predict(dataset.texts)
-    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
     tallies = [TestTally(name=t.name, category=t.category, labels=tuple(labels), expectation=t.expectation, mode=t.mode, parameters=t.parameters,
                          min_pass_rate=t.min_pass_rate, min_cases=t.min_cases, positive_column=polarity.shift_column(),
-                         max_examples=harness.max_examples) for t in config.tests]
-    directions = [perturbations.get_perturbation(t.name).direction if t.mode == "ours" else None for t in config.tests]
-    generate_s = 0.0
+                         max_examples=config.harness.max_examples) for t in config.tests]
     bar = progress_bar(len(config.tests) * len(dataset), "suite", "case", progress)
+    if executor is None:
+        original_proba = predictor.predict(dataset.texts)
+        slices = local_slices(config, dataset, predictor, polarity, original_proba)
+    else:
+        slices = executor.run(config, dataset, polarity)
+    tally_of = {tally.name: tally for tally in tallies}
+    generate_s = 0.0
     with bar, gzip.open(cases_file, "wt", encoding="utf-8", compresslevel=GZIP_LEVEL) as out:
-        for start in range(0, len(dataset), CHUNK_SOURCES):
-            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
-            t0 = time.perf_counter()
-            per_test = [list(generate_cases(t.name, t.parameters, chunk, harness.seed)) for t in config.tests]
-            generate_s += time.perf_counter() - t0
-            texts = [case.perturbed for cases in per_test for case in cases if case.applicable]
-            perturbed_proba = iter(predictor.predict(texts))
-            for test, tally, cases, direction in zip(config.tests, tallies, per_test, directions):
-                for case in cases:
-                    before = original_proba[start + case.source_index]
-                    after = next(perturbed_proba) if case.applicable else before
-                    lowered_column, owes = None, True
-                    if direction is not None and case.applicable:
-                        lowered_column = polarity.lowered_column(direction(case.original, case.edits))
-                        owes = lowered_column is not None  # points nowhere, or no positive/negative label: owes nothing
-                    verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable and owes,
-                                    harness.dir_epsilon, lowered_column, harness.dir_scale)
-                    record = case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
-                                         gold=case.gold, original=case.original, perturbed=case.perturbed,
-                                         edits=case.edits, verdict=verdict, original_proba=before,
-                                         perturbed_proba=after)
-                    tally.add(record)
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                bar.update(len(cases))
+        for records, seconds in slices:
+            generate_s += seconds
+            for record in records:
+                tally_of[record["test"]].add(record)
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            bar.update(len(records))
+    if executor is not None:
+        original_proba = executor.original_proba  # every slice's clean predictions, in review order
+    clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
+    if executor is not None:  # the checks below read the clean predictions from the cache, as a local run does
+        predictor.prime(dataset.texts, original_proba)
     return [tally.to_dict() for tally in tallies], clean, generate_s
+
+
+def local_slices(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity,
+                 original_proba):
+    """(case records, generation seconds) of each CHUNK_SOURCES-review slice of `dataset`, in order."""
+    for start in range(0, len(dataset), CHUNK_SOURCES):
+        chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+        yield slice_records(config, chunk, predictor, polarity, original_proba[start:start + len(chunk)])
+
+
+def slice_records(config: SuiteConfig, chunk: Dataset, predictor: CachedPredictor, polarity: Polarity,
+                  original_proba) -> tuple[list[dict], float]:
+    """Every test's cases of the reviews in `chunk`, predicted and judged: the case records in the order the
+    cases file keeps (test by test, review by review), and the seconds spent generating them. A case depends
+    only on (seed, test, review), so any executor slicing the reviews the same way gets the same records."""
+    harness = config.harness
+    labels = polarity.labels
+    t0 = time.perf_counter()
+    per_test = [list(generate_cases(t.name, t.parameters, chunk, harness.seed)) for t in config.tests]
+    generate_s = time.perf_counter() - t0
+    texts = [case.perturbed for cases in per_test for case in cases if case.applicable]
+    perturbed_proba = iter(predictor.predict(texts))
+    records = []
+    for test, cases in zip(config.tests, per_test):
+        direction = perturbations.get_perturbation(test.name).direction if test.mode == "ours" else None
+        for case in cases:
+            before = original_proba[case.source_index]
+            after = next(perturbed_proba) if case.applicable else before
+            lowered_column, owes = None, True
+            if direction is not None and case.applicable:
+                lowered_column = polarity.lowered_column(direction(case.original, case.edits))
+                owes = lowered_column is not None  # points nowhere, or no positive/negative label: owes nothing
+            verdict = judge(test.expectation, test.mode, before, after, labels, case.applicable and owes,
+                            harness.dir_epsilon, lowered_column, harness.dir_scale)
+            records.append(case_record(case_id=case.case_id, test=case.test, source_id=case.source_id,
+                                       gold=case.gold, original=case.original, perturbed=case.perturbed,
+                                       edits=case.edits, verdict=verdict, original_proba=before,
+                                       perturbed_proba=after))
+    return records, generate_s
 
 
 def _run_checks(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity) -> list[dict]:

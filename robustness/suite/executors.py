@@ -1,0 +1,163 @@
+"""Where a suite's perturbation tests run: in process (the default), or spread over a Ray cluster.
+
+The reviews are cut into the slices a local run makes (run.CHUNK_SOURCES reviews each). A Ray actor per worker
+opens the model once and turns a slice into its case records exactly as a local run does (run.slice_records: a
+case depends only on its seed, test and review, and an LSTM's probabilities never on its batch-mates), and the
+driver tallies and writes them in slice order: results.json and the cases file are the local run's, timings
+aside, whatever the number of workers. A worker that dies is replaced and its slices run again (reported in
+the run's timings and on stderr); a slice that fails twice ends the run with that error: no case is dropped.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from typing import Callable
+
+import numpy as np
+
+from robustness.data.datasets import Dataset
+from robustness.errors import ModelError, UsageError
+from robustness.models.predictor import CachedPredictor
+from robustness.suite.run import CHUNK_SOURCES, slice_records
+
+MAX_ATTEMPTS = 2          # runs of one slice before the run fails
+SLICES_PER_WORKER = 2     # slices queued per worker: one running, one waiting, so no worker idles between them
+
+
+class RayExecutor:
+    """Run the suite's slices on Ray actors. `open_model` (picklable, no arguments) opens the model in each worker;
+    `address` joins a running cluster (None: the one this process started or a new local one); `workers` actors of
+    one CPU each (None: every CPU of the cluster)."""
+
+    name = "ray"
+
+    def __init__(self, open_model: Callable, address: str | None = None, workers: int | None = None,
+                 log: Callable[[str], None] | None = None):
+        self.open_model = open_model
+        self.address = address
+        self.workers = workers
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.retries: list[dict] = []
+        self.original_proba: np.ndarray | None = None
+        self._stats = {"predict_s": 0.0, "n_unique_texts": 0, "n_model_batches": 0}
+        self._n_workers = 0
+
+    def run(self, config, dataset: Dataset, polarity):
+        """(case records, generation seconds) of each slice, in the order a local run makes them; afterwards
+        `original_proba` holds the clean predictions of every review."""
+        ray = _ray()
+        _connect(ray, self.address)
+        worker_class = ray.remote(num_cpus=1)(SliceWorker)
+        self._n_workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        actors = [worker_class.remote(self.open_model) for _ in range(self._n_workers)]
+        starts = list(range(0, len(dataset), CHUNK_SOURCES))
+        self.original_proba = np.zeros((len(dataset), len(polarity.labels)))
+        queued: deque = deque()  # [start, ref, actor index, attempts], in slice order
+
+        def submit(position: int, actor: int, attempts: int = 1) -> list:
+            start = starts[position]
+            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+            return [start, actors[actor].run_slice.remote(config, chunk, polarity), actor, attempts]
+
+        next_position = 0
+        while next_position < min(len(starts), self._n_workers * SLICES_PER_WORKER):
+            queued.append(submit(next_position, next_position % self._n_workers))
+            next_position += 1
+        while queued:
+            start, ref, actor, attempts = queued[0]
+            try:
+                proba, records, generate_s, stats = ray.get(ref)
+            except ray.exceptions.RayActorError as exc:  # the worker died: a new one runs its slices again
+                end = min(start + CHUNK_SOURCES, len(dataset))
+                if attempts >= MAX_ATTEMPTS:
+                    raise ModelError(f"a Ray worker died twice on reviews {start}-{end - 1}; last error: "
+                                     f"{_first_line(exc)}") from None
+                self.retries.append({"reviews": [start, end - 1], "error": _first_line(exc)})
+                self.log(f"[ray] a worker died on reviews {start}-{end - 1} ({type(exc).__name__}); running its "
+                         f"slices again on a new worker")
+                ray.kill(actors[actor])
+                actors[actor] = worker_class.remote(self.open_model)
+                for entry in queued:  # every slice queued on the dead worker, this one first
+                    if entry[2] == actor:
+                        entry[:] = submit(starts.index(entry[0]), actor, entry[3] + (entry is queued[0]))
+                continue
+            queued.popleft()
+            self.original_proba[start:start + len(proba)] = proba
+            for key in self._stats:
+                self._stats[key] += stats[key]
+            if next_position < len(starts):
+                queued.append(submit(next_position, actor))
+                next_position += 1
+            yield records, generate_s
+        for handle in actors:
+            ray.kill(handle)
+
+    def add_timings(self, timings: dict) -> dict:
+        """The run's timings with the workers' model time and calls added, and what ran where."""
+        return timings | {
+            "predict_s": round(timings["predict_s"] + self._stats["predict_s"], 4),
+            "n_unique_texts": timings["n_unique_texts"] + self._stats["n_unique_texts"],
+            "n_model_batches": timings["n_model_batches"] + self._stats["n_model_batches"],
+            "executor": {"name": self.name, "address": self.address or "local", "workers": self._n_workers,
+                         "retried_slices": self.retries},
+        }
+
+
+class SliceWorker:
+    """One Ray actor: the model opened once, and a prediction cache kept across the slices it runs."""
+
+    def __init__(self, open_model: Callable):
+        model = open_model()
+        self.model = getattr(model, "model", model)  # a ResolvedModel, or the model itself
+        self.predictor = None
+
+    def run_slice(self, config, chunk: Dataset, polarity):
+        if self.predictor is None:
+            self.predictor = CachedPredictor(self.model, config.harness.batch_size)
+        predictor = self.predictor
+        before = (predictor.predict_seconds, predictor.n_unique_texts, predictor.n_model_calls)
+        proba = predictor.predict(chunk.texts)
+        records, generate_s = slice_records(config, chunk, predictor, polarity, proba)
+        stats = {"predict_s": predictor.predict_seconds - before[0],
+                 "n_unique_texts": predictor.n_unique_texts - before[1],
+                 "n_model_batches": predictor.n_model_calls - before[2]}
+        return proba, records, generate_s, stats
+
+
+def executor_for(name: str, open_model: Callable, address: str | None, workers: int | None):
+    """None for the in-process executor, else the RayExecutor; `--ray-address`/`--workers` need `--executor ray`."""
+    if name == "local":
+        if address or workers:
+            raise UsageError("--ray-address and --workers apply to --executor ray; add it, or drop them")
+        return None
+    _ray()
+    return RayExecutor(open_model, address, workers)
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("--executor ray needs Ray: pip install 'sentiment-robustness-harness[ray]' "
+                         "(or pip install ray)") from None
+    return ray
+
+
+def _connect(ray, address: str | None) -> None:
+    if ray.is_initialized():
+        return
+    started = time.perf_counter()
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise UsageError(f"--ray-address {address}: cannot join the Ray cluster ({_first_line(exc)}); start one "
+                         f"with `ray start --head` and pass the address it prints") from None
+    print(f"[ray] connected to {address or 'a new local cluster'} in {time.perf_counter() - started:.1f}s",
+          file=sys.stderr, flush=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
