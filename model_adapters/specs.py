@@ -101,12 +101,20 @@ def load_directory_model(path: str | Path) -> SentimentModel:
     return load_lstm_model(path)
 
 
-def hash_files(paths: Sequence[Path]) -> str:
-    """sha256 over every file under `paths` (name, size and bytes, in sorted order): the weights' identity."""
+# What decides an LSTM directory's predictions (model_adapters/lstm/artifact.py): not metrics.json (how long
+# training took), a training checkpoint or saved epochs, so the same weights always fingerprint alike.
+LSTM_PREDICTION_FILES = ("weights.safetensors", "config.json", "vocab.json")
+
+
+def hash_files(paths: Sequence[Path], only: Sequence[str] | None = None) -> str:
+    """sha256 over every file under `paths` (name, size and bytes, in sorted order): the weights' identity.
+    `only` keeps the files of a directory with these names (relative to it)."""
     files = []
     for path in paths:
         files += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()
                                                      and "__pycache__" not in p.parts)
+    if only is not None:
+        files = [file for file in files if str(file.relative_to(paths[0])) in only]
     digest = hashlib.sha256()
     for file in files:
         name = file.name if len(paths) == 1 and paths[0].is_file() else str(file.relative_to(paths[0]))
@@ -138,7 +146,8 @@ def _directory(path: Path, text: str, labels, names: OptionNames = COMMAND_FLAGS
         return _transformers(text, text, None, False, names)
     kind = "tfidf" if (path / TFIDF_MANIFEST).is_file() else "lstm"
     model = load_directory_model(path)
-    return ResolvedModel(model, kind, text, {"sha256": hash_files([path])})
+    return ResolvedModel(model, kind, text,
+                         {"sha256": hash_files([path], LSTM_PREDICTION_FILES if kind == "lstm" else None)})
 
 
 def wrapped_options(options: dict) -> dict:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from model_adapters import load_model, load_model_spec
+from model_adapters.specs import hash_files
 from model_adapters.errors import ModelError, RobustnessError, UsageError
 
 MODULE = '''
@@ -54,6 +55,25 @@ def test_directory_specs_open_as_before_and_hash_their_files(tfidf_dir, tmp_path
     manifest = copy / "tfidf_model.json"
     manifest.write_text(manifest.read_text().replace('"name"', '"name" ', 1))
     assert load_model_spec(copy).fingerprint != resolved.fingerprint
+
+
+def test_an_lstm_fingerprint_covers_what_decides_predictions_not_how_training_went(tiny_lstm_dir, tmp_path):
+    """The same weights resumed after a kill write another metrics.json: one model, one fingerprint."""
+    from model_adapters.lstm import artifact
+    from model_adapters.specs import LSTM_PREDICTION_FILES
+
+    assert set(LSTM_PREDICTION_FILES) == {artifact.WEIGHTS_FILE, artifact.CONFIG_FILE, artifact.VOCAB_FILE}
+    resolved = load_model_spec(tiny_lstm_dir)
+    copy = shutil.copytree(tiny_lstm_dir, tmp_path / "copy")
+    metrics = copy / artifact.METRICS_FILE
+    metrics.write_text(metrics.read_text().replace('"timings": {', '"timings": {"resumed": true, ', 1))
+    (copy / "epochs" / "1").mkdir(parents=True)
+    (copy / "epochs" / "1" / "weights.safetensors").write_bytes(b"an earlier epoch")
+    assert load_model_spec(copy).fingerprint == resolved.fingerprint
+    for name in LSTM_PREDICTION_FILES:  # each of these does decide the predictions
+        changed = shutil.copytree(tiny_lstm_dir, tmp_path / f"changed_{name}")
+        (changed / name).write_bytes((changed / name).read_bytes() + b" ")
+        assert hash_files([changed], LSTM_PREDICTION_FILES) != resolved.fingerprint["sha256"]
 
 
 def test_a_transformers_directory_is_recognised_by_its_config(tiny_hf_dir):
