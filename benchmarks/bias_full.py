@@ -235,11 +235,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
 
     from model_adapters import load_model_spec
-    from robustness.models.labels import check_data_labels
-    from robustness.suite.config import config_from_dict
     from robustness.data.datasets import load_dataset
     from robustness.data.download import resolve_imdb
     from robustness.files import write_json
+    from robustness.models.labels import check_data_labels
+    from robustness.suite.config import config_from_dict
     from robustness.suite.run import run_suite, versions, write_run
 
     name = f"bias_full_{args.tag}" if args.tag else "bias_full"

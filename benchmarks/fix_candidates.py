@@ -43,10 +43,11 @@ def main(argv=None) -> int:
     from robustness.loop.config import LoopConfig
     from robustness.loop.fix import FixRule, candidate_row, choose, compare_guards
     from robustness.loop.stages import load_train_validation
-    from robustness.loop.transfer import paired_outcomes, run_guard, with_held_out
+    from robustness.loop.transfer import run_guard, with_held_out
     from robustness.models.harden import harden
     from robustness.models.labels import display_labels
     from robustness.suite.config import load_config
+    from robustness.suite.paired import paired_outcomes
     from robustness.suite.run import run_suite, write_run
 
     started = time.perf_counter()

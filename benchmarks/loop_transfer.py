@@ -93,9 +93,9 @@ def summary_from_loop_dir(loop_dir: Path, config, out_dir: Path) -> dict:
     from robustness.data.datasets import load_dataset
     from robustness.data.download import resolve_imdb
     from robustness.errors import ConfigError
-    from robustness.loop.transfer import paired_outcomes
     from robustness.loop.transfer import guards_block, run_guard, transfer_block
     from robustness.suite.config import config_from_dict, load_config
+    from robustness.suite.paired import paired_outcomes
     from robustness.suite.report_files import read_loop_summary
     from robustness.suite.run import run_suite, write_run
 

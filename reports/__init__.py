@@ -9,8 +9,12 @@ from reports.compare import render_compare_html, render_compare_markdown
 from reports.errors import ReportError
 from reports.inputs import check_loop_summary, check_results
 from reports.junit import render_junit, render_loop_junit
-from reports.render import (render_before_after_html, render_before_after_markdown, render_suite_html,
-                            render_suite_markdown)
+from reports.render import (
+                            render_before_after_html,
+                            render_before_after_markdown,
+                            render_suite_html,
+                            render_suite_markdown,
+)
 
 __all__ = [
     "ReportError", "render_compare_html", "render_compare_markdown", "check_loop_summary", "check_results",

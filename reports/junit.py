@@ -23,10 +23,14 @@ def render_junit(results: dict) -> str:
     ("robustness.bias", "robustness.accuracy", ...)."""
     check_results(results)
     categories: dict[str, list] = {}
+    against = {row["test"]: row for row in (results.get("baseline") or {}).get("tests", []) if row["regression"]}
     for test in results.get("tests", []):
+        regression = against.get(test["name"])
+        test = test | ({"regression": regression, "baseline_source": results["baseline"]["source"]}
+                       if regression else {})
         categories.setdefault(test.get("category") or "robustness", []).append(test)
     if len(categories) <= 1:
-        return _serialise(_testsuite(results, "robustness"))
+        return _serialise(_testsuite(results | {"tests": next(iter(categories.values()), [])}, "robustness"))
     root = ET.Element("testsuites", name="robustness")
     for category, tests in categories.items():
         root.append(_testsuite(results | {"tests": tests}, f"robustness.{category}"))
@@ -186,9 +190,20 @@ def _testcase(test: dict, suite_name: str, fail_on_insufficient: bool = False, f
                           type="InsufficientCases")
         else:
             ET.SubElement(case, "skipped", message=_clean(reason))
+    if test.get("regression") and test["status"] != "fail":  # above its bar, but significantly worse than before
+        ET.SubElement(case, "failure", message=_clean(_regression_text(test)), type="RegressionAgainstBaseline")
     out = ET.SubElement(case, "system-out")
-    out.text = _clean(summary)
+    out.text = _clean(summary + (f"; {_regression_text(test)}" if test.get("regression") else ""))
     return case
+
+
+def _regression_text(test: dict) -> str:
+    row = test["regression"]
+    how = (f"McNemar p {pval(row['p'])}, {row['regressed']} cases regressed, {row['fixed']} fixed"
+           if row["method"] == "mcnemar" else "95% intervals do not overlap" if row["method"] == "intervals"
+           else "passed there, fails here")
+    return (f"regression against {test['baseline_source']}: pass rate {pct(row['pass_rate_before'])} -> "
+            f"{pct(row['pass_rate_after'])} ({how})")
 
 
 def _summary(test: dict) -> str:

@@ -32,7 +32,9 @@ def gate_view(results: dict) -> dict:
     return {"passed": bool(passed), "rule": gate.get("rule"), "failed": list(failed),
             "skipped": list(skipped), "strict": bool(gate.get("strict")),
             "insufficient": list(insufficient), "fail_on_insufficient": strict,
-            "blocking": list(failed) + (list(insufficient) if strict else []), "n_tests": len(tests),
+            "regressions": list(gate.get("regressions") or []),  # significantly worse than --baseline
+            "blocking": list(failed) + (list(insufficient) if strict else []) + list(gate.get("regressions") or []),
+            "n_tests": len(tests),
             "n_passed": sum(1 for t in tests if t["status"] == "pass")}
 
 
@@ -100,6 +102,7 @@ def _fmt(value, proportion: bool) -> str:
 def test_rows(results: dict, baseline: dict | None = None) -> list[dict]:
     """One row per test; with a baseline, its pass rate, the delta and whether the test regressed."""
     base = {t["name"]: t for t in (baseline or {}).get("tests", [])}
+    compared = {row["test"]: row for row in (results.get("baseline") or {}).get("tests", [])}
     rows = []
     for test in results.get("tests", []):
         row = dict(test)
@@ -111,7 +114,11 @@ def test_rows(results: dict, baseline: dict | None = None) -> list[dict]:
         old = base.get(test["name"])
         row["baseline"] = old
         row["delta"] = _delta(test.get("pass_rate"), old.get("pass_rate") if old else None)
-        row["regressed"] = bool(old and old["status"] == "pass" and test["status"] == "fail")
+        # significantly worse than the baseline (robustness/history/baseline.py), or pass -> fail
+        against = compared.get(test["name"]) or {}
+        row["regressed"] = bool(against.get("regression")
+                                or (old and old["status"] == "pass" and test["status"] == "fail"))
+        row["regression_method"] = against.get("method") if against.get("regression") else None
         row["improved"] = bool(old and old["status"] == "fail" and test["status"] == "pass")
         rows.append(row)
     return rows

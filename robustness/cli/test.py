@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from robustness.cli.data_options import data_layout_options
+from robustness.cli.history_options import history_options, record_runs
 from robustness.cli.model_options import MODEL_HELP, model_spec_options
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
@@ -39,8 +40,13 @@ ENGINES = ("ours", "langtest")
 @click.option("--strict", is_flag=True, default=None,
               help="A skipped test (e.g. grammar's paraphrase, which needs a generation model) fails the gate.")
 @executor_options
+@click.option("--baseline", default=None, metavar="latest-passing|TAG|RUN_ID|PATH",
+              help="Gate against an earlier run too: a test significantly worse than there (paired McNemar on the "
+                   "same cases, else non-overlapping intervals) is a regression and fails the gate.")
+@history_options
 def test(model_spec, model_options, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode,
-         batch_size, progress, layout, strict, executor, ray_address, workers):
+         batch_size, progress, layout, strict, executor, ray_address, workers, baseline, history_path, no_history,
+         tags):
     """Run a robustness suite and gate on its pass rates."""
     from robustness.errors import EXIT_GATE_FAILED, UsageError
     from robustness.files import ensure_writable_dir
@@ -50,6 +56,11 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
                                                      batch_size=batch_size, strict=strict or None)
     if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
         config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
+    baseline_at = None
+    if baseline is not None:  # a baseline that cannot be found fails now, not after the run
+        from robustness.history.baseline import resolve_baseline
+
+        baseline_at = resolve_baseline(baseline, history_path)
     run_on = suite_executor(executor, ray_address, workers, model_options, model_spec)
     if run_on is not None and engine == "langtest":
         raise UsageError("--executor ray runs our engine; drop --engine langtest or --executor ray")
@@ -70,7 +81,12 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
     from robustness.suite.run import write_reports, write_run
 
     write_run(result, out_dir)
-    write_reports(result.results, Path(out_dir))
+    against = None
+    if baseline_at is not None:
+        from robustness.history.baseline import gate_against_baseline
+
+        against = gate_against_baseline(result.results, Path(out_dir), *baseline_at)
+    write_reports(result.results, Path(out_dir), baseline=against)
     click.echo(format_table(result.results))
     polarity = result.results["model"].get("polarity") or {}
     if None in polarity.values() and any(t.get("expectation") == "DIR" for t in result.results["tests"]):
@@ -78,6 +94,10 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
                    f"{result.results['model']['labels']} name no positive and negative label; set "
                    f"harness.positive_label and harness.negative_label in the suite config", err=True)
     click.echo(f"wrote {Path(out_dir) / 'results.json'}")
+    from robustness.history.record import suite_run, test_rows
+
+    record_runs([(suite_run(result.results, Path(out_dir)), test_rows(result.results))], tags, history_path,
+                no_history)
     if not result.results["gate"]["passed"]:
         sys.exit(EXIT_GATE_FAILED)
 
@@ -99,6 +119,11 @@ def format_table(results: dict) -> str:
                      t["status"].upper()))
     lines = text_table(rows)
     gate = results["gate"]
+    if results.get("baseline"):
+        regressions = results["baseline"]["regressions"]
+        lines.append(f"against {results['baseline']['source']}: "
+                     + (f"{len(regressions)} regression(s): {', '.join(regressions)}" if regressions
+                        else "no test significantly worse"))
     clean = results.get("clean") or {}
     accuracy = clean.get("accuracy")
     blocking = gate["failed_tests"] or (gate.get("skipped_tests") if gate.get("strict") else None)

@@ -9,6 +9,7 @@ names ("1", 1 and "pos" all mean positive in a 0/1 file), other label sets keep 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tarfile
 from dataclasses import dataclass
@@ -54,6 +55,14 @@ class Dataset:
     def label_set(self) -> tuple[str, ...]:
         """The distinct labels, negative < neutral < positive first, then other names in natural order ("2" < "10")."""
         return sort_labels(self.labels)
+
+    def fingerprint(self) -> str:
+        """sha256 of every review's id, text and label, in order: the same reviews fingerprint alike wherever they
+        were read from (the run store tells runs on the same data by it)."""
+        digest = hashlib.sha256()
+        for review in zip(self.ids, self.texts, self.labels):
+            digest.update(json.dumps(review, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+        return digest.hexdigest()
 
     def subset(self, indices) -> "Dataset":
         indices = list(indices)

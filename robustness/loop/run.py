@@ -37,10 +37,11 @@ from robustness.loop.hard_rows import suite_config_of
 from robustness.loop.models import is_lstm_dir, load_spec, open_model
 from robustness.loop.preflight import LOOP_LABEL_FIX, check_labels
 from robustness.loop.stages import augment_rows, load_train_validation, train_model
-from robustness.loop.transfer import GUARDS_FILE, loop_sections, paired_outcomes, run_guard, with_held_out
+from robustness.loop.transfer import GUARDS_FILE, loop_sections, run_guard, with_held_out
 from robustness.models.harden import harden
 from robustness.models.labels import check_data_labels, display_labels
 from robustness.suite.config import load_config
+from robustness.suite.paired import paired_outcomes
 from robustness.suite.report_files import write_loop_reports
 from robustness.suite.run import clean_metrics, run_suite, write_run
 from robustness.versions import versions

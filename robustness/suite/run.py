@@ -138,7 +138,7 @@ def results_document(*, engine: str, seed: int, config: dict, model: dict, datas
         **extra,
         "model": model,
         "data": {"path": dataset.source, "split": None, "n_available": n_available, "n_sampled": len(dataset),
-                 "sample_seed": seed} | dict(data_info or {}),
+                 "sample_seed": seed, "fingerprint": dataset.fingerprint()} | dict(data_info or {}),
         "versions": versions(),
         "timings": timings,
         "clean": clean,
@@ -248,9 +248,9 @@ def write_run(result: SuiteResult, run_dir: str | Path, *, reports: bool = False
     return run_dir
 
 
-def write_reports(results: dict, run_dir: Path) -> None:
-    """report.md, junit.xml and report.html via the reports package."""
-    write_suite_reports(results, run_dir)
+def write_reports(results: dict, run_dir: Path, baseline: dict | None = None) -> None:
+    """report.md, junit.xml and report.html via the reports package (against `baseline`'s results when given)."""
+    write_suite_reports(results, run_dir, baseline)
 
 
 def clean_metrics(gold, predicted, labels=None) -> dict:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from model_adapters import load_model, load_model_spec
-from model_adapters.specs import hash_files
 from model_adapters.errors import ModelError, RobustnessError, UsageError
+from model_adapters.specs import hash_files
 
 MODULE = '''
 import numpy as np

@@ -236,3 +236,33 @@ def _fresh_artifacts():
                  "before_after_transfer.png", "suite_capabilities.png"):
         (ARTIFACTS / name).unlink(missing_ok=True)
     yield
+
+
+def test_history_trend_page_in_chromium(browser, tmp_path):
+    """`history trend --html`: one chart per test over the recorded runs, offline, no console errors, and a run's
+    model named in its point's tooltip."""
+    from robustness.history.record import remember
+    from robustness.history.store import RunStore
+    from robustness.history.trend import trend_series, write_trend_page
+
+    history = tmp_path / "h.sqlite"
+    for n, rate in enumerate((0.97, 0.91, 0.95), start=1):
+        run = {"kind": "test", "created_at": f"2026-12-0{n}T00:00:00Z", "model_spec": f"models/v{n} <b>",
+               "passed": int(rate >= 0.95)}
+        tests = [{"name": "add_typo", "n": 500, "pass_rate": rate, "ci_low": rate - 0.02, "ci_high": rate + 0.01,
+                  "threshold": 0.95, "status": "pass" if rate >= 0.95 else "fail"},
+                 {"name": "group_gap_gender", "kind": "score", "n": 300, "score": 0.02 * n, "ci_low": 0.01 * n,
+                  "ci_high": 0.03 * n, "status": "pass"}]
+        assert remember([(run, tests)], ["release-1.3"] if n == 3 else [], history)[1] is None
+    with RunStore(history) as store:
+        page = write_trend_page(trend_series(store), tmp_path / "trend.html")
+    console = _open(browser, page)
+    assert not [entry for entry in console if entry.get("level") in ("SEVERE", "ERROR")], console
+    assert _external_urls(browser) == [] and _resources(browser) == []
+    sections = browser.find_elements(By.CSS_SELECTOR, "section.test")
+    assert [s.find_element(By.TAG_NAME, "h2").text for s in sections] == ["add_typo", "group_gap_gender"]
+    assert len(sections[0].find_elements(By.CSS_SELECTOR, "circle")) == 3
+    assert len(sections[0].find_elements(By.CSS_SELECTOR, "circle.fail")) == 1
+    tips = [c.get_attribute("textContent") for c in sections[0].find_elements(By.CSS_SELECTOR, "circle title")]
+    assert "models/v3 <b>" in tips[2] and "release-1.3" in tips[2]  # escaped text, not markup
+    browser.save_screenshot(str(ARTIFACTS / "trend.png")) if ARTIFACTS.is_dir() else None
