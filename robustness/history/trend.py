@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.trend import render_trend_html
 from robustness.files import write_text
 from robustness.history.store import RunStore
 
@@ -25,6 +26,4 @@ def trend_series(store: RunStore, test: str | None = None, kind: str | None = No
 
 def write_trend_page(series: dict[str, list[dict]], path: str | Path) -> Path:
     """The self-contained trend page (reports/trend.py), written atomically."""
-    from reports.trend import render_trend_html
-
     return write_text(Path(path), render_trend_html(series))
