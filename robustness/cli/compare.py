@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from robustness.cli.data_options import data_layout_options
-from robustness.cli.history_options import history_options, record_runs
+from robustness.cli.history_options import history_options, log_mlflow, record_runs
 from robustness.cli.model_options import model_spec_options
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
@@ -36,7 +36,7 @@ from robustness.models.labels import check_data_labels
 @executor_options
 @history_options
 def compare(listed_models, more_models, model_options, config_path, data_path, out_dir, sample, seed, split, examples,
-            progress, layout, executor, ray_address, workers, history_path, no_history, tags):
+            progress, layout, executor, ray_address, workers, history_path, no_history, tags, mlflow_uri):
     """Compare models on the same perturbed cases: accuracy, robustness, speed, explanations."""
     from robustness.compare.run import compare_models, load_named_models, write_comparison
     from robustness.suite.config import load_config
@@ -55,6 +55,11 @@ def compare(listed_models, more_models, model_options, config_path, data_path, o
     from robustness.history.record import compare_runs
 
     record_runs(compare_runs(comparison, out_dir), tags, history_path, no_history)
+    for model in comparison["models"]:  # one MLflow run per model, the comparison's files as its artifacts
+        log_mlflow(mlflow_uri, {"model": {"name": model["name"], "spec": model["path"]}, "clean": model["clean"],
+                                "gate": {"passed": model["gate_passed"]}, "tests": model["tests"],
+                                "seed": comparison["seed"], "config": comparison["config"], "data": comparison["data"]},
+                   Path(out_dir), "compare", tags)
 
 
 def format_summary(comparison: dict) -> str:

@@ -14,6 +14,9 @@ def history_options(command):
         click.option("--no-history", is_flag=True, help="Do not record this run in the run store."),
         click.option("--tag", "tags", multiple=True, metavar="TAG",
                      help="Tag the recorded run (e.g. release-1.3; repeatable): `--baseline TAG` finds it."),
+        click.option("--mlflow", "mlflow_uri", is_flag=False, flag_value="", default=None, metavar="[URI]",
+                     help="Also log the run to MLflow (params, per-test metrics, reports as artifacts); URI: a "
+                          "tracking server or sqlite:///mlflow.db (default: MLflow's own). Needs the [mlflow] extra."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -34,3 +37,21 @@ def record_runs(runs, tags, history_path, no_history: bool) -> None:
     else:
         click.echo(f"recorded as run {', '.join(map(str, ids))} in the history"
                    + (f" (tags: {', '.join(tags)})" if tags else ""), err=True)
+
+
+def log_mlflow(mlflow_uri, results: dict, run_dir, kind: str, tags, **extra) -> None:
+    """Log to MLflow when --mlflow was given; a tracking server that fails costs one line, not the run."""
+    if mlflow_uri is None:
+        return
+    from robustness.history.tracking import log_to_mlflow
+
+    try:
+        run_id = log_to_mlflow(mlflow_uri or None, results, run_dir, kind, tags, **extra)
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many kinds; the run's own files are written already
+        if type(exc).__name__ == "UsageError":
+            raise
+        click.echo(f"warning: MLflow at {mlflow_uri or 'its default URI'} did not take the run "
+                   f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "
+                   f"the run's own files are written", err=True)
+        return
+    click.echo(f"logged to MLflow as run {run_id}", err=True)

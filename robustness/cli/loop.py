@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from robustness.cli.history_options import history_options, record_runs
+from robustness.cli.history_options import history_options, log_mlflow, record_runs
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options
 from robustness.errors import EXIT_GATE_FAILED
@@ -37,7 +37,7 @@ from robustness.errors import EXIT_GATE_FAILED
 @executor_options
 @history_options
 def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, max_train, restart, gate, progress,
-         executor, ray_address, workers, history_path, no_history, tags):
+         executor, ray_address, workers, history_path, no_history, tags, mlflow_uri):
     from robustness.loop.config import load_loop_config, with_overrides, with_settings
     from robustness.loop.run import run_loop
 
@@ -70,6 +70,10 @@ def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, 
 
     record_runs([(loop_run(summary, Path(out_dir)) | {"passed": int(after_ok)}, test_rows(summary["after"]))], tags,
                 history_path, no_history)
+    log_mlflow(mlflow_uri, summary["after"], Path(out_dir), "loop", tags,
+               extra_metrics={"clean_accuracy_before": clean["before"]["accuracy"], "release_verdict": float(after_ok)},
+               extra_params={"chosen_fix": str((summary.get("fix") or {}).get("chosen")),
+                             "transfer_verdict": str((summary.get("transfer") or {}).get("verdict"))})
     if gate and not after_ok:
         sys.exit(EXIT_GATE_FAILED)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from robustness.cli.data_options import data_layout_options
-from robustness.cli.history_options import history_options, record_runs
+from robustness.cli.history_options import history_options, log_mlflow, record_runs
 from robustness.cli.model_options import MODEL_HELP, model_spec_options
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
@@ -46,7 +46,7 @@ ENGINES = ("ours", "langtest")
 @history_options
 def test(model_spec, model_options, config_path, data_path, out_dir, sample, seed, split, engine, gate_rule, mode,
          batch_size, progress, layout, strict, executor, ray_address, workers, baseline, history_path, no_history,
-         tags):
+         tags, mlflow_uri):
     """Run a robustness suite and gate on its pass rates."""
     from robustness.errors import EXIT_GATE_FAILED, UsageError
     from robustness.files import ensure_writable_dir
@@ -98,6 +98,7 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
 
     record_runs([(suite_run(result.results, Path(out_dir)), test_rows(result.results))], tags, history_path,
                 no_history)
+    log_mlflow(mlflow_uri, result.results, Path(out_dir), "test", tags)
     if not result.results["gate"]["passed"]:
         sys.exit(EXIT_GATE_FAILED)
 

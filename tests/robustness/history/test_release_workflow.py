@@ -119,3 +119,27 @@ def test_a_significantly_worse_run_is_a_regression_marked_in_the_reports_and_fai
     failures = [f for f in ET.parse(run_dir / "junit.xml").getroot().iter("failure")
                 if f.get("type") == "RegressionAgainstBaseline"]
     assert len(failures) == 1 and "run 1 [shipped]" in failures[0].get("message")
+
+
+def test_a_run_logged_to_mlflow_is_read_back_with_its_client(tiny_lstm_dir, suites, tmp_path, capsys, monkeypatch):
+    mlflow = pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+
+    monkeypatch.chdir(tmp_path)  # MLflow's default artifact root is ./mlartifacts or ./mlruns: keep it here
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    code, _, err = _test(capsys, tiny_lstm_dir, suites[0], tmp_path / "run", tmp_path / "h.sqlite", "--mlflow", uri,
+                         "--tag", "release-1.3")
+    assert code == 0, err
+    run_id = next(line.split()[-1] for line in err.splitlines() if line.startswith("logged to MLflow as run"))
+    client = MlflowClient(tracking_uri=uri)
+    run = client.get_run(run_id)
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    add_typo = next(t for t in results["tests"] if t["name"] == "add_typo")
+    assert run.data.metrics["pass_rate.add_typo"] == pytest.approx(add_typo["pass_rate"])
+    assert run.data.metrics["pass_rate_lower.add_typo"] == pytest.approx(add_typo["ci_low"])
+    assert run.data.metrics["clean_accuracy"] == pytest.approx(results["clean"]["accuracy"])
+    assert run.data.params["model_spec"] == str(tiny_lstm_dir) and run.data.params["seed"] == "3"
+    assert run.data.tags["robustness.tag.release-1.3"] == "true"
+    artifacts = {a.path for a in client.list_artifacts(run_id)}
+    assert {"report.html", "results.json", "junit.xml"} <= artifacts
+    assert mlflow.get_experiment(run.info.experiment_id).name == "robustness"
