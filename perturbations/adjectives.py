@@ -51,6 +51,12 @@ def polar_swaps(original: str, edits):
             yield change, _negated(original, start)
 
 
+def negated_swap(original: str, edits) -> bool:
+    """True when a swap that moves sentiment sits after a negator ("not good" -> "not bad"): the suite judges such
+    a case the other way round, but as a training row it mostly teaches that "not" itself means positive."""
+    return any(negated for _, negated in polar_swaps(original, edits))
+
+
 def toward_negative(original: str, edits) -> str:
     return "negative"
 

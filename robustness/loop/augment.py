@@ -22,6 +22,7 @@ from pathlib import Path
 
 import perturbations
 from model_adapters.labels import canonical_label
+from perturbations.adjectives import negated_swap
 from robustness.data.datasets import LABELS, Dataset
 from robustness.data.text_files import load_text_table, review_text
 from robustness.errors import ConfigError, DataError, UsageError
@@ -203,6 +204,8 @@ def _candidates(train: Dataset, need: TestNeed, info, seed: int, seen: set, vari
                 continue
             label = train.labels[index]
             if info.expectation == "DIR":  # where the test says the change points, as the model names it
+                if negated_swap(train.texts[index], result.edit_spans):
+                    continue  # "not good" -> "not bad" rows taught "not <adjective>" to read positive (experiments.md)
                 label = polarity.row_label(info.direction(train.texts[index], result.edit_spans), label)
                 if label is None:  # a swap that points nowhere (first -> last), or a neutral source: no label to learn
                     continue

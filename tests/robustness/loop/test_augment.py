@@ -78,6 +78,20 @@ def test_dir_rows_are_labelled_where_they_point_by_default_and_left_out_on_reque
     assert augment.generate_augmented(neutral, antonym, {"adjective_antonym_swap": 5}, seed=1) == []
 
 
+def test_a_negated_antonym_swap_makes_no_training_row():
+    """"not good" -> "not bad" is judged toward positive by the suite, but rows like it taught the recipe's model
+    that "not <adjective>" reads positive (benchmarks/experiments.md): augmentation leaves them out."""
+    antonym = [need("adjective_antonym_swap", 0.2, expectation="DIR")]
+    negated = Dataset(ids=("a", "b"), texts=("The plot was not good.", "The plot was good."),
+                      labels=("negative", "positive"), source="inline")
+    rows = augment.generate_augmented(negated, antonym, {"adjective_antonym_swap": 5}, seed=1)
+    assert [row.source_id for row in rows] == ["b"] and rows[0].label == "negative"
+    from perturbations.adjectives import antonym_direction, negated_swap
+
+    edits = ((17, 21, "bad"),)
+    assert negated_swap("The plot was not good.", edits) and antonym_direction("The plot was not good.", edits) == "positive"
+
+
 def test_rows_of_a_toward_negative_test_are_labelled_negative():
     sentiment = [need("sentiment_antonym_swap", 0.2, expectation="DIR")]
     rows = augment.generate_augmented(TRAIN, sentiment, {"sentiment_antonym_swap": 10}, seed=1, dir_policy="directed")
