@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -34,11 +34,15 @@ MAX_RETRY_AFTER_S = 30.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+DEFAULT_BATCH_SIZE = 64      # texts per request to a server that states no batch size (safe for slow endpoints)
+MAX_STATED_BATCH = 4096      # a server's stated batch size is followed up to this many texts per request
+
+
 @dataclass(frozen=True)
 class HttpOptions:
     """How to talk to a served model; the defaults suit a model on the same network."""
 
-    batch_size: int = 64        # texts per request
+    batch_size: int | None = None  # texts per request (None: what the server says it batches best, else 64)
     timeout_s: float = 30.0     # per request
     retries: int = 3            # extra attempts after a 429, a 5xx or a connection error
     backoff_s: float = 0.5      # first retry waits this long, then 2x, 4x, ...
@@ -48,7 +52,7 @@ class HttpOptions:
 
     def __post_init__(self):
         for field, minimum in (("batch_size", 1), ("concurrency", 1), ("retries", 0)):
-            if getattr(self, field) < minimum:
+            if getattr(self, field) is not None and getattr(self, field) < minimum:
                 raise ModelError(f"http option {field} must be at least {minimum}, got {getattr(self, field)}")
         if self.timeout_s <= 0 or self.backoff_s < 0:
             raise ModelError(f"http options: timeout_s must be positive and backoff_s non-negative, "
@@ -88,7 +92,7 @@ class HttpModel(ProbabilityModel):
         texts = [str(text) for text in texts]
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        size = self.options.batch_size
+        size = self.options.batch_size or DEFAULT_BATCH_SIZE
         batches = [texts[start:start + size] for start in range(0, len(texts), size)]
         if len(batches) == 1:
             return self._predict_batch(batches[0])
@@ -171,6 +175,10 @@ def connect_http_model(url: str, *, labels: Sequence[str] | None = None, options
         probe.close()
     _probabilities(answer, 0, where, ModelError)
     served = answer["labels"]
+    if options.batch_size is None:  # the batch the server says it predicts best (robustness serve: one model call)
+        stated = answer.get("batch_size")
+        usable = isinstance(stated, int) and not isinstance(stated, bool) and stated >= 1
+        options = replace(options, batch_size=min(stated, MAX_STATED_BATCH) if usable else DEFAULT_BATCH_SIZE)
     return HttpModel(url, model_labels(served, labels, where, options.names), options, token, served_labels=served)
 
 

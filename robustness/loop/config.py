@@ -1,7 +1,7 @@
 """The one schema of the augment-and-retrain stages (loop.yml), validated on load like the suite config.
 
     model:   {preset: quick, existing: null, seed: 13, epochs: null,
-              spec: {token_env: null, http_batch_size: 64, http_timeout: 30.0, http_retries: 3, http_concurrency: 4,
+              spec: {token_env: null, http_batch_size: null, http_timeout: 30.0, http_retries: 3, http_concurrency: 4,
                      trust: [], labels: null, allow_download: false}}
     data:    {path: null, validation_fraction: 0.1, max_train: null, test_sample: null}
     suite:   {config: null, sample: 500, seed: 7, fresh_seed: 8}
@@ -66,7 +66,7 @@ class SpecSection(_Strict):
     --allow-download, with their defaults. The loop's own models (LSTM directories) are opened without them."""
 
     token_env: str | None = None       # NAME of the environment variable holding an http(s) model's bearer token
-    http_batch_size: int = Field(64, ge=1)         # texts per request to an http(s) model
+    http_batch_size: int | None = Field(None, ge=1)  # texts per request (None: the server's stated size, else 64)
     http_timeout: float = Field(30.0, gt=0.0)      # seconds per request
     http_retries: int = Field(3, ge=0)             # retries after a 429, a 5xx or a connection error
     http_concurrency: int = Field(4, ge=1)         # requests in flight at once

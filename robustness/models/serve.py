@@ -32,6 +32,10 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_TEXTS = 10_000
 CACHE_ROWS = 200_000  # ~30 MB of keys and rows for a binary model
 MAX_COALESCED_TEXTS = 4_096  # one model call takes waiting requests up to about this many texts
+# Stated in every answer: the texts per request this server predicts best. The client's default follows it, so a
+# suite sends what it would give the model in process (robustness/models/predictor.py's 1,024) in one request, and
+# the model batches it as it would in process; a remote endpoint that states nothing keeps the client's 64.
+STATED_BATCH_SIZE = 1_024
 
 
 class ServerClosing(Exception):
@@ -48,7 +52,7 @@ class ModelServer(ThreadingHTTPServer):
         self.model = model
         self.token = token
         self.quiet = quiet
-        self.predictor = CachedPredictor(model)
+        self.predictor = CachedPredictor(model, MAX_COALESCED_TEXTS)  # one model call per group taken
         self._requests: queue.Queue = queue.Queue()
         self._state_lock = threading.Lock()
         self._closed = False
@@ -108,7 +112,7 @@ class ModelServer(ThreadingHTTPServer):
 
     def _predict_now(self, texts: list[str]):
         if self.predictor.n_unique_texts > CACHE_ROWS:
-            self.predictor = CachedPredictor(self.model)
+            self.predictor = CachedPredictor(self.model, MAX_COALESCED_TEXTS)
         return self.predictor.predict(texts)
 
     def server_close(self) -> None:
@@ -143,7 +147,7 @@ class ModelRequestHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         if not self._path_ok() or not self._authorised():
             return
-        self._send(200, {"labels": list(self.server.model.labels), "protocol": 1})
+        self._send(200, {"labels": list(self.server.model.labels), "protocol": 1, "batch_size": STATED_BATCH_SIZE})
 
     def do_POST(self):
         if not self._path_ok() or not self._authorised():
@@ -159,7 +163,8 @@ class ModelRequestHandler(BaseHTTPRequestHandler):
         except ServerClosing as exc:
             self._send(503, {"error": str(exc)}, close=True)
             return
-        self._send(200, {"labels": list(self.server.model.labels), "probabilities": proba.tolist()})
+        self._send(200, {"labels": list(self.server.model.labels), "probabilities": proba.tolist(),
+                         "batch_size": STATED_BATCH_SIZE})
 
     def _read_texts(self) -> list[str] | None:
         length = self.headers.get("Content-Length")

@@ -244,3 +244,32 @@ def test_a_garbled_answer_is_reported_on_one_line():
         server.shutdown()
     message = str(info.value)
     assert message.startswith(url) and "garbage line" in message and "\n" not in message and "\r" not in message
+
+
+class Counting:
+    """A model that records the size of every batch it is asked to predict."""
+
+    labels = ("negative", "positive")
+
+    def __init__(self):
+        self.calls = []
+
+    def predict_proba(self, texts):
+        self.calls.append(len(texts))
+        return proba(texts)
+
+
+def test_requests_follow_the_batch_size_the_server_states_unless_one_is_set(serve_model, scripted):
+    from robustness.models.serve import STATED_BATCH_SIZE
+
+    counting = Counting()
+    url = serve_model(counting)
+    texts = [f"review {i} good" for i in range(2 * STATED_BATCH_SIZE)]
+    model = connect_http_model(url)  # robustness serve states its batch size: two requests of 1,024
+    assert model.options.batch_size == STATED_BATCH_SIZE
+    counting.calls.clear()
+    model.predict_proba(texts)
+    assert sum(counting.calls) == len(texts) and max(counting.calls) >= STATED_BATCH_SIZE
+    assert connect_http_model(url, options=HttpOptions(batch_size=10)).options.batch_size == 10  # the user's wins
+    plain, _ = scripted([])  # a server that states nothing gets the safe default
+    assert connect_http_model(plain).options.batch_size == 64
