@@ -47,7 +47,8 @@ def executor_options(command):
                      help="With --executor ray: join this cluster (`ray start --head` prints it; default: start a "
                           "local one)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
-                     help="With --executor ray: model workers, one CPU each (default: every CPU of the cluster)."),
+                     help="Model workers, one CPU each: local processes (default 1: this process), or Ray actors "
+                          "(default: every CPU of the cluster). Results are the same."),
     ]
     for option in reversed(options):
         command = option(command)

@@ -26,7 +26,113 @@ MAX_ATTEMPTS = 2          # runs of one slice before the run fails
 SLICES_PER_WORKER = 2     # slices queued per worker: one running, one waiting, so no worker idles between them
 
 
-class RayExecutor:
+class _SliceExecutor:
+    """What every executor keeps: the clean predictions gathered from the slices, the workers' model time and calls,
+    and the slices run again after a worker died."""
+
+    name = ""
+
+    def __init__(self, open_model: Callable, workers: int | None, log: Callable[[str], None] | None):
+        self.open_model = open_model
+        self.workers = workers
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.retries: list[dict] = []
+        self.original_proba: np.ndarray | None = None
+        self._stats = {"predict_s": 0.0, "n_unique_texts": 0, "n_model_batches": 0}
+        self._n_workers = 0
+
+    def _take(self, start: int, proba, stats: dict) -> None:
+        self.original_proba[start:start + len(proba)] = proba
+        for key in self._stats:
+            self._stats[key] += stats[key]
+
+    def _died(self, start: int, end: int, attempts: int, exc: BaseException) -> None:
+        """Count a dead worker's slice, or end the run when it was that slice's last attempt."""
+        if attempts >= MAX_ATTEMPTS:
+            raise ModelError(f"a {self.name} worker died twice on reviews {start}-{end - 1}; last error: "
+                             f"{_first_line(exc)}") from None
+        self.retries.append({"reviews": [start, end - 1], "error": _first_line(exc)})
+        self.log(f"[{self.name}] a worker died on reviews {start}-{end - 1} ({type(exc).__name__}); running its "
+                 f"slices again on a new worker")
+
+    def add_timings(self, timings: dict) -> dict:
+        """The run's timings with the workers' model time and calls added, and what ran where."""
+        return timings | {
+            "predict_s": round(timings["predict_s"] + self._stats["predict_s"], 4),
+            "n_unique_texts": timings["n_unique_texts"] + self._stats["n_unique_texts"],
+            "n_model_batches": timings["n_model_batches"] + self._stats["n_model_batches"],
+            "executor": {"name": self.name, "address": getattr(self, "address", None) or "local",
+                         "workers": self._n_workers, "retried_slices": self.retries},
+        }
+
+
+class ProcessExecutor(_SliceExecutor):
+    """Run the suite's slices in `workers` local processes (`--workers N`): generation, tokenisation and
+    prediction all spread over the cores, one torch thread per process."""
+
+    name = "processes"
+
+    def run(self, config, dataset: Dataset, polarity):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        self._n_workers = self.workers
+        starts = list(range(0, len(dataset), CHUNK_SOURCES))
+        self.original_proba = np.zeros((len(dataset), len(polarity.labels)))
+
+        def new_pool():
+            return ProcessPoolExecutor(self._n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_start_process_worker, initargs=(self.open_model,))
+
+        def submit(position: int, attempts: int = 1) -> list:
+            start = starts[position]
+            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+            return [start, pool.submit(_run_process_slice, config, chunk, polarity), attempts]
+
+        pool = new_pool()
+        try:
+            queued: deque = deque(submit(i) for i in range(min(len(starts), self._n_workers * SLICES_PER_WORKER)))
+            next_position = len(queued)
+            while queued:
+                start, future, attempts = queued[0]
+                try:
+                    proba, records, generate_s, stats = future.result()
+                except BrokenProcessPool as exc:  # a worker died: a new pool runs every queued slice again
+                    self._died(start, min(start + CHUNK_SOURCES, len(dataset)), attempts, exc)
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = new_pool()
+                    for entry in queued:
+                        entry[:] = submit(starts.index(entry[0]), entry[2] + (entry is queued[0]))
+                    continue
+                queued.popleft()
+                self._take(start, proba, stats)
+                if next_position < len(starts):
+                    queued.append(submit(next_position))
+                    next_position += 1
+                yield records, generate_s
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_PROCESS_WORKER = None
+
+
+def _start_process_worker(open_model: Callable) -> None:
+    import os
+
+    os.environ["OMP_NUM_THREADS"] = "1"  # before the model loads torch: one thread per process, cores taken by processes
+    global _PROCESS_WORKER
+    _PROCESS_WORKER = SliceWorker(open_model)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+def _run_process_slice(config, chunk: Dataset, polarity):
+    return _PROCESS_WORKER.run_slice(config, chunk, polarity)
+
+
+class RayExecutor(_SliceExecutor):
     """Run the suite's slices on Ray actors. `open_model` (picklable, no arguments) opens the model in each worker;
     `address` joins a running cluster (None: the one this process started or a new local one); `workers` actors of
     one CPU each (None: every CPU of the cluster)."""
@@ -35,14 +141,8 @@ class RayExecutor:
 
     def __init__(self, open_model: Callable, address: str | None = None, workers: int | None = None,
                  log: Callable[[str], None] | None = None):
-        self.open_model = open_model
+        super().__init__(open_model, workers, log)
         self.address = address
-        self.workers = workers
-        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.retries: list[dict] = []
-        self.original_proba: np.ndarray | None = None
-        self._stats = {"predict_s": 0.0, "n_unique_texts": 0, "n_model_batches": 0}
-        self._n_workers = 0
 
     def run(self, config, dataset: Dataset, polarity):
         """(case records, generation seconds) of each slice, in the order a local run makes them; afterwards
@@ -70,13 +170,7 @@ class RayExecutor:
             try:
                 proba, records, generate_s, stats = ray.get(ref)
             except ray.exceptions.RayActorError as exc:  # the worker died: a new one runs its slices again
-                end = min(start + CHUNK_SOURCES, len(dataset))
-                if attempts >= MAX_ATTEMPTS:
-                    raise ModelError(f"a Ray worker died twice on reviews {start}-{end - 1}; last error: "
-                                     f"{_first_line(exc)}") from None
-                self.retries.append({"reviews": [start, end - 1], "error": _first_line(exc)})
-                self.log(f"[ray] a worker died on reviews {start}-{end - 1} ({type(exc).__name__}); running its "
-                         f"slices again on a new worker")
+                self._died(start, min(start + CHUNK_SOURCES, len(dataset)), attempts, exc)
                 ray.kill(actors[actor])
                 actors[actor] = worker_class.remote(self.open_model)
                 for entry in queued:  # every slice queued on the dead worker, this one first
@@ -84,9 +178,7 @@ class RayExecutor:
                         entry[:] = submit(starts.index(entry[0]), actor, entry[3] + (entry is queued[0]))
                 continue
             queued.popleft()
-            self.original_proba[start:start + len(proba)] = proba
-            for key in self._stats:
-                self._stats[key] += stats[key]
+            self._take(start, proba, stats)
             if next_position < len(starts):
                 queued.append(submit(next_position, actor))
                 next_position += 1
@@ -94,19 +186,9 @@ class RayExecutor:
         for handle in actors:
             ray.kill(handle)
 
-    def add_timings(self, timings: dict) -> dict:
-        """The run's timings with the workers' model time and calls added, and what ran where."""
-        return timings | {
-            "predict_s": round(timings["predict_s"] + self._stats["predict_s"], 4),
-            "n_unique_texts": timings["n_unique_texts"] + self._stats["n_unique_texts"],
-            "n_model_batches": timings["n_model_batches"] + self._stats["n_model_batches"],
-            "executor": {"name": self.name, "address": self.address or "local", "workers": self._n_workers,
-                         "retried_slices": self.retries},
-        }
-
-
 class SliceWorker:
-    """One Ray actor: the model opened once, and a prediction cache kept across the slices it runs."""
+    """One worker (a Ray actor or a local process): the model opened once, and a prediction cache kept across the
+    slices it runs."""
 
     def __init__(self, open_model: Callable):
         model = open_model()
@@ -127,11 +209,12 @@ class SliceWorker:
 
 
 def executor_for(name: str, open_model: Callable, address: str | None, workers: int | None):
-    """None for the in-process executor, else the RayExecutor; `--ray-address`/`--workers` need `--executor ray`."""
+    """None for the in-process run, a ProcessExecutor for `local` with `--workers` above 1, else the RayExecutor;
+    `--ray-address` needs `--executor ray`."""
     if name == "local":
-        if address or workers:
-            raise UsageError("--ray-address and --workers apply to --executor ray; add it, or drop them")
-        return None
+        if address:
+            raise UsageError("--ray-address applies to --executor ray; add it, or drop --ray-address")
+        return ProcessExecutor(open_model, workers, None) if workers and workers > 1 else None
     _ray()
     return RayExecutor(open_model, address, workers)
 

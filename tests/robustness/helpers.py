@@ -5,6 +5,7 @@ import-mode=importlib, so test modules cannot import conftest or each other)."""
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -78,3 +79,33 @@ def tiny_loop_config(root: Path, archive: Path, sample: int = 40, fresh_seed: in
         "augment": {"ratio": 0.5, "seed": 5, "margin": 0.01},
         "fix": {"candidates": ["augment"]},   # the augmented retrain is the 'after' model, whatever the rule says
     } | sections)
+
+
+@dataclass(frozen=True)
+class OpenLSTM:
+    """Opens an LSTM in an executor's worker (a process or a Ray actor); with `marker`, the first worker to predict
+    creates that file and dies on the spot, as a worker killed mid-run would."""
+
+    path: str
+    marker: str | None = None
+
+    def __call__(self):
+        import os
+
+        from model_adapters import load_model
+
+        model = load_model(self.path)
+        if self.marker is None:
+            return model
+        marker = Path(self.marker)
+
+        class DiesOnce:
+            labels = model.labels
+
+            def predict_proba(self, texts):
+                if not marker.exists():
+                    marker.write_text(str(os.getpid()))
+                    os._exit(1)
+                return model.predict_proba(texts)
+
+        return DiesOnce()

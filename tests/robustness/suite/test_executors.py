@@ -1,18 +1,16 @@
-"""The Ray executor on a real local Ray cluster: the same results.json and cases file as in process, whatever the
-number of workers, and a worker that dies is replaced and its slices run again."""
+"""The executors: local worker processes and a real local Ray cluster give the same results.json and cases file as
+one process, whatever the number of workers, and a worker that dies is replaced and its slices run again."""
 
 from __future__ import annotations
 
 import gzip
 import json
-import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ray = pytest.importorskip("ray")
+from tests.robustness import helpers
+from tests.robustness.helpers import OpenLSTM
 
 SUITE = {
     "tests": {"defaults": {"min_pass_rate": 0.9, "min_cases": 5},
@@ -22,38 +20,12 @@ SUITE = {
 }
 
 
-@dataclass(frozen=True)
-class OpenLSTM:
-    """Opens the LSTM in a worker; with `marker`, the first worker to predict creates it and dies on the spot."""
-
-    path: str
-    marker: str | None = None
-
-    def __call__(self):
-        from model_adapters import load_model
-
-        model = load_model(self.path)
-        if self.marker is None:
-            return model
-        marker = Path(self.marker)
-
-        class DiesOnce:
-            labels = model.labels
-
-            def predict_proba(self, texts):
-                if not marker.exists():
-                    marker.write_text(str(os.getpid()))
-                    os._exit(1)
-                return model.predict_proba(texts)
-
-        return DiesOnce()
-
-
 @pytest.fixture(scope="module")
 def cluster():
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import a test module
+    ray = pytest.importorskip("ray")
+    ray.cloudpickle.register_pickle_by_value(helpers)  # Ray's workers cannot import the tests' modules
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
+    yield ray
     ray.shutdown()
 
 
@@ -110,13 +82,30 @@ def test_a_worker_that_dies_is_replaced_and_its_slices_run_again(cluster, tiny_l
     assert cases == local_cases and _without_timings(results) == _without_timings(local)  # nothing dropped
 
 
-def test_ray_options_need_the_ray_executor():
-    from robustness.errors import UsageError
-    from robustness.suite.executors import executor_for
+@pytest.mark.parametrize("command", ["test", "loop"])
+def test_a_ray_address_without_the_ray_executor_is_one_line(command, tmp_path, capsys):
+    from tests.robustness.helpers import assert_user_error, run_cli
 
-    with pytest.raises(UsageError, match="--ray-address and --workers apply to --executor ray"):
-        executor_for("local", lambda: None, "127.0.0.1:6379", None)
-    assert executor_for("local", lambda: None, None, None) is None
+    args = ["--model", "no_model", "--out", tmp_path / "out"] if command == "test" else ["--out", tmp_path / "out"]
+    assert_user_error(run_cli([command, *args, "--ray-address", "127.0.0.1:6379"], capsys), "--executor ray")
+    assert not (tmp_path / "out").exists()
+
+
+def test_local_worker_processes_give_the_in_process_results_and_survive_a_death(tiny_lstm_dir, reviews, tmp_path):
+    from robustness.suite.executors import ProcessExecutor, executor_for
+
+    assert executor_for("local", OpenLSTM(str(tiny_lstm_dir)), None, 1) is None  # one worker: this process
+    local, local_cases = _run(tiny_lstm_dir, reviews, tmp_path / "local")
+    executor = executor_for("local", OpenLSTM(str(tiny_lstm_dir)), None, 2)
+    assert isinstance(executor, ProcessExecutor)
+    results, cases = _run(tiny_lstm_dir, reviews, tmp_path / "two", executor)
+    assert cases == local_cases and _without_timings(results) == _without_timings(local)
+    assert results["timings"]["executor"]["name"] == "processes" and results["timings"]["executor"]["workers"] == 2
+    said = []
+    dying = ProcessExecutor(OpenLSTM(str(tiny_lstm_dir), marker=str(tmp_path / "died")), 2, said.append)
+    results, cases = _run(tiny_lstm_dir, reviews, tmp_path / "dying", dying)
+    assert (tmp_path / "died").is_file() and len(results["timings"]["executor"]["retried_slices"]) == 1
+    assert said and cases == local_cases and _without_timings(results) == _without_timings(local)
 
 
 def test_the_test_command_runs_on_ray_with_the_local_results(cluster, tiny_lstm_dir, imdb_archive, tmp_path, capsys):
@@ -132,13 +121,3 @@ def test_the_test_command_runs_on_ray_with_the_local_results(cluster, tiny_lstm_
         runs[name] = json.loads((tmp_path / name / "results.json").read_text())
     assert _without_timings(runs["ray"]) == _without_timings(runs["local"])
     assert runs["ray"]["timings"]["executor"]["workers"] == 2
-    assert (tmp_path / "ray" / "cases.jsonl.gz").read_bytes() != b""
-
-
-@pytest.mark.parametrize("command", ["test", "loop"])
-def test_ray_flags_without_the_ray_executor_are_one_line(command, tmp_path, capsys):
-    from tests.robustness.helpers import assert_user_error, run_cli
-
-    args = ["--model", "no_model", "--out", tmp_path / "out"] if command == "test" else ["--out", tmp_path / "out"]
-    assert_user_error(run_cli([command, *args, "--workers", 2], capsys), "--executor ray")
-    assert not (tmp_path / "out").exists()
