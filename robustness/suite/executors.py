@@ -10,9 +10,13 @@ the run's timings and on stderr); a slice that fails twice ends the run with tha
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 import time
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 import numpy as np
@@ -73,10 +77,6 @@ class ProcessExecutor(_SliceExecutor):
     name = "processes"
 
     def run(self, config, dataset: Dataset, polarity):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
         self._n_workers = self.workers
         starts = list(range(0, len(dataset), CHUNK_SOURCES))
         self.original_proba = np.zeros((len(dataset), len(polarity.labels)))
@@ -119,8 +119,6 @@ _PROCESS_WORKER = None
 
 
 def _start_process_worker(open_model: Callable) -> None:
-    import os
-
     os.environ["OMP_NUM_THREADS"] = "1"  # before the model loads torch: one thread per process, cores taken by processes
     global _PROCESS_WORKER
     _PROCESS_WORKER = SliceWorker(open_model)
