@@ -48,10 +48,11 @@ def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, 
     config = with_overrides(config, {key: value for key, value in flags.items() if value is not None}, "command line")
     from robustness.suite.executors import executor_for
 
-    executor_for("local" if executor == "local" else "ray", None, ray_address, workers)  # Ray options checked first
+    executor_for(executor, None, ray_address, workers)  # the executor options are checked before anything runs
+    elsewhere = executor == "ray" or (workers or 1) > 1
     summary = run_loop(config, out_dir, restart=restart, progress=progress,
-                       executor_for=None if executor == "local" else
-                       lambda open_model: executor_for("ray", open_model, ray_address, workers))
+                       executor_for=(lambda open_model: executor_for(executor, open_model, ray_address, workers))
+                       if elsewhere else None)
     after_ok = summary["after"]["gate"]["passed"] and (summary["fresh"] is None or summary["fresh"]["gate"]["passed"])
     worse = (summary.get("guards") or {}).get("significantly_worse") or []
     after_ok = after_ok and not worse  # a capability guard that got significantly worse fails the verdict
