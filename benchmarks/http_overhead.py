@@ -2,7 +2,8 @@
 
 The server is a separate process on 127.0.0.1 (as a team would run it), started with `--port 0`; both runs use
 the same torch thread count. Each side is warmed up once, then timed `--repeats` times alternately (a fresh
-server each time, so its prediction cache starts empty); the fastest run of each is compared. Overhead = served / in-process - 1 (goal: at most 25% at the default HTTP batch size).
+server each time, so its prediction cache starts empty); the fastest run of each is compared. Overhead = served / in-process - 1 (goal: at most 15% at the default HTTP batch size, which follows the
+batch size the server states).
 The two results.json payloads must be identical apart from timings and the model block, or the record says so.
 
     python benchmarks/http_overhead.py                          # the `quick` LSTM of train_imdb.py, 200 reviews
@@ -26,7 +27,7 @@ from provenance import WORK, git_commit, record_path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_MODEL = WORK / "train_imdb_models" / "quick"
-GOAL_OVERHEAD = 0.25
+GOAL_OVERHEAD = 0.15  # issue 29: served at most +15% over in process
 STARTUP_S = 300
 
 
@@ -125,6 +126,7 @@ def main(argv=None) -> int:
         process, url = start_server(args.model, args.threads)  # a fresh server: its prediction cache is empty
         try:
             served = load_model_spec(url, http=options)
+            effective_batch = served.model.options.batch_size  # the server's stated size unless --http-batch-size
             served.model.predict_proba(list(dataset.texts[:8]))
             started = time.perf_counter()
             payloads["served"] = run_suite(served.model, dataset, config).to_dict()
@@ -144,7 +146,8 @@ def main(argv=None) -> int:
         "model": {"path": record_path(args.model), "kind": local.kind, "fingerprint": local.fingerprint},
         "data": {"path": record_path(data_path), "n_reviews": len(dataset), "sample": args.sample},
         "n_tests": len(config.tests), "repeats": args.repeats, "torch_threads": args.threads,
-        "http": {"batch_size": options.batch_size, "concurrency": options.concurrency},
+        "http": {"batch_size": effective_batch, "batch_size_given": options.batch_size,
+                 "concurrency": options.concurrency},
         "wall_s": {side: [round(v, 3) for v in values] for side, values in timings.items()},
         "best_s": {side: round(v, 3) for side, v in best.items()},
         "predict_s": {side: payloads[side]["timings"]["predict_s"] for side in payloads},
