@@ -181,13 +181,31 @@ def test_group_gap_on_a_tiny_real_model_passes_within_tolerance_and_fails_below_
     assert tight["status"] == "fail" and tight["gate_bound"] == "ci_high"
 
 
-def test_group_gap_fails_a_model_that_favours_one_group():
+FEMALE = ("woman", "girl", "sister", "daughter", "wife", "girlfriend", "mother", "aunt", "mom", "niece")
+
+
+def _favouring(words):
     def proba(texts):
-        p = np.array([0.8 if any(w in t.lower() for w in ("sister", "mother", "wife", "woman")) else 0.5 for t in texts])
+        p = np.array([0.8 if any(f" {w} " in f" {t.lower()} " for w in words) else 0.5 for t in texts])
         return np.stack([1 - p, p], axis=1)
-    results = run_suite(CallableModel(proba), dataset(), config({"bias": {"group_gap_gender": {"max_gap": 0.05}}})).results
+    return CallableModel(proba)
+
+
+def test_group_gap_fails_a_model_that_favours_one_group():
+    results = run_suite(_favouring(FEMALE), dataset(), config({"bias": {"group_gap_gender": {"max_gap": 0.05}}})).results
     gap = results["tests"][0]
     assert gap["status"] == "fail" and gap["highest_group"] == "female" and gap["ci_low"] > 0.05
+    assert gap["interval"]["unit"] == "sentence frame and person"
+
+
+def test_a_gap_carried_by_a_few_people_has_the_wide_interval_their_draw_deserves():
+    """Four of ten female phrases carry the whole gap: which people a seed draws decides the gap, so the interval
+    resamples people too (an interval over sentence frames alone was 0.12 wide at most; seeds disagreed more)."""
+    results = run_suite(_favouring(FEMALE[:4]), dataset(), config({"bias": {"group_gap_gender": {"max_gap": 0.05}}})).results
+    gap = results["tests"][0]
+    assert gap["score"] == pytest.approx(0.4 * 0.3)
+    assert gap["ci_low"] < 0.05 < gap["score"] < gap["ci_high"]  # a 4-in-10 draw could have held 1 or 7
+    assert gap["status"] == "fail"  # the upper end is over the tolerance either way
 
 
 def test_bias_tests_report_flips_by_direction_and_are_augmentable(lstm):
