@@ -146,17 +146,9 @@ class RunStore:
     def runs(self, *, kind: str | None = None, tag: str | None = None, limit: int | None = None,
              passed: bool | None = None, newest_first: bool = True) -> list[dict]:
         """Runs, newest first (by RUN_ID: the order they were recorded in), with their tags."""
-        where, args = [], []
-        if kind:
-            where.append("kind = ?")
-            args.append(kind)
-        if tag:
-            where.append("id IN (SELECT run_id FROM tags WHERE tag = ?)")
-            args.append(tag)
-        if passed is not None:
-            where.append("passed = ?")
-            args.append(int(passed))
-        sql = "SELECT * FROM runs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        where, args = _where({"kind = ?": kind, "id IN (SELECT run_id FROM tags WHERE tag = ?)": tag,
+                              "passed = ?": None if passed is None else int(passed)})
+        sql = "SELECT * FROM runs" + where
         sql += f" ORDER BY id {'DESC' if newest_first else 'ASC'}" + (" LIMIT ?" if limit else "")
         rows = self._query(sql, args + ([limit] if limit else []))
         return [self._with_tags(row) for row in rows]
@@ -174,15 +166,8 @@ class RunStore:
         """Every recorded result of test `name` (None: every test), oldest run first, with the run's columns."""
         sql = ("SELECT tests.*, runs.created_at, runs.model_spec, runs.kind AS run_kind FROM tests "
                "JOIN runs ON runs.id = tests.run_id")
-        where, args = [], []
-        if name:
-            where.append("tests.name = ?")
-            args.append(name)
-        if kind:
-            where.append("runs.kind = ?")
-            args.append(kind)
-        sql += (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY tests.run_id, tests.rowid"
-        return self._query(sql, args)
+        where, args = _where({"tests.name = ?": name, "runs.kind = ?": kind})
+        return self._query(sql + where + " ORDER BY tests.run_id, tests.rowid", args)
 
     def _with_tags(self, row: dict) -> dict:
         tags = [r["tag"] for r in self._query("SELECT tag FROM tags WHERE run_id = ? ORDER BY tag", [row["id"]])]
@@ -193,6 +178,12 @@ class RunStore:
             return [dict(row) for row in self.db.execute(sql, args).fetchall()]
         except sqlite3.Error as exc:
             raise HistoryError(_describe(self.path, exc)) from None
+
+
+def _where(conditions: dict) -> tuple[str, list]:
+    """" WHERE a AND b" of the conditions whose value is given (not None), and their values in order."""
+    given = {clause: value for clause, value in conditions.items() if value is not None and value != ""}
+    return (f" WHERE {' AND '.join(given)}" if given else ""), list(given.values())
 
 
 def _describe(path: Path, exc: BaseException) -> str:
