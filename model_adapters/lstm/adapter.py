@@ -15,12 +15,7 @@ import torch
 from model_adapters.lstm.artifact import load_network, read_metrics
 from model_adapters.lstm.batching import encode_texts, predict_logits
 from model_adapters.lstm.network import LSTMClassifier
-from model_adapters.lstm.subwords import SubwordIndex, token_reader
 from model_adapters.lstm.tokenizer import Vocabulary
-
-# With subwords, every distinct unknown word seen keeps its n-gram ids (~200 bytes); past this many the index
-# starts afresh, so a long suite run's memory stays bounded (input keys do not depend on it).
-MAX_REMEMBERED_UNKNOWN_WORDS = 500_000
 
 
 class LSTMAdapter:
@@ -35,17 +30,6 @@ class LSTMAdapter:
         # The suite asks for input keys, then predicts the texts it has not seen: input_keys keeps that call's
         # encodings here so those texts are not tokenized twice (only the latest call's: memory stays bounded).
         self._recent_encodings: dict[str, np.ndarray] = {}
-        self._reader = token_reader(vocab, self.config)  # the vocabulary, or a SubwordIndex over it
-
-    @property
-    def _subwords(self) -> SubwordIndex | None:
-        return self._reader if isinstance(self._reader, SubwordIndex) else None
-
-    def _forget_if_full(self) -> None:
-        subwords = self._subwords
-        if subwords is not None and subwords.n_extra > MAX_REMEMBERED_UNKNOWN_WORDS:
-            self._reader = token_reader(self.vocab, self.config)
-            self._recent_encodings = {}  # their unknown-word ids belonged to the old index
 
     @property
     def info(self) -> dict:
@@ -65,8 +49,7 @@ class LSTMAdapter:
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        encoded = self._encode(texts)
-        logits = predict_logits(self.network, encoded, self.config.inference_batch_size, subwords=self._subwords)
+        logits = predict_logits(self.network, self._encode(texts), self.config.inference_batch_size)
         return torch.softmax(torch.from_numpy(logits).double(), dim=1).numpy()
 
     def input_keys(self, texts: Sequence[str]) -> list[bytes]:
@@ -74,19 +57,14 @@ class LSTMAdapter:
         equal keys get equal probabilities (batching never changes a result), so the suite predicts one of
         them and reuses it: a casing change the tokenizer undoes costs no forward pass."""
         texts = list(texts)
-        self._forget_if_full()
-        encoded = encode_texts(texts, self._reader, self.config)
+        encoded = encode_texts(texts, self.vocab, self.config)
         self._recent_encodings = dict(zip(texts, encoded))
-        subwords = self._subwords
-        if subwords is not None:  # unknown words differ by spelling: the key names them
-            return [subwords.key(ids) for ids in encoded]
         return [np.asarray(ids, dtype=np.int32).tobytes() for ids in encoded]
 
     def _encode(self, texts: list[str]) -> list[np.ndarray]:
-        self._forget_if_full()
         recent = self._recent_encodings
         missing = [t for t in texts if t not in recent]
-        fresh = dict(zip(missing, encode_texts(missing, self._reader, self.config))) if missing else {}
+        fresh = dict(zip(missing, encode_texts(missing, self.vocab, self.config))) if missing else {}
         return [recent[t] if t in recent else fresh[t] for t in texts]
 
     def attention_weights(self, text: str) -> list[tuple[str, float]] | None:
@@ -97,11 +75,9 @@ class LSTMAdapter:
         from model_adapters.lstm.batching import encode_tokens, tokenize_texts
 
         tokens = tokenize_texts([text], self.config)[0]
-        ids = encode_tokens([tokens], self._reader)[0]
-        batch = torch.from_numpy(ids.astype(np.int64))[None]
-        subwords = self._subwords.bags(batch) if self._subwords is not None else None
+        ids = encode_tokens([tokens], self.vocab)[0]
         with torch.inference_mode():
-            weights = self.network.attention_weights(self.network.encode(batch, subwords))[0]
+            weights = self.network.attention_weights(self.network.encode(torch.from_numpy(ids.astype(np.int64))[None]))[0]
         tokens = tokens if len(tokens) == len(ids) else ["<empty>"]
         return [(token, float(w)) for token, w in zip(tokens, weights.tolist())]
 

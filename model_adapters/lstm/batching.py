@@ -32,8 +32,7 @@ def tokenize_texts(texts: Sequence[str], config: LSTMConfig) -> list[list[str]]:
 
 
 def encode_tokens(token_lists: Sequence[list[str]], vocab: Vocabulary) -> list[np.ndarray]:
-    """Token ids per review; an empty review becomes one out-of-vocabulary token so every row has length >= 1.
-    `vocab` is anything with encode_tokens: a Vocabulary, or a subwords.SubwordIndex (subwords.token_reader)."""
+    """Token ids per review; an empty review becomes one out-of-vocabulary token so every row has length >= 1."""
     empty = np.array([OOV_ID], dtype=np.int32)
     return [vocab.encode_tokens(tokens) if tokens else empty for tokens in token_lists]
 
@@ -79,9 +78,8 @@ def equal_length_batches(encoded: Sequence[np.ndarray], batch_size: int) -> Iter
 
 
 def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batch_size: int,
-                   workers: int | None = None, subwords=None) -> np.ndarray:
-    """Logits in input order, computed in equal-length batches under inference mode; `subwords` is the
-    SubwordIndex that encoded the reviews when the network reads subwords.
+                   workers: int | None = None) -> np.ndarray:
+    """Logits in input order, computed in equal-length batches under inference mode.
 
     With several torch threads, batches run side by side in that many Python threads of one torch thread
     each: a small LSTM's per-step matrix products are too small to split across cores, whole batches are not.
@@ -96,9 +94,9 @@ def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batc
         if workers <= 1:
             with torch.inference_mode():
                 for indices, ids in batches:
-                    out[indices] = _forward(network, ids, subwords).numpy()
+                    out[indices] = network(ids).numpy()
         else:
-            _predict_in_threads(network, batches, out, workers, subwords)
+            _predict_in_threads(network, batches, out, workers)
     finally:
         network.train(was_training)
     return out
@@ -107,18 +105,14 @@ def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batc
 _THREADS_LOCK = threading.Lock()  # torch's thread count is process-wide: one threaded prediction at a time
 
 
-def _forward(network: torch.nn.Module, ids: torch.Tensor, subwords) -> torch.Tensor:
-    return network(ids) if subwords is None else network(ids, subwords=subwords.bags(ids))
-
-
-def _predict_in_threads(network: torch.nn.Module, batches: list, out: np.ndarray, workers: int, subwords) -> None:
+def _predict_in_threads(network: torch.nn.Module, batches: list, out: np.ndarray, workers: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def run(share: list) -> None:
         torch.set_num_threads(1)  # process-wide in OpenMP builds (set once below); per thread in others
         with torch.inference_mode():
             for indices, ids in share:
-                out[indices] = _forward(network, ids, subwords).numpy()
+                out[indices] = network(ids).numpy()
 
     # Deal batches round-robin by cost (length x rows, longest first) so the workers finish together.
     ordered = sorted(batches, key=lambda batch: -batch[1].numel())

@@ -21,8 +21,6 @@ OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "onecycle")
 INITS = ("torch", "keras")
 PRETRAINS = ("none", "ppmi_svd")
-MAX_SUBWORD_BUCKETS = 2_000_000   # x embedding_dim floats: 2M x 128 is 1 GB already
-MAX_SUBWORD_N = 10
 
 
 @dataclass(frozen=True)
@@ -36,11 +34,6 @@ class LSTMConfig:
     head_tokens: int = 100
     negation_marking: bool = False      # up to 3 words after a negator, within punctuation, read as "not_good"
     drop_stray_marks: bool = False      # a mark between two letters ("n^ot", "tl)e": OCR noise) is dropped first
-    # subwords (fastText): each token also reads as the mean of its hashed character n-grams, so an unknown or
-    # misspelled word ("mvoie") gets a vector from its spelling instead of the unknown word's; 0 buckets: off
-    subword_buckets: int = 0
-    subword_min_n: int = 3
-    subword_max_n: int = 5
     # network
     embedding_dim: int = 64
     hidden_size: int = 64
@@ -89,15 +82,13 @@ class LSTMConfig:
 
 ARCHITECTURE_FIELDS = (
     "labels", "vocab_size", "min_freq", "max_tokens", "head_tokens", "negation_marking", "drop_stray_marks",
-    "subword_buckets", "subword_min_n", "subword_max_n",
     "embedding_dim", "hidden_size",
     "num_layers", "bidirectional", "pooling", "init", "head_layers",
 )
 # Fields added after the first saved models, with the default that reproduces those models.
 ADDED_FIELDS: dict[str, Any] = {"head_layers": (), "pretrain": "none", "word_dropout": 0.0,
                                 "pretrain_window": 5, "negation_marking": False,
-                                "drop_stray_marks": False, "subword_buckets": 0, "subword_min_n": 3,
-                                "subword_max_n": 5}
+                                "drop_stray_marks": False}
 
 
 def parse_settings(items, error=ConfigError) -> dict:
@@ -187,12 +178,6 @@ def _check_ranges(c: LSTMConfig, where: str, error) -> None:
         fail("patience", "must not be negative")
     if c.pretrain_window < 1:
         fail("pretrain_window", "must be at least 1")
-    if not 0 <= c.subword_buckets <= MAX_SUBWORD_BUCKETS:
-        fail("subword_buckets", f"must be between 0 (off) and {MAX_SUBWORD_BUCKETS:,}, e.g. 50000")
-    if not 1 <= c.subword_min_n <= MAX_SUBWORD_N:
-        fail("subword_min_n", f"must be between 1 and {MAX_SUBWORD_N}, e.g. 3")
-    if not c.subword_min_n <= c.subword_max_n <= MAX_SUBWORD_N:
-        fail("subword_max_n", f"must be between subword_min_n ({c.subword_min_n}) and {MAX_SUBWORD_N}, e.g. 5")
     for field, options in (("pooling", POOLINGS), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("init", INITS),
                            ("pretrain", PRETRAINS)):
         if getattr(c, field) not in options:

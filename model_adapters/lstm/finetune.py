@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 import torch
@@ -36,23 +36,9 @@ class FineTuneObjective:
     grow_vocab_limit: int = 20_000             # at most this many new tokens
     dir_anchors: np.ndarray | None = None      # (rows, 2): [label index a DIR row points toward or -1, source log-odds]
     dir_margin: float = 1.0                    # log-odds a DIR row must gain over its anchor (directional_hinge)
-    # Consistency training: epoch -> one noisy copy per training row, drawn afresh each epoch; the noisy copy's
-    # prediction is pulled toward the clean one's (consistency_loss). `noise_key` names the noise (families, seed)
-    # for the checkpoint's fingerprint, since a function cannot be hashed.
-    noisy_texts: Callable[[int], Sequence[str]] | None = None
-    noise_key: str = ""
-    consistency_weight: float = 1.0
-    # > 0: the fine-tuned model also reads each word as its character n-grams (this many hash buckets), their
-    # vectors zero at first so it starts out predicting exactly as the model it starts from (with_subwords)
-    add_subwords: int = 0
 
     def checked(self, n_rows: int, n_labels: int) -> "FineTuneObjective":
         """The same objective with every array checked against the training data's shape (UsageError naming it)."""
-        if self.noisy_texts is not None and not self.noise_key:
-            raise UsageError("noisy_texts needs noise_key: the name of the noise (families, seed) a checkpoint is "
-                             "resumed only with")
-        if not self.consistency_weight > 0:
-            raise UsageError(f"consistency_weight is {self.consistency_weight}; it must be above 0, e.g. 1.0")
         return replace(
             self,
             soft_targets=None if self.soft_targets is None else check_soft_targets(self.soft_targets, n_rows, n_labels),
@@ -91,19 +77,6 @@ def grown_network(base: LSTMClassifier, config: LSTMConfig, known: int, vocab_si
     embedding[:known] = old[:known]
     state["embedding.weight"] = embedding
     network.load_state_dict(state)
-    return network
-
-
-def with_subwords(base: LSTMClassifier, buckets: int) -> LSTMClassifier:
-    """`base` grown with `buckets` character n-gram vectors (fastText's subwords, model_adapters/lstm/subwords.py),
-    all zero: every word reads as before until training moves them, and an unknown word then reads as its spelling.
-    A base that reads subwords already is returned as it is."""
-    if base.config.subword_buckets:
-        return base
-    network = LSTMClassifier(base.config.replace(subword_buckets=buckets))
-    missing, unexpected = network.load_state_dict(base.state_dict(), strict=False)
-    if unexpected or set(missing) != {"subword_embedding.weight"}:
-        raise UsageError(f"cannot add subwords to this model: missing {missing}, unexpected {unexpected}")
     return network
 
 
@@ -153,12 +126,3 @@ def log_odds(logits: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
     """log P(label) - log P(any other label), per row, from logits."""
     label = label.unsqueeze(1)
     return logits.gather(1, label).squeeze(1) - logits.scatter(1, label, float("-inf")).logsumexp(1)
-
-
-def consistency_loss(clean_logits: torch.Tensor, noisy_logits: torch.Tensor) -> torch.Tensor:
-    """KL(clean || noisy) per row, averaged: the noisy copy is asked to predict what the clean review predicts
-    (stability training, Zheng et al. 2016). The clean side is a fixed target (no gradient), so the term moves the
-    model's reading of noise toward its reading of clean text, never the other way round."""
-    target = torch.log_softmax(clean_logits.detach(), dim=1)
-    return torch.nn.functional.kl_div(torch.log_softmax(noisy_logits, dim=1), target, log_target=True,
-                                      reduction="batchmean")

@@ -1,8 +1,7 @@
 """The LSTM classifier built from an LSTMConfig: embedding -> (spatial dropout) -> LSTM -> pooling -> linear.
 
 Batches are normally equal-length (no padding at all), which is what makes torch's CPU LSTM fast;
-`lengths` is supported for padded batches so the network stays correct when given one. With subwords
-(subwords.py) each token's embedding also gets the mean of its character n-gram vectors.
+`lengths` is supported for padded batches so the network stays correct when given one.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import torch
 from torch import nn
 
 from model_adapters.lstm.config import LSTMConfig
-from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID
+from model_adapters.lstm.tokenizer import PAD_ID
 
 
 class SpatialDropout(nn.Module):
@@ -33,10 +32,6 @@ class LSTMClassifier(nn.Module):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=PAD_ID)
-        if config.subword_buckets:  # only built when asked for, so older state dicts keep their exact keys
-            # Zero at the start: the network begins as the word-level one, and training moves the n-grams.
-            self.subword_embedding = nn.EmbeddingBag(config.subword_buckets, config.embedding_dim, mode="mean")
-            nn.init.zeros_(self.subword_embedding.weight)
         self.embedding_dropout = SpatialDropout(config.embedding_dropout)
         self.lstm = nn.LSTM(
             config.embedding_dim, config.hidden_size, num_layers=config.num_layers, batch_first=True,
@@ -79,21 +74,9 @@ class LSTMClassifier(nn.Module):
                 nn.init.xavier_uniform_(layer.weight)
                 nn.init.zeros_(layer.bias)
 
-    def embed(self, ids: torch.Tensor, subwords: tuple | None = None) -> torch.Tensor:
-        """(batch, time, dim) token vectors. With subwords, ids past the embedding table are unknown words
-        that SubwordIndex numbered, and `subwords` is its bags(ids) (computed before any word dropout)."""
-        if not self.config.subword_buckets:
-            return self.embedding(ids)
-        if subwords is None:
-            raise ValueError("this network reads subwords: pass subwords=SubwordIndex.bags(ids)")
-        words = ids.masked_fill(ids >= self.embedding.num_embeddings, OOV_ID)
-        flat, offsets, index = subwords
-        return self.embedding(words) + self.subword_embedding(flat, offsets)[index]
-
-    def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None, packed: bool = False,
-                subwords: tuple | None = None) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None, packed: bool = False) -> torch.Tensor:
         """Logits (batch, n_labels) for token ids (batch, time); `lengths` marks padding when a batch has any."""
-        x = self.embedding_dropout(self.embed(ids, subwords))
+        x = self.embedding_dropout(self.embedding(ids))
         if packed and lengths is not None:
             packed_x = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, _ = self.lstm(packed_x)
@@ -127,9 +110,9 @@ class LSTMClassifier(nn.Module):
             scores = scores.masked_fill(~mask, float("-inf"))
         return torch.softmax(scores, dim=1)
 
-    def encode(self, ids: torch.Tensor, subwords: tuple | None = None) -> torch.Tensor:
+    def encode(self, ids: torch.Tensor) -> torch.Tensor:
         """LSTM outputs (batch, time, width) for unpadded ids, in inference mode (used by explanations)."""
-        out, _ = self.lstm(self.embedding_dropout(self.embed(ids, subwords)))
+        out, _ = self.lstm(self.embedding_dropout(self.embedding(ids)))
         return out
 
     @staticmethod

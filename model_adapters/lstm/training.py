@@ -34,17 +34,9 @@ from model_adapters.lstm.batching import (
 )
 from model_adapters.lstm.checkpoint import CHECKPOINT_FILE, read_checkpoint_state, restore_checkpoint, save_checkpoint
 from model_adapters.lstm.config import ARCHITECTURE_FIELDS, LSTMConfig
-from model_adapters.lstm.finetune import (
-    FineTuneObjective,
-    consistency_loss,
-    directional_hinge,
-    grown_network,
-    grown_vocabulary,
-    with_subwords,
-)
+from model_adapters.lstm.finetune import FineTuneObjective, directional_hinge, grown_network, grown_vocabulary
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.presets import resolve_config
-from model_adapters.lstm.subwords import SubwordIndex, token_reader
 from model_adapters.lstm.tokenizer import OOV_ID, PAD_ID, Vocabulary
 from model_adapters.progress import progress_bar
 
@@ -120,7 +112,6 @@ class _Run:
     state: dict
     grown: int
     tokenize_s: float
-    subwords: SubwordIndex | None = None  # what encoded the reviews, when the network reads subwords
 
     @property
     def checkpoint(self) -> Path:
@@ -132,23 +123,19 @@ def _set_up(train, validation, config: LSTMConfig, out_dir, seed: int, init_from
     checkpoint when one is there. Nothing is written before the inputs are checked."""
     if objective.grow_vocab_rows is not None and init_from is None:
         raise UsageError("grow_vocab_rows needs init_from: only an existing model's vocabulary can grow")
-    if objective.add_subwords and init_from is None:
-        raise UsageError("add_subwords needs init_from: a new model takes subwords from its config (subword_buckets)")
     base, vocab = None, None
     if init_from is not None:  # fine-tuning: the base model's architecture and vocabulary, its trained embedding
         if Path(init_from).resolve() == Path(out_dir).resolve():
             raise UsageError(f"{out_dir} is the model to fine-tune from; write the fine-tuned model to another directory")
         base, vocab = load_network(init_from)
-        if objective.add_subwords:
-            base = with_subwords(base, objective.add_subwords)
         config = config.replace(**{f: getattr(base.config, f) for f in ARCHITECTURE_FIELDS}, pretrain="none")
     train_y = _label_ids(train, config, "train")
     val_y = _label_ids(validation, config, "validation")
     objective = objective.checked(len(train), len(config.labels))
     out_dir = ensure_writable_dir(out_dir)  # after every input has been checked: bad input leaves nothing behind
     t0 = time.perf_counter()
-    train_x, vocab, base, config, grown, reader = _encode_train(train, config, vocab, base, objective)
-    val_x = encode_tokens(tokenize_texts(validation.texts, config), reader)
+    train_x, vocab, base, config, grown = _encode_train(train, config, vocab, base, objective)
+    val_x = encode_tokens(tokenize_texts(validation.texts, config), vocab)
     tokenize_s = time.perf_counter() - t0
 
     network = LSTMClassifier(config)
@@ -156,7 +143,7 @@ def _set_up(train, validation, config: LSTMConfig, out_dir, seed: int, init_from
         network.load_state_dict(base.state_dict())
     run = _Run(config=config, seed=seed, out_dir=out_dir, vocab=vocab, train_x=train_x, train_y=train_y, val_x=val_x,
                val_y=val_y, objective=objective, network=network, optimizer=_optimizer(network, config), state={},
-               grown=grown, tokenize_s=tokenize_s, subwords=reader if isinstance(reader, SubwordIndex) else None)
+               grown=grown, tokenize_s=tokenize_s)
     _resume_or_start(run, _fingerprint(config, seed, train, validation, vocab, init_from, objective), init_from)
     return run
 
@@ -165,8 +152,7 @@ def _encode_train(train, config: LSTMConfig, vocab: Vocabulary | None, base: LST
                   objective: FineTuneObjective):
     """Token ids of the train reviews, and the vocabulary they are read with: built from them (a new model),
     the base model's, or the base model's grown by the words the augmented rows bring in (then `base` and
-    `config` grow with it). With subwords, words outside the vocabulary still get their n-grams, grown or not.
-    Returns (train_x, vocab, base, config, tokens added, what encoded them: subwords.token_reader)."""
+    `config` grow with it). Returns (train_x, vocab, base, config, tokens added)."""
     train_tokens = tokenize_texts(train.texts, config)
     grown = 0
     if vocab is None:
@@ -180,8 +166,7 @@ def _encode_train(train, config: LSTMConfig, vocab: Vocabulary | None, base: LST
         if grown:
             base = grown_network(base, config, base_size, len(vocab))
             config = config.replace(vocab_size=base.config.vocab_size)
-    reader = token_reader(vocab, config)
-    return encode_tokens(train_tokens, reader), vocab, base, config, grown, reader
+    return encode_tokens(train_tokens, vocab), vocab, base, config, grown
 
 
 def _resume_or_start(run: _Run, fingerprint: dict, init_from) -> None:
@@ -215,7 +200,6 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> dict:
     epoch_start = time.perf_counter()
     batches = training_batches(np.array([len(x) for x in run.train_x]), config.batch_size,
                                np.random.default_rng([run.seed, epoch]))
-    noisy_x = _noisy_copies(run, epoch)
     network.train()
     loss_sum, correct, seen = 0.0, 0, 0
     bar = _progress(len(batches), f"epoch {epoch + 1}/{config.epochs}", progress)
@@ -230,20 +214,10 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> dict:
             ids, lengths = collate_padded(run.train_x, batch)
         else:
             ids, lengths = collate_trimmed(run.train_x, batch, head_fraction), None
-        # Subword bags come from the ids before word dropout: a dropped word is then read from its spelling alone.
-        subwords = run.subwords.bags(ids) if run.subwords is not None else None
-        logits = network(word_dropout(ids, config.word_dropout, unknown_words), lengths, packed=config.packed,
-                         subwords=subwords)
+        logits = network(word_dropout(ids, config.word_dropout, unknown_words), lengths, packed=config.packed)
         loss = loss_fn(logits, wanted)
         if dir_anchors is not None:
             loss = loss + directional_hinge(logits, dir_anchors[batch], run.objective.dir_margin)
-        if noisy_x is not None:  # the batch's noisy copies, cut the same way, must predict what the clean ones do
-            noisy = (collate_padded(noisy_x, batch) if config.packed
-                     else (collate_trimmed(noisy_x, batch, head_fraction), None))
-            noisy_bags = run.subwords.bags(noisy[0]) if run.subwords is not None else None
-            noisy_logits = network(word_dropout(noisy[0], config.word_dropout, unknown_words), noisy[1],
-                                   packed=config.packed, subwords=noisy_bags)
-            loss = loss + run.objective.consistency_weight * consistency_loss(logits, noisy_logits)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip_norm > 0:
@@ -257,25 +231,13 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> dict:
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", lr=f"{lr:.2e}")
     bar.close()
     train_s = time.perf_counter() - epoch_start
-    validation_metrics = evaluate_encoded(network, run.val_x, run.val_y, config, run.subwords)
+    validation_metrics = evaluate_encoded(network, run.val_x, run.val_y, config)
     return {
         "epoch": epoch + 1, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
         "validation_loss": validation_metrics["loss"], "validation_accuracy": validation_metrics["accuracy"],
         "validation_macro_f1": validation_metrics["macro_f1"], "learning_rate_end": lr,
         "seconds": time.perf_counter() - epoch_start, "train_seconds": train_s,
     }
-
-
-def _noisy_copies(run: _Run, epoch: int) -> list | None:
-    """This epoch's noisy copy of every training row as ids (the objective's noise, drawn afresh per epoch and
-    seeded by it, so a resumed run draws the same), or None without consistency training."""
-    if run.objective.noisy_texts is None:
-        return None
-    texts = list(run.objective.noisy_texts(epoch))
-    if len(texts) != len(run.train_x):
-        raise UsageError(f"noisy_texts gave {len(texts)} texts for epoch {epoch}; expected {len(run.train_x)}: one "
-                         f"noisy copy per training row")
-    return encode_tokens(tokenize_texts(texts, run.config), run.subwords if run.subwords is not None else run.vocab)
 
 
 def _record_epoch(run: _Run, record: dict, save_epochs: bool, progress: bool) -> None:
@@ -309,14 +271,12 @@ def _finish(run: _Run, init_from, save_epochs: bool, started: float) -> dict:
         "config": run.config.to_dict(), "history": state["history"], "best_epoch": state["best_epoch"],
         "epochs_run": len(state["history"]),
         "epoch_models": str(run.out_dir / EPOCHS_DIR) if save_epochs else None,
-        "validation": {"n": len(run.val_x), **evaluate_encoded(best, run.val_x, run.val_y, run.config, run.subwords)},
+        "validation": {"n": len(run.val_x), **evaluate_encoded(best, run.val_x, run.val_y, run.config)},
         "n_train": len(run.train_x), "n_validation": len(run.val_x), "vocab_size_used": len(run.vocab),
         "vocab_grown": run.grown,
         "soft_targets": objective.soft_targets is not None,
         "dir_hinge": ({"rows": int((objective.dir_anchors[:, 0] >= 0).sum()), "margin": objective.dir_margin}
                       if objective.dir_anchors is not None else None),
-        "consistency": ({"noise": objective.noise_key, "weight": objective.consistency_weight}
-                        if objective.noisy_texts is not None else None),
         "parameters": sum(p.numel() for p in best.parameters()),
         "pretrain": state.get("pretrain"),
         "timings": {"tokenize_s": round(run.tokenize_s, 3), "pretrain_s": (state.get("pretrain") or {}).get("seconds", 0.0),
@@ -344,19 +304,15 @@ def _pretrain_embedding(network: LSTMClassifier, train_x, config: LSTMConfig, se
     """Co-occurrence vectors of the train reviews into the embedding layer (fine-tuned afterwards like any weight)."""
     from model_adapters.lstm.pretrain import cooccurrence_vectors
 
-    rows = network.embedding.num_embeddings
-    if config.subword_buckets:  # unknown words numbered past the table count as the unknown word here
-        train_x = [np.where(x >= rows, OOV_ID, x) for x in train_x]
-    vectors, record = cooccurrence_vectors(train_x, rows,
+    vectors, record = cooccurrence_vectors(train_x, network.embedding.num_embeddings,
                                            network.embedding.embedding_dim, config.pretrain_window, seed)
     with torch.no_grad():
         network.embedding.weight.copy_(torch.from_numpy(vectors))
     return record
 
 
-def evaluate_encoded(network: LSTMClassifier, encoded: Sequence[np.ndarray], gold: np.ndarray, config: LSTMConfig,
-                     subwords: SubwordIndex | None = None) -> dict:
-    logits = predict_logits(network, encoded, config.inference_batch_size, subwords=subwords)
+def evaluate_encoded(network: LSTMClassifier, encoded: Sequence[np.ndarray], gold: np.ndarray, config: LSTMConfig) -> dict:
+    logits = predict_logits(network, encoded, config.inference_batch_size)
     loss = float(nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(gold)))
     predicted = logits.argmax(1)
     return {"loss": loss, "accuracy": float((predicted == gold).mean()), "macro_f1": macro_f1(gold, predicted)}
@@ -407,8 +363,6 @@ def _fingerprint(config: LSTMConfig, seed: int, train, validation, vocab: Vocabu
     if objective.dir_anchors is not None:
         data.update(np.round(objective.dir_anchors.astype(np.float64), 4).tobytes()
                     + f"margin={objective.dir_margin}".encode())
-    if objective.noisy_texts is not None:
-        data.update(f"noise={objective.noise_key};weight={objective.consistency_weight}".encode())
     vocab_hash = hashlib.sha256("\n".join(vocab.tokens).encode("utf-8")).hexdigest()
     return {"config": json.loads(json.dumps(config.to_dict())), "seed": seed, "data": data.hexdigest(),
             "vocab": vocab_hash, "init_from": str(init_from) if init_from is not None else None}

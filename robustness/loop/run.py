@@ -29,9 +29,9 @@ from robustness.data.datasets import has_splits, load_dataset, sample_dataset
 from robustness.data.download import resolve_imdb
 from robustness.errors import ConfigError, DataError
 from robustness.files import ensure_writable_dir, read_json_object, write_json
-from robustness.loop import augment, candidates
+from robustness.loop import augment
 from robustness.loop.augment import read_augmented
-from robustness.loop.config import FINE_TUNED_CANDIDATES, LoopConfig
+from robustness.loop.config import LoopConfig
 from robustness.loop.fix import FixRule, candidate_row, choose, compare_guards
 from robustness.loop.hard_rows import suite_config_of
 from robustness.loop.models import is_lstm_dir, load_spec, open_model
@@ -143,11 +143,6 @@ def run_loop(config: LoopConfig, out_dir: str | Path, *, restart: bool = False, 
         models[name] = out_dir / "fix" / name / "model"
         if name == "augment":
             models[name] = augmented_model(name, out_dir / "suite_before", out_dir / "augment", out_dir / "model_after")
-        elif name in FINE_TUNED_CANDIDATES:
-            built = stage(f"fix_{name}_model", lambda name=name: candidates.build(
-                name, config, train, validation, before_dir, _read_results(out_dir / "suite_before"), models[name],
-                progress))
-            models[name] = built["model_dir"] if built["model_dir"] == str(before_dir) else models[name]
         elif name == "normalize":
             stage(f"fix_{name}_model", lambda target=models[name]: _harden(before_dir, target, config, train))
         else:  # normalize+augment: augment for what the normalized model still fails, then normalize that model

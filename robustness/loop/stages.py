@@ -4,7 +4,6 @@ with one loop.yml gives the rows and the model the loop gives."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -71,15 +70,13 @@ def _row_polarity(suite, train):
 
 def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_from: str | Path | None = None,
                 rows=None, lstm_settings: Mapping | None = None, progress: bool = True,
-                num_threads: int | None = None, noise=None, add_subwords: int = 0) -> dict:
+                num_threads: int | None = None) -> dict:
     """Train the 'before' model (`rows` None: `model.preset`, `model.epochs`), or retrain on `train` + `rows` as
     `retrain:` says, starting from (finetune) or taught by (teacher targets) the model in `start_from`. A retrain
     keeps that model's own config.json; without one it uses the preset. `lstm_settings` change LSTM config
     fields (`train --set hidden_size=128`). A new LSTM has one output per label of the data (any k >= 2).
     `start_from` may be any model spec when retraining from scratch (it is then only the teacher); fine-tuning
-    needs our LSTM. `noise` (noise_train.FreshNoise) adds consistency training on a fresh noisy copy of each row
-    per epoch; `add_subwords` gives the fine-tuned model that many character n-gram buckets. Returns train_lstm's
-    metrics."""
+    needs our LSTM. Returns train_lstm's metrics."""
     from model_adapters.lstm.training import train_lstm  # torch: loaded only when a model is trained
 
     lstm_settings = dict(lstm_settings or {})
@@ -100,14 +97,8 @@ def train_model(config: LoopConfig, train, validation, out_dir: Path, *, start_f
                          f"and the rows (with retrain.targets: teacher, {start_from} is its teacher)")
     if not ours:  # else the retrain keeps its starting model's config, labels included
         lstm_settings.setdefault("labels", data_labels(train, validation))
-    if add_subwords and not finetune:
-        lstm_settings.setdefault("subword_buckets", add_subwords)
     lstm = resolve_config(lstm_config(start_from) if ours else config.model.preset, **lstm_settings)
     objective = fine_tune_objective(start_from, train, rows, retrain, lstm.labels, model_section=config.model)
-    if noise is not None:
-        objective = replace(objective, noisy_texts=noise, noise_key=noise.key)
-    if add_subwords and finetune:  # from scratch, the new model's config reads subwords from the start
-        objective = replace(objective, add_subwords=add_subwords)
     # Fine-tuning starts from a trained model: 2 epochs at a third of its peak learning rate unless told.
     learning_rate = retrain.learning_rate or (lstm.learning_rate / 3 if finetune else None)
     lstm = resolve_config(lstm, epochs=retrain.epochs or (2 if finetune else config.model.epochs),

@@ -116,47 +116,6 @@ def test_the_largest_held_out_drop_wins_among_those_that_qualify():
     assert choose(rows, rule)["winner"] == "normalize"
 
 
-def test_the_fine_tuned_candidates_learn_from_fresh_noise_subwords_and_swapped_groups(tmp_path, tiny_imdb_archive):
-    """noise_train draws from the trained families only (never a held-out one), subword grows the model before
-    with n-gram vectors, counterfactual trains on reviews with group words swapped and labels kept; each is judged
-    in the table on the same cases, with the group gaps before and after."""
-    from robustness.data.datasets import load_dataset
-    from robustness.loop.augment import read_augmented
-    from robustness.loop.candidates import SUBWORD_BUCKETS
-    from robustness.loop.counterfactual import gap_families
-
-    config = tiny_loop_config(tmp_path, tiny_imdb_archive, guards={"capabilities": []},
-                              fix={"candidates": ["noise_train", "subword", "counterfactual"]})
-    suite = TINY_LOOP_SUITE.replace("harness:", "  bias:\n    group_gap_gender: {max_gap: 0.0001}\nharness:")
-    (tmp_path / "suite.yml").write_text(suite, encoding="utf-8")
-    out = tmp_path / "out"
-    summary = run_loop(config, out, progress=False, log=lambda _: None)
-    state = json.loads((out / "state.json").read_text())["stages"]
-
-    noise = state["fix_noise_train_model"]
-    assert sorted(noise["families"]) == ["add_ocr_typo", "add_typo", "lowercase"]  # INV, suite-only, none held out
-    metrics = json.loads((out / "fix" / "noise_train" / "model" / "metrics.json").read_text())
-    assert metrics["consistency"]["noise"] == noise["noise"] and metrics["init_from"] == str(out / "model_before")
-
-    config_json = json.loads((out / "fix" / "subword" / "model" / "config.json").read_text())
-    assert config_json["subword_buckets"] == SUBWORD_BUCKETS
-
-    counterfactual = state["fix_counterfactual_model"]
-    rows = read_augmented(out / "fix" / "counterfactual" / "rows.csv")
-    assert counterfactual["n_rows"] == len(rows) > 0
-    train = load_dataset(tiny_imdb_archive, "train")
-    gold = dict(zip(train.ids, train.labels))
-    assert {row.test for row in rows} <= set(gap_families("gender"))
-    assert all(row.label == gold[row.source_id] for row in rows)  # the label is kept
-
-    table = {row["candidate"]: row for row in summary["fix"]["candidates"]}
-    assert list(table) == ["noise_train", "subword", "counterfactual"]
-    for row in table.values():
-        assert row["held_out"]["n"] > 0
-        gap = row["group_gaps"]["group_gap_gender"]
-        assert gap["before"]["gap"] is not None and gap["after"]["ci"][0] is not None
-
-
 def test_normalize_augment_needs_normalize_listed_before_it(tmp_path, capsys):
     (tmp_path / "loop.yml").write_text("fix: {candidates: [normalize+augment, normalize]}\n", encoding="utf-8")
     assert_user_error(run_cli(["loop", "--config", tmp_path / "loop.yml", "--out", tmp_path / "out"], capsys),
