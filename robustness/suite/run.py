@@ -20,6 +20,8 @@ import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 import perturbations
 from model_adapters.f1 import macro_f1
 from model_adapters.labels import sort_labels
@@ -159,7 +161,7 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
                          max_examples=config.harness.max_examples) for t in config.tests]
     bar = progress_bar(len(config.tests) * len(dataset), "suite", "case", progress)
     if executor is None:
-        original_proba = predictor.predict(dataset.texts)
+        original_proba = np.zeros((len(dataset), len(labels)))
         slices = local_slices(config, dataset, predictor, polarity, original_proba)
     else:
         slices = executor.run(config, dataset, polarity)
@@ -181,10 +183,14 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
 
 
 def local_slices(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity,
-                 original_proba):
-    """(case records, generation seconds) of each CHUNK_SOURCES-review slice of `dataset`, in order."""
+                 original_proba: np.ndarray):
+    """(case records, generation seconds) of each CHUNK_SOURCES-review slice of `dataset`, in order; each slice's
+    clean predictions go into `original_proba`. A slice's reviews are predicted with the slice, as an executor's
+    worker predicts them: a float32 model's probabilities move in the 8th decimal with their batch-mates, so the
+    same batches everywhere are what makes every executor's cases file the same, byte for byte."""
     for start in range(0, len(dataset), CHUNK_SOURCES):
         chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+        original_proba[start:start + len(chunk)] = predictor.predict(chunk.texts)
         yield slice_records(config, chunk, predictor, polarity, original_proba[start:start + len(chunk)])
 
 
