@@ -99,7 +99,7 @@ def main(argv=None) -> int:
         per_test.append({
             "name": lt["name"], "expectation_rule": "same label (langtest mode)",
             "ours": {k: mine[k] for k in ("n_applicable", "pass_rate", "ci_low", "ci_high")},
-            "langtest": {k: lt[k] for k in ("n_applicable", "pass_rate", "ci_low", "ci_high", "langtest_pass_rate")},
+            "langtest": {k: lt.get(k) for k in ("n_applicable", "pass_rate", "ci_low", "ci_high", "langtest_pass_rate")},
             "agree_within_intervals": bool(overlap),
         })
     result = {
