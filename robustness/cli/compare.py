@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from robustness.cli.data_options import data_layout_options
-from robustness.cli.history_options import history_options, log_mlflow, record_runs
+from robustness.cli.history_options import check_history_options, history_options, log_mlflow, record_runs
 from robustness.cli.model_options import model_spec_options
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
@@ -41,6 +41,7 @@ def compare(listed_models, more_models, model_options, config_path, data_path, o
     from robustness.compare.run import compare_models, load_named_models, write_comparison
     from robustness.suite.config import load_config
     paths = [*listed_models, *more_models]
+    check_history_options(mlflow_uri)
     config = load_config(config_path)
     dataset, data_info = load_suite_data(data_path, split, layout)
     executors = [suite_executor(executor, ray_address, workers, model_options, spec) for spec in paths]

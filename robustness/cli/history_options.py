@@ -50,8 +50,19 @@ def log_mlflow(mlflow_uri, results: dict, run_dir, kind: str, tags, **extra) -> 
     except Exception as exc:  # noqa: BLE001 - MLflow raises many kinds; the run's own files are written already
         if type(exc).__name__ == "UsageError":
             raise
-        click.echo(f"warning: MLflow at {mlflow_uri or 'its default URI'} did not take the run "
+        from model_adapters.http_adapter import redact_url
+
+        shown = redact_url(mlflow_uri) if mlflow_uri else "its default URI"  # a URI may carry user:token@
+        click.echo(f"warning: MLflow at {shown} did not take the run "
                    f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "
                    f"the run's own files are written", err=True)
         return
     click.echo(f"logged to MLflow as run {run_id}", err=True)
+
+
+def check_history_options(mlflow_uri) -> None:
+    """What --mlflow needs is there before the run starts."""
+    if mlflow_uri is not None:
+        from robustness.history.tracking import check_mlflow
+
+        check_mlflow()

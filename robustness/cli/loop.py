@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from robustness.cli.history_options import history_options, log_mlflow, record_runs
+from robustness.cli.history_options import check_history_options, history_options, log_mlflow, record_runs
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options
 from robustness.errors import EXIT_GATE_FAILED
@@ -42,6 +42,7 @@ def loop(config_path, settings, data_path, out_dir, model_spec, preset, sample, 
     from robustness.loop.run import run_loop
 
     config = with_settings(load_loop_config(config_path), settings)
+    check_history_options(mlflow_uri)
     flags = {("model", "existing"): model_spec, ("model", "preset"): preset,
              ("data", "path"): str(data_path) if data_path else None, ("data", "max_train"): max_train,
              ("suite", "sample"): sample}  # a flag left out keeps the file's value

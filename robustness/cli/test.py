@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from robustness.cli.data_options import data_layout_options
-from robustness.cli.history_options import history_options, log_mlflow, record_runs
+from robustness.cli.history_options import check_history_options, history_options, log_mlflow, record_runs
 from robustness.cli.model_options import MODEL_HELP, model_spec_options
 from robustness.cli.progress import progress_option
 from robustness.cli.suite_options import executor_options, load_suite_data, suite_executor, suite_input_options
@@ -57,10 +57,14 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
     if mode is not None:  # the flag beats per-test modes too: it is the whole run's rule
         config = config.model_copy(update={"tests": tuple(t.model_copy(update={"mode": mode}) for t in config.tests)})
     baseline_at = None
-    if baseline is not None:  # a baseline that cannot be found fails now, not after the run
-        from robustness.history.baseline import resolve_baseline
+    if baseline is not None:  # a baseline that cannot be found fails now, and is copied before the run writes
+        import tempfile
 
-        baseline_at = resolve_baseline(baseline, history_path)
+        from robustness.history.baseline import resolve_baseline, snapshot_baseline
+
+        copies = tempfile.TemporaryDirectory(prefix="robustness-baseline-")
+        baseline_at = snapshot_baseline(resolve_baseline(baseline, history_path), Path(copies.name))
+    check_history_options(mlflow_uri)  # a missing MLflow fails now, not after the run
     run_on = suite_executor(executor, ray_address, workers, model_options, model_spec)
     if run_on is not None and engine == "langtest":
         raise UsageError("--executor ray runs our engine; drop --engine langtest or --executor ray")
@@ -80,12 +84,12 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
         result = run_suite(model, dataset, config, work_dir=out_dir, executor=run_on, **run_kwargs)
     from robustness.suite.run import write_reports, write_run
 
-    write_run(result, out_dir)
     against = None
-    if baseline_at is not None:
+    if baseline_at is not None:  # before anything is written: results.json is written once, with the comparison
         from robustness.history.baseline import gate_against_baseline
 
-        against = gate_against_baseline(result.results, Path(out_dir), *baseline_at)
+        against = gate_against_baseline(result.results, result.cases_file, *baseline_at)
+    write_run(result, out_dir)
     write_reports(result.results, Path(out_dir), baseline=against)
     click.echo(format_table(result.results))
     polarity = result.results["model"].get("polarity") or {}
@@ -127,7 +131,8 @@ def format_table(results: dict) -> str:
                         else "no test significantly worse"))
     clean = results.get("clean") or {}
     accuracy = clean.get("accuracy")
-    blocking = gate["failed_tests"] or (gate.get("skipped_tests") if gate.get("strict") else None)
+    blocking = (gate["failed_tests"] + (gate.get("regressions") or [])
+                or (gate.get("skipped_tests") if gate.get("strict") else None))
     verdict = "PASSED" if gate["passed"] else f"FAILED ({', '.join(blocking or []) or 'insufficient data'})"
     lines.append(f"gate ({gate['rule']}): {verdict}; clean accuracy "
                  f"{'-' if accuracy is None else f'{accuracy:.3f}'} on {clean.get('n', 0)} reviews; "

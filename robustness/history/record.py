@@ -40,7 +40,8 @@ def suite_run(results: dict, run_dir: Path, kind: str = "test") -> dict:
             "config_hash": config_hash(results.get("config")), "seed": results.get("seed"),
             "passed": None if gate.get("passed") is None else int(bool(gate["passed"])),
             "clean_accuracy": (results.get("clean") or {}).get("accuracy"),
-            "extra": {"engine": results.get("engine"), "failed_tests": gate.get("failed_tests") or []}}
+            "extra": {"engine": results.get("engine"), "failed_tests": gate.get("failed_tests") or [],
+                      "regressions": gate.get("regressions") or []}}
 
 
 def loop_run(summary: dict, out_dir: Path) -> dict:
@@ -97,6 +98,6 @@ def remember(runs: Sequence[tuple[dict, list[dict]]], tags: Sequence[str] = (), 
     git = git_state()
     try:
         with RunStore(path) as store:
-            return [store.record(run | git, tests, list(tags)) for run, tests in runs], None
+            return store.record_all([(run | git, tests) for run, tests in runs], list(tags)), None
     except HistoryError as exc:
         return [], f"{exc}; the run's own files are written, it is just not in the history"

@@ -127,15 +127,23 @@ class RunStore:
 
     def record(self, run: dict, tests: list[dict], tags: list[str] = ()) -> int:
         """Store one run with its tests and tags in one transaction; returns its RUN_ID."""
+        return self.record_all([(run, tests)], tags)[0]
+
+    def record_all(self, runs, tags: list[str] = ()) -> list[int]:
+        """Store (run, tests) pairs (a comparison's models) in one transaction: all of them, or none."""
         with self._transaction() as db:
-            cursor = db.execute(
-                f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}, extra) VALUES ({', '.join('?' * len(RUN_COLUMNS))}, ?)",
-                [run.get(column) for column in RUN_COLUMNS] + [json.dumps(run.get("extra") or {}, sort_keys=True)])
-            run_id = cursor.lastrowid
-            db.executemany(
-                f"INSERT INTO tests (run_id, {', '.join(TEST_COLUMNS)}) VALUES (?, {', '.join('?' * len(TEST_COLUMNS))})",
-                [[run_id] + [test.get(column) for column in TEST_COLUMNS] for test in tests])
-            db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(run_id, tag) for tag in tags])
+            return [self._insert(db, run, tests, tags) for run, tests in runs]
+
+    @staticmethod
+    def _insert(db, run: dict, tests: list[dict], tags) -> int:
+        cursor = db.execute(
+            f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}, extra) VALUES ({', '.join('?' * len(RUN_COLUMNS))}, ?)",
+            [run.get(column) for column in RUN_COLUMNS] + [json.dumps(run.get("extra") or {}, sort_keys=True)])
+        run_id = cursor.lastrowid
+        db.executemany(
+            f"INSERT INTO tests (run_id, {', '.join(TEST_COLUMNS)}) VALUES (?, {', '.join('?' * len(TEST_COLUMNS))})",
+            [[run_id] + [test.get(column) for column in TEST_COLUMNS] for test in tests])
+        db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(run_id, tag) for tag in tags])
         return run_id
 
     def tag(self, run_id: int, tags: list[str]) -> None:

@@ -52,15 +52,22 @@ def suite_params(results: dict, kind: str) -> dict[str, str]:
             "n_reviews": str(data.get("n_sampled"))}
 
 
+def check_mlflow() -> None:
+    """MLflow is installed, or one line saying how to get it (checked before a run, not after it)."""
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        raise UsageError("--mlflow needs MLflow: pip install 'sentiment-robustness-harness[mlflow]' "
+                         "(or pip install mlflow)") from None
+
+
 def log_to_mlflow(uri: str | None, results: dict, run_dir: Path, kind: str = "test", tags: Sequence[str] = (),
                   extra_metrics: dict | None = None, extra_params: dict | None = None) -> str:
     """Log one run (its results.json as `results`, its files in `run_dir`); returns the MLflow run id. `uri` None
     or empty: MLflow's own default (MLFLOW_TRACKING_URI, else its local store)."""
-    try:
-        import mlflow
-    except ImportError:
-        raise UsageError("--mlflow needs MLflow: pip install 'sentiment-robustness-harness[mlflow]' "
-                         "(or pip install mlflow)") from None
+    check_mlflow()
+    import mlflow
+
     if uri:
         mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(EXPERIMENT)

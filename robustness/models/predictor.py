@@ -63,6 +63,11 @@ class CachedPredictor:
             return np.zeros((0, width))
         return np.stack([self._rows[key] for key in keys])
 
+    def forget(self) -> None:
+        """Drop the remembered predictions (the counts stay): a suite slice starts afresh, so a text's probabilities
+        never come from the batch of an earlier slice, which another worker may not have seen."""
+        self._rows = {}
+
     def prime(self, texts: Sequence[str], proba: np.ndarray) -> None:
         """Remember predictions made elsewhere (an executor's workers, same model) so they are not made again."""
         for key, row in zip(self.keys(texts), proba):

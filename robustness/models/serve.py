@@ -74,7 +74,7 @@ class ModelServer(ThreadingHTTPServer):
             if first is None:
                 break
             waiting, size, stop = [first], len(first[0]), False
-            while size < MAX_COALESCED_TEXTS:
+            while size < STATED_BATCH_SIZE:  # small requests merge; a full-size one is a model call of its own
                 try:
                     item = self._requests.get_nowait()
                 except queue.Empty:

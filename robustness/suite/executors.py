@@ -22,7 +22,8 @@ from typing import Callable
 import numpy as np
 
 from robustness.data.datasets import Dataset
-from robustness.errors import ModelError, UsageError
+from model_adapters.errors import ModelRuntimeError
+from robustness.errors import UsageError
 from robustness.models.predictor import CachedPredictor
 from robustness.suite.run import CHUNK_SOURCES, slice_records
 
@@ -53,8 +54,8 @@ class _SliceExecutor:
     def _died(self, start: int, end: int, attempts: int, exc: BaseException) -> None:
         """Count a dead worker's slice, or end the run when it was that slice's last attempt."""
         if attempts >= MAX_ATTEMPTS:
-            raise ModelError(f"a {self.name} worker died twice on reviews {start}-{end - 1}; last error: "
-                             f"{_first_line(exc)}") from None
+            raise ModelRuntimeError(f"a {self.name} worker died twice on reviews {start}-{end - 1}; last error: "
+                                    f"{_first_line(exc)}") from None
         self.retries.append({"reviews": [start, end - 1], "error": _first_line(exc)})
         self.log(f"[{self.name}] a worker died on reviews {start}-{end - 1} ({type(exc).__name__}); running its "
                  f"slices again on a new worker")
@@ -148,8 +149,21 @@ class RayExecutor(_SliceExecutor):
         ray = _ray()
         _connect(ray, self.address)
         worker_class = ray.remote(num_cpus=1)(SliceWorker)
-        self._n_workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        free = int(ray.available_resources().get("CPU", 0))
+        if self.workers and self.workers > free:  # an actor that cannot be placed would wait for ever
+            raise UsageError(f"--workers {self.workers}: the Ray cluster has {free} free CPU(s); ask for at most that "
+                             f"many, or add nodes")
+        if not self.workers and not free:
+            raise UsageError("the Ray cluster has no free CPU for a worker; wait for its other jobs, or add nodes")
+        self._n_workers = self.workers or free
         actors = [worker_class.remote(self.open_model) for _ in range(self._n_workers)]
+        try:
+            yield from self._run_on(ray, worker_class, actors, config, dataset, polarity)
+        finally:  # whatever happened (an error, a caller that stopped reading), the actors give their CPUs back
+            for handle in actors:
+                ray.kill(handle)
+
+    def _run_on(self, ray, worker_class, actors: list, config, dataset: Dataset, polarity):
         starts = list(range(0, len(dataset), CHUNK_SOURCES))
         self.original_proba = np.zeros((len(dataset), len(polarity.labels)))
         queued: deque = deque()  # [start, ref, actor index, attempts], in slice order
@@ -181,8 +195,6 @@ class RayExecutor(_SliceExecutor):
                 queued.append(submit(next_position, actor))
                 next_position += 1
             yield records, generate_s
-        for handle in actors:
-            ray.kill(handle)
 
 class SliceWorker:
     """One worker (a Ray actor or a local process): the model opened once, and a prediction cache kept across the
@@ -197,6 +209,7 @@ class SliceWorker:
         if self.predictor is None:
             self.predictor = CachedPredictor(self.model, config.harness.batch_size)
         predictor = self.predictor
+        predictor.forget()  # as a local run does: a slice's probabilities never depend on earlier slices
         before = (predictor.predict_seconds, predictor.n_unique_texts, predictor.n_model_calls)
         proba = predictor.predict(chunk.texts)
         records, generate_s = slice_records(config, chunk, predictor, polarity, proba)

@@ -177,19 +177,20 @@ def _run_tests(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor
     if executor is not None:
         original_proba = executor.original_proba  # every slice's clean predictions, in review order
     clean = clean_metrics(dataset.labels, [labels[i] for i in original_proba.argmax(axis=1)], labels)
-    if executor is not None:  # the checks below read the clean predictions from the cache, as a local run does
-        predictor.prime(dataset.texts, original_proba)
+    predictor.forget()
+    predictor.prime(dataset.texts, original_proba)  # the checks read the clean predictions without predicting again
     return [tally.to_dict() for tally in tallies], clean, generate_s
 
 
 def local_slices(config: SuiteConfig, dataset: Dataset, predictor: CachedPredictor, polarity: Polarity,
                  original_proba: np.ndarray):
     """(case records, generation seconds) of each CHUNK_SOURCES-review slice of `dataset`, in order; each slice's
-    clean predictions go into `original_proba`. A slice's reviews are predicted with the slice, as an executor's
-    worker predicts them: a float32 model's probabilities move in the 8th decimal with their batch-mates, so the
-    same batches everywhere are what makes every executor's cases file the same, byte for byte."""
+    clean predictions go into `original_proba`. Each slice is predicted on its own (a fresh cache, its reviews first),
+    as an executor's worker predicts it: a float32 model's probabilities move in the 8th decimal with their
+    batch-mates, so the same batches everywhere are what makes every executor's cases file the same, byte for byte.""" 
     for start in range(0, len(dataset), CHUNK_SOURCES):
         chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+        predictor.forget()
         original_proba[start:start + len(chunk)] = predictor.predict(chunk.texts)
         yield slice_records(config, chunk, predictor, polarity, original_proba[start:start + len(chunk)])
 
