@@ -88,7 +88,8 @@ def test(model_spec, model_options, config_path, data_path, out_dir, sample, see
     if baseline_at is not None:  # before anything is written: results.json is written once, with the comparison
         from robustness.history.baseline import gate_against_baseline
 
-        against = gate_against_baseline(result.results, result.cases_file, *baseline_at)
+        copy, label, original = baseline_at
+        against = gate_against_baseline(result.results, result.cases_file, copy, label, recorded_as=original)
     write_run(result, out_dir)
     write_reports(result.results, Path(out_dir), baseline=against)
     click.echo(format_table(result.results))

@@ -57,7 +57,7 @@ def run_results(run: dict) -> Path:
     return run_dir / "suite_after" / "results.json" if run["kind"] == "loop" else run_dir / "results.json"
 
 
-def snapshot_baseline(found: tuple[Path, str], into: Path) -> tuple[Path, str]:
+def snapshot_baseline(found: tuple[Path, str], into: Path) -> tuple[Path, str, Path]:
     """Copies of the baseline's results.json and cases file in `into`, taken before the new run starts: a run
     written to the baseline's own directory (`--out runs/ci --baseline latest-passing`) then compares with what was
     there, not with itself."""
@@ -68,7 +68,7 @@ def snapshot_baseline(found: tuple[Path, str], into: Path) -> tuple[Path, str]:
             shutil.copyfile(path.parent / name, into / name)
     if path.name != "results.json":  # a results file under another name: its cases cannot be known
         shutil.copyfile(path, into / "results.json")
-    return into / "results.json", label
+    return into / "results.json", label, path
 
 
 def _same_cases(results: dict, baseline: dict, test: dict, before: dict) -> bool:
@@ -79,7 +79,8 @@ def _same_cases(results: dict, baseline: dict, test: dict, before: dict) -> bool
             and (test.get("parameters") or {}) == (before.get("parameters") or {}))
 
 
-def compare_to_baseline(results: dict, cases: Path | None, baseline_path: Path, label: str) -> dict:
+def compare_to_baseline(results: dict, cases: Path | None, baseline_path: Path, label: str,
+                        recorded_as: Path | None = None) -> dict:
     """Per test against the baseline run: its pass rate there, the method (paired or intervals), and whether it
     regressed. The block a run's results.json keeps under "baseline"."""
     baseline = read_results(baseline_path)
@@ -114,16 +115,17 @@ def compare_to_baseline(results: dict, cases: Path | None, baseline_path: Path, 
             row["method"] = "status"
         row["regression"] = bool(worse or (before.get("status") == "pass" and test.get("status") == "fail"))
         rows.append(row)
-    return {"source": label, "results": str(baseline_path), "alpha": ALPHA, "tests": rows,
+    return {"source": label, "results": str(recorded_as or baseline_path), "alpha": ALPHA, "tests": rows,
             "regressions": [row["test"] for row in rows if row["regression"]],
             "not_run": [name for name in old if name not in {t["name"] for t in results.get("tests", [])}]}
 
 
-def gate_against_baseline(results: dict, cases: Path, baseline_path: Path, label: str) -> dict:
+def gate_against_baseline(results: dict, cases: Path, baseline_path: Path, label: str,
+                          recorded_as: Path | None = None) -> dict:
     """Compare a run (its results and cases file, before they are written) with the baseline, keep the comparison
     in its results ("baseline") and fail its gate on a regression; returns the baseline's results (for the
     reports' side-by-side columns)."""
-    block = compare_to_baseline(results, cases, baseline_path, label)
+    block = compare_to_baseline(results, cases, baseline_path, label, recorded_as)
     results["baseline"] = block
     if block["regressions"]:
         results["gate"]["passed"] = False

@@ -109,7 +109,11 @@ def test_a_significantly_worse_run_is_a_regression_marked_in_the_reports_and_fai
 
     run_dir = tmp_path / "worse"
     worse_results = json.loads(json.dumps(results))
-    baseline = gate_against_baseline(worse_results, run_dir, tmp_path / "good" / "results.json", "run 1 [shipped]")
+    baseline = gate_against_baseline(worse_results, run_dir / "cases.jsonl.gz", tmp_path / "good" / "results.json",
+                                     "run 1 [shipped]")
+    from robustness.files import write_json
+
+    write_json(run_dir / "results.json", worse_results)
     write_reports(worse_results, run_dir, baseline=baseline)
     assert worse_results["gate"]["passed"] is False and worse_results["gate"]["regressions"] == ["add_typo"]
     assert json.loads((run_dir / "results.json").read_text())["baseline"]["regressions"] == ["add_typo"]
@@ -143,3 +147,33 @@ def test_a_run_logged_to_mlflow_is_read_back_with_its_client(tiny_lstm_dir, suit
     artifacts = {a.path for a in client.list_artifacts(run_id)}
     assert {"report.html", "results.json", "junit.xml"} <= artifacts
     assert mlflow.get_experiment(run.info.experiment_id).name == "robustness"
+
+
+def test_a_run_written_over_its_own_baseline_compares_with_what_was_there(tiny_lstm_dir, suites, tmp_path, capsys):
+    """`--out runs/ci --baseline latest-passing` where the latest passing run is runs/ci itself: the baseline is
+    copied before the run writes, so the comparison is with the earlier run, not with itself."""
+    history = tmp_path / "h.sqlite"
+    assert _test(capsys, tiny_lstm_dir, suites[0], tmp_path / "ci", history, "--seed", 3)[0] == 0
+    before = json.loads((tmp_path / "ci" / "results.json").read_text())
+    code, _, err = _test(capsys, tiny_lstm_dir, suites[0], tmp_path / "ci", history, "--baseline", "latest-passing",
+                         "--seed", 4)
+    assert code == 0, err
+    after = json.loads((tmp_path / "ci" / "results.json").read_text())
+    assert after["seed"] == 4 and after["baseline"]["results"] == str(tmp_path / "ci" / "results.json")
+    rows = {row["test"]: row for row in after["baseline"]["tests"]}
+    assert rows["add_typo"]["pass_rate_before"] == next(t["pass_rate"] for t in before["tests"] if t["name"] == "add_typo")
+    assert {row["method"] for row in rows.values()} == {"intervals"}  # another seed: other cases, nothing paired
+
+
+def test_a_max_score_regresses_when_its_interval_rises_above_the_baseline(tmp_path):
+    from robustness.files import write_json
+
+    def run(low, high):
+        return {"kind": "suite_results", "schema_version": 1, "seed": 1, "data": {}, "tests": [
+            {"name": "negation_of_positive", "kind": "score", "comparison": "max", "score": (low + high) / 2,
+             "ci_low": low, "ci_high": high, "status": "pass"}]}
+
+    write_json(tmp_path / "results.json", run(0.30, 0.45))
+    better = compare_to_baseline(run(0.05, 0.12), None, tmp_path / "results.json", "run 1")
+    worse = compare_to_baseline(run(0.50, 0.62), None, tmp_path / "results.json", "run 1")
+    assert better["regressions"] == [] and worse["regressions"] == ["negation_of_positive"]

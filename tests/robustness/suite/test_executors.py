@@ -33,7 +33,12 @@ def cluster():
 def reviews(imdb_archive):
     from robustness.data.datasets import load_dataset, sample_dataset
 
-    return sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=3)  # three slices of 128 reviews
+    from robustness.data.datasets import Dataset
+
+    sample = sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=3)  # three slices of 128 reviews
+    texts = list(sample.texts)
+    texts[260] = texts[5]  # a review in the first and the third slice (IMDB has duplicates): predicted per slice
+    return Dataset(ids=sample.ids, texts=tuple(texts), labels=sample.labels, source=sample.source)
 
 
 def _run(model_dir, reviews, work_dir: Path, executor=None):
