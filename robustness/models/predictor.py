@@ -35,9 +35,15 @@ class CachedPredictor:
         self.predict_seconds = 0.0
         self.n_model_calls = 0
         self.n_requested = 0
+        self._n_predicted = 0
 
     @property
     def n_unique_texts(self) -> int:
+        """Texts the model was asked for (each once per cache lifetime; forget() starts a new one)."""
+        return self._n_predicted
+
+    @property
+    def n_cached(self) -> int:
         return len(self._rows)
 
     def keys(self, texts: Sequence[str]) -> list[bytes]:
@@ -74,6 +80,7 @@ class CachedPredictor:
             self._rows.setdefault(key, np.array(row, copy=True))
 
     def _predict_new(self, todo: dict[bytes, str]) -> None:
+        self._n_predicted += len(todo)
         # Similar lengths in one batch waste less padding in sequence models; results do not depend on it.
         items = sorted(todo.items(), key=lambda kv: len(kv[1]))
         started = time.perf_counter()

@@ -111,7 +111,7 @@ class ModelServer(ThreadingHTTPServer):
             start += len(texts)
 
     def _predict_now(self, texts: list[str]):
-        if self.predictor.n_unique_texts > CACHE_ROWS:
+        if self.predictor.n_cached > CACHE_ROWS:
             self.predictor = CachedPredictor(self.model, MAX_COALESCED_TEXTS)
         return self.predictor.predict(texts)
 

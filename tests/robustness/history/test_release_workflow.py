@@ -171,6 +171,7 @@ def test_a_max_score_regresses_when_its_interval_rises_above_the_baseline(tmp_pa
     def run(low, high):
         return {"kind": "suite_results", "schema_version": 1, "seed": 1, "data": {}, "tests": [
             {"name": "negation_of_positive", "kind": "score", "comparison": "max", "score": (low + high) / 2,
+             "pass_rate": None, "n_applicable": 200, "min_pass_rate": None, "expectation": "INV",
              "ci_low": low, "ci_high": high, "status": "pass"}]}
 
     write_json(tmp_path / "results.json", run(0.30, 0.45))
