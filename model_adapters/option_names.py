@@ -15,6 +15,7 @@ class OptionNames:
     allow_download: str = "--allow-download"
     http_timeout: str = "--http-timeout"
     http_retries: str = "--http-retries"
+    precision: str = "--precision"
 
     @classmethod
     def prefixed(cls, prefix: str) -> "OptionNames":

@@ -53,14 +53,18 @@ class ResolvedModel:
 
 def load_model_spec(spec: str | Path, *, allow_download: bool = False, trust: Sequence[str] = (),
                     labels: Sequence[str] | None = None, http: HttpOptions | None = None,
-                    names: OptionNames = COMMAND_FLAGS) -> ResolvedModel:
+                    names: OptionNames = COMMAND_FLAGS, precision: str = "fp32") -> ResolvedModel:
     """Open the model `spec` names; any problem is one ModelError/UsageError line naming the spec and the fix.
 
     `labels` names the model's probability columns in order (needed by callables that name none; renames
     the labels of a transformers, skops, py or HTTP model). `trust` lists skops types the user trusts. `names` says
-    how errors name these options: the commands' flags, or the loop's `model.spec.*` fields.
+    how errors name these options: the commands' flags, or the loop's `model.spec.*` fields. `precision` bf16 opens
+    an LSTM (also behind a normalizer) on its fast path, and is part of the fingerprint.
     """
     text = str(spec).strip()
+    if precision != "fp32" and text.startswith(PREFIXES + ("http://", "https://")):
+        raise UsageError(f"{names.precision} {precision} applies to LSTM model directories; {text} is not one: "
+                         f"drop {names.precision}")
     if text.startswith(("http://", "https://")):
         from model_adapters.http_adapter import connect_http_model
 
@@ -79,14 +83,14 @@ def load_model_spec(spec: str | Path, *, allow_download: bool = False, trust: Se
 
         model = load_python_model(text[3:], labels=labels, where=text, names=names)
         return ResolvedModel(model, "py", text, _module_fingerprint(text[3:], model.labels))
-    return _directory(Path(text), text, labels, names)
+    return _directory(Path(text), text, labels, names, precision)
 
 
-def load_directory_model(path: str | Path) -> SentimentModel:
+def load_directory_model(path: str | Path, precision: str = "fp32") -> SentimentModel:
     """A model directory: a saved TF-IDF baseline, a transformers save_pretrained directory, a normalized model
     (`robustness harden`), or our LSTM."""
     if is_normalized_dir(path):
-        return _normalized(Path(path), str(path)).model
+        return _normalized(Path(path), str(path), precision).model
     from model_adapters.hf_adapter import is_transformers_dir
     from model_adapters.sklearn_adapter import TFIDF_MANIFEST, load_tfidf_model
 
@@ -98,7 +102,7 @@ def load_directory_model(path: str | Path) -> SentimentModel:
         return load_transformers_model(str(path))
     from model_adapters.lstm.adapter import load_lstm_model
 
-    return load_lstm_model(path)
+    return load_lstm_model(path, precision)
 
 
 # What decides an LSTM directory's predictions (model_adapters/lstm/artifact.py): not metrics.json (how long
@@ -125,7 +129,8 @@ def hash_files(paths: Sequence[Path], only: Sequence[str] | None = None) -> str:
     return digest.hexdigest()
 
 
-def _directory(path: Path, text: str, labels, names: OptionNames = COMMAND_FLAGS) -> ResolvedModel:
+def _directory(path: Path, text: str, labels, names: OptionNames = COMMAND_FLAGS,
+               precision: str = "fp32") -> ResolvedModel:
     if path.suffix.lower() in (".pkl", ".pickle", ".joblib"):
         raise UsageError(f"model {text}: a pickle is never loaded; save the pipeline with skops "
                          f"(skops.io.dump(pipeline, 'model.skops')) and pass skops:model.skops")
@@ -138,16 +143,19 @@ def _directory(path: Path, text: str, labels, names: OptionNames = COMMAND_FLAGS
         raise UsageError(f"{names.labels} applies to hf:, skops:, py: and http models; the model in {text} names "
                          f"its own labels: drop {names.labels}")
     if is_normalized_dir(path):
-        return _normalized(path, text)
+        return _normalized(path, text, precision)
     from model_adapters.hf_adapter import is_transformers_dir
     from model_adapters.sklearn_adapter import TFIDF_MANIFEST
 
-    if is_transformers_dir(path):
+    kind = "hf" if is_transformers_dir(path) else "tfidf" if (path / TFIDF_MANIFEST).is_file() else "lstm"
+    if precision != "fp32" and kind != "lstm":
+        raise UsageError(f"{names.precision} {precision} applies to LSTM model directories; {text} holds a {kind} "
+                         f"model: drop {names.precision}")
+    if kind == "hf":
         return _transformers(text, text, None, False, names)
-    kind = "tfidf" if (path / TFIDF_MANIFEST).is_file() else "lstm"
-    model = load_directory_model(path)
-    return ResolvedModel(model, kind, text,
-                         {"sha256": hash_files([path], LSTM_PREDICTION_FILES if kind == "lstm" else None)})
+    model = load_directory_model(path, precision)
+    fingerprint = {"sha256": hash_files([path], LSTM_PREDICTION_FILES if kind == "lstm" else None)}
+    return ResolvedModel(model, kind, text, fingerprint | ({"precision": precision} if precision != "fp32" else {}))
 
 
 def wrapped_options(options: dict) -> dict:
@@ -159,7 +167,7 @@ def wrapped_options(options: dict) -> dict:
             "http": HttpOptions(**http) if http else None}
 
 
-def _normalized(path: Path, text: str) -> ResolvedModel:
+def _normalized(path: Path, text: str, precision: str = "fp32") -> ResolvedModel:
     """A directory written by `robustness harden`: the model it wraps, opened with its stored options, behind the
     normalizer. A wrapped model that does not open is one line naming both."""
     manifest = read_manifest(path)
@@ -169,7 +177,7 @@ def _normalized(path: Path, text: str) -> ResolvedModel:
         raise ModelError(f"model {text} wraps {shown}, itself a normalized model; harden the model underneath "
                          f"instead")
     try:
-        inner = load_model_spec(inner_spec, **wrapped_options(manifest.get("options") or {}))
+        inner = load_model_spec(inner_spec, **wrapped_options(manifest.get("options") or {}), precision=precision)
     except (ModelError, UsageError, TypeError) as exc:
         raise ModelError(f"model {text}: the model it wraps ({shown}) does not open: {exc}") from None
     recorded = (manifest.get("wrapped_fingerprint") or {}).get("sha256")

@@ -2,25 +2,39 @@
 
 Reviews are predicted in batches of exactly equal token length, so a review's probabilities are the
 same whichever other reviews it arrives with (the suite compares originals and perturbations one by one).
+`precision="bf16"` opens the fast path instead (fast_inference.py): bfloat16 in padded batches, within rounding
+of this fp32 reference.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 
+from model_adapters.errors import UsageError
 from model_adapters.lstm.artifact import load_network, read_metrics
 from model_adapters.lstm.batching import encode_texts, predict_logits
+from model_adapters.lstm.config import PRECISIONS
+from model_adapters.lstm.fast_inference import FastLSTM, native_bf16
 from model_adapters.lstm.network import LSTMClassifier
 from model_adapters.lstm.tokenizer import Vocabulary
 
 
 class LSTMAdapter:
-    def __init__(self, network: LSTMClassifier, vocab: Vocabulary, path: str | Path | None = None, metrics: dict | None = None):
+    def __init__(self, network: LSTMClassifier, vocab: Vocabulary, path: str | Path | None = None,
+                 metrics: dict | None = None, precision: str = "fp32"):
+        if precision not in PRECISIONS:
+            raise UsageError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
         self.network = network.eval()
+        self.precision = precision
+        self._fast = FastLSTM(self.network) if precision == "bf16" else None
+        if self._fast is not None and not native_bf16():
+            warnings.warn("precision bf16: this CPU has no AVX512-BF16 or AMX, so torch emulates bfloat16 and "
+                          "predicts slower than fp32; use --precision fp32 here", stacklevel=2)
         self.vocab = vocab
         self.config = network.config
         self.labels: tuple[str, ...] = tuple(self.config.labels)
@@ -35,7 +49,7 @@ class LSTMAdapter:
     def info(self) -> dict:
         """What reports show about the model: preset, size, and how it was trained."""
         return {
-            "family": "lstm", "preset": self.config.name, "path": self.path,
+            "family": "lstm", "preset": self.config.name, "path": self.path, "precision": self.precision,
             "parameters": sum(p.numel() for p in self.network.parameters()), "vocab_size": len(self.vocab),
             "seed": self.metrics.get("seed"), "best_epoch": self.metrics.get("best_epoch"),
             "validation_accuracy": self.metrics.get("validation", {}).get("accuracy"),
@@ -49,13 +63,14 @@ class LSTMAdapter:
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        logits = predict_logits(self.network, self._encode(texts), self.config.inference_batch_size)
+        logits = predict_logits(self.network, self._encode(texts), self.config.inference_batch_size, fast=self._fast)
         return torch.softmax(torch.from_numpy(logits).double(), dim=1).numpy()
 
     def input_keys(self, texts: Sequence[str]) -> list[bytes]:
         """What the network actually sees for each text (token ids after truncation), as bytes. Texts with
         equal keys get equal probabilities (batching never changes a result), so the suite predicts one of
-        them and reuses it: a casing change the tokenizer undoes costs no forward pass."""
+        them and reuses it: a casing change the tokenizer undoes costs no forward pass (on the bf16 path, equal
+        keys batched apart may differ by rounding: reuse makes them equal, as the fp32 path would)."""
         texts = list(texts)
         encoded = encode_texts(texts, self.vocab, self.config)
         self._recent_encodings = dict(zip(texts, encoded))
@@ -86,7 +101,7 @@ class LSTMAdapter:
         return [self.labels[i] for i in proba.argmax(axis=1)]
 
 
-def load_lstm_model(path: str | Path) -> LSTMAdapter:
+def load_lstm_model(path: str | Path, precision: str = "fp32") -> LSTMAdapter:
     """Open a model directory written by `robustness train`; any problem is a ModelError naming the file."""
     network, vocab = load_network(path)
-    return LSTMAdapter(network, vocab, path=path, metrics=read_metrics(path))
+    return LSTMAdapter(network, vocab, path=path, metrics=read_metrics(path), precision=precision)

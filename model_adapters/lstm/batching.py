@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from model_adapters.lstm.config import LSTMConfig
+from model_adapters.lstm.fast_inference import FAST_BATCH_SIZE, padded_batches
 from model_adapters.lstm.tokenizer import (
     OOV_ID,
     Vocabulary,
@@ -78,25 +79,31 @@ def equal_length_batches(encoded: Sequence[np.ndarray], batch_size: int) -> Iter
 
 
 def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batch_size: int,
-                   workers: int | None = None) -> np.ndarray:
-    """Logits in input order, computed in equal-length batches under inference mode.
+                   workers: int | None = None, fast=None) -> np.ndarray:
+    """Logits in input order under inference mode: the fp32 reference in equal-length batches, or with `fast`
+    (a fast_inference.FastLSTM) its bf16 path in padded batches of its own size.
 
     With several torch threads, batches run side by side in that many Python threads of one torch thread
     each: a small LSTM's per-step matrix products are too small to split across cores, whole batches are not.
     A batch's logits do not depend on which thread ran it.
     """
     out = np.zeros((len(encoded), network.output.out_features), dtype=np.float32)
-    batches = list(equal_length_batches(encoded, batch_size))
+    if fast is None:
+        batches = [(indices, (ids,)) for indices, ids in equal_length_batches(encoded, batch_size)]
+        forward = network
+    else:
+        batches = [(indices, (ids, lengths)) for indices, ids, lengths in padded_batches(encoded, FAST_BATCH_SIZE)]
+        forward = fast.logits
     workers = min(workers or torch.get_num_threads(), len(batches))
     was_training = network.training
     network.eval()
     try:
         if workers <= 1:
             with torch.inference_mode():
-                for indices, ids in batches:
-                    out[indices] = network(ids).numpy()
+                for indices, inputs in batches:
+                    out[indices] = forward(*inputs).numpy()
         else:
-            _predict_in_threads(network, batches, out, workers)
+            _predict_in_threads(forward, batches, out, workers)
     finally:
         network.train(was_training)
     return out
@@ -105,17 +112,17 @@ def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batc
 _THREADS_LOCK = threading.Lock()  # torch's thread count is process-wide: one threaded prediction at a time
 
 
-def _predict_in_threads(network: torch.nn.Module, batches: list, out: np.ndarray, workers: int) -> None:
+def _predict_in_threads(forward, batches: list, out: np.ndarray, workers: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def run(share: list) -> None:
         torch.set_num_threads(1)  # process-wide in OpenMP builds (set once below); per thread in others
         with torch.inference_mode():
-            for indices, ids in share:
-                out[indices] = network(ids).numpy()
+            for indices, inputs in share:
+                out[indices] = forward(*inputs).numpy()
 
     # Deal batches round-robin by cost (length x rows, longest first) so the workers finish together.
-    ordered = sorted(batches, key=lambda batch: -batch[1].numel())
+    ordered = sorted(batches, key=lambda batch: -batch[1][0].numel())
     shares = [ordered[i::workers] for i in range(workers)]
     with _THREADS_LOCK:
         caller_threads = torch.get_num_threads()

@@ -23,6 +23,10 @@ INITS = ("torch", "keras")
 PRETRAINS = ("none", "ppmi_svd")
 
 
+# How a trained LSTM may predict: fp32 is the reference; bf16 is the fast path (model_adapters/lstm/fast_inference.py).
+PRECISIONS = ("fp32", "bf16")
+
+
 @dataclass(frozen=True)
 class LSTMConfig:
     name: str = "custom"

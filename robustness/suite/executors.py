@@ -21,8 +21,8 @@ from typing import Callable
 
 import numpy as np
 
-from robustness.data.datasets import Dataset
 from model_adapters.errors import ModelRuntimeError
+from robustness.data.datasets import Dataset
 from robustness.errors import UsageError
 from robustness.models.predictor import CachedPredictor
 from robustness.suite.run import CHUNK_SOURCES, slice_records
