@@ -23,6 +23,7 @@ from pathlib import Path
 from provenance import WORK, git_commit, record_path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+FAST_SPEEDUP_TARGET, FAST_AGREEMENT_TARGET, FAST_ACCURACY_TARGET_PT = 2.0, 0.995, 0.1  # fast path vs fp32
 TARGETS = {  # test accuracy, training seconds, inference reviews/s (2 CPU cores)
     "full": {"min_test_accuracy": 0.895, "max_train_s": 1200, "min_reviews_per_s": 1000},
     "quick": {"min_test_accuracy": 0.86, "max_train_s": 180, "min_reviews_per_s": 5000},
@@ -50,7 +51,6 @@ def score(gold, predicted) -> dict:
 
 def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir: Path, threads: int | None,
                      reuse: bool = False, overrides: dict | None = None) -> dict:
-    from model_adapters.lstm.adapter import load_lstm_model
     from model_adapters.lstm.artifact import read_metrics
     from model_adapters.lstm.training import train_lstm
 
@@ -65,18 +65,15 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
         config = resolve_config(preset, **(overrides or {}))
         metrics = train_lstm(train, validation, config, model_dir, seed=seed, progress=True, num_threads=threads)
         train_s = time.perf_counter() - started
-    model = load_lstm_model(model_dir)
-    started = time.perf_counter()
-    predicted = model.predict(test.texts)
-    predict_s = time.perf_counter() - started
+    inference = measure_inference(model_dir, test)
+    predicted = inference.pop("_predicted")
     result = {
-        "schema_version": 1, "kind": "train_imdb_benchmark", "preset": preset, "seed": seed,
+        "schema_version": 2, "kind": "train_imdb_benchmark", "preset": preset, "seed": seed,
         "overrides": overrides or {},
         "test": {"n": len(test), **score(list(test.labels), predicted)},
         "validation": metrics["validation"],
         "training_seconds": round(train_s, 1),
-        "inference": {"seconds": round(predict_s, 2), "reviews_per_s": round(len(test) / predict_s, 1),
-                      "includes": "tokenization + model, whole test set through predict()"},
+        "inference": inference,
         "epochs_run": metrics["epochs_run"], "best_epoch": metrics["best_epoch"], "history": metrics["history"],
         "parameters": metrics["parameters"], "config": metrics["config"],
         "n_train": metrics["n_train"], "n_validation": metrics["n_validation"],
@@ -94,8 +91,52 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
             "test_accuracy": result["test"]["accuracy"] >= target["min_test_accuracy"],
             "train_s": train_s <= target["max_train_s"],
             "reviews_per_s": result["inference"]["reviews_per_s"] >= target["min_reviews_per_s"],
+            "fast_speedup": result["inference"]["fast"]["speedup"] >= FAST_SPEEDUP_TARGET,
+            "fast_agreement": result["inference"]["fast"]["agreement"] >= FAST_AGREEMENT_TARGET,
+            "fast_accuracy_within": abs(result["inference"]["fast"]["accuracy_change_pt"]) <= FAST_ACCURACY_TARGET_PT,
         }}
     return result
+
+
+def measure_inference(model_dir: Path, test) -> dict:
+    """The whole test set through the fp32 reference and through the bf16 fast path in the same run, each timed
+    end to end (predict(): tokenization + model) and for the model alone (ids already made), best of 3; with
+    each path's accuracy and their per-review agreement."""
+    import numpy as np
+
+    from model_adapters.lstm.adapter import load_lstm_model
+    from model_adapters.lstm.batching import encode_texts
+    from model_adapters.lstm.fast_inference import native_bf16
+
+    texts, gold = list(test.texts), list(test.labels)
+    paths = {}
+    for name, precision in (("reference", "fp32"), ("fast", "bf16")):
+        model = load_lstm_model(model_dir, precision=precision)
+        model.predict(texts[:256])  # warm: first-call setup is not inference
+        end_to_end, model_only = [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            predicted = model.predict(texts)
+            end_to_end.append(time.perf_counter() - started)
+        encoded = encode_texts(texts, model.vocab, model.config)
+        for _ in range(3):
+            started = time.perf_counter()
+            model.logits(encoded)
+            model_only.append(time.perf_counter() - started)
+        paths[name] = {"precision": precision, "seconds": round(min(end_to_end), 2),
+                       "reviews_per_s": round(len(texts) / min(end_to_end), 1),
+                       "model_only_seconds": round(min(model_only), 2), "accuracy": score(gold, predicted)["accuracy"],
+                       "_predicted": predicted}
+    reference, fast = paths["reference"], paths["fast"]
+    fast |= {"speedup": round(reference["seconds"] / fast["seconds"], 3),
+             "model_only_speedup": round(reference["model_only_seconds"] / fast["model_only_seconds"], 3),
+             "agreement": float(np.mean(np.array(reference["_predicted"]) == np.array(fast["_predicted"]))),
+             "accuracy_change_pt": round(100 * (fast["accuracy"] - reference["accuracy"]), 3),
+             "native_bf16": native_bf16()}
+    fast.pop("_predicted")
+    return {**{k: reference[k] for k in ("seconds", "reviews_per_s")}, "_predicted": reference.pop("_predicted"),
+            "includes": "tokenization + model, whole test set through predict(), best of 3",
+            "reference": reference, "fast": fast}
 
 
 def baseline_result(train_all, test, seed: int) -> dict | None:
@@ -168,7 +209,9 @@ def main(argv=None) -> int:
         write_json(RESULTS / ("experiments" if args.tag else "") / f"train_imdb_{preset}{name}.json", result)
         print(f"{preset}: test accuracy {result['test']['accuracy']:.4f} (macro F1 {result['test']['macro_f1']:.4f}), "
               f"training {result['training_seconds']:.0f}s over {result['epochs_run']} epochs, inference "
-              f"{result['inference']['reviews_per_s']:.0f} reviews/s, peak RSS {result['peak_rss_mb']:.0f} MB"
+              f"{result['inference']['reviews_per_s']:.0f} reviews/s (bf16 fast path "
+              f"x{result['inference']['fast']['speedup']:.2f}, model alone x{result['inference']['fast']['model_only_speedup']:.2f},"
+              f" agreement {result['inference']['fast']['agreement']:.4f}), peak RSS {result['peak_rss_mb']:.0f} MB"
               + (f"; baseline {baseline['name']} {baseline['accuracy']:.4f}" if baseline else ""), flush=True)
     return 0
 

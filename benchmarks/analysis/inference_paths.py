@@ -5,7 +5,9 @@ the reference's:
 
 - equal-length batches of 256;
 - padded, length-sorted batches of 64/128/256 read as packed sequences (exact up to float rounding);
-- each review cut (head + tail) to a multiple of k tokens, so batches of equal length grow (changes the input).
+- each review cut (head + tail) to a multiple of k tokens, so batches of equal length grow (changes the input);
+- bfloat16: the whole network cast, in the reference's equal-length batches; and the shipped fast path
+  (`--precision bf16`, model_adapters/lstm/fast_inference.py): one-way bf16 LSTMs per direction over padded batches.
 
     python benchmarks/analysis/inference_paths.py --model runs/benchmarks/full
 """
@@ -13,6 +15,7 @@ the reference's:
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import platform
 import sys
@@ -23,6 +26,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from provenance import WORK, git_commit, record_path  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+class _FloatLogits:
+    """A bf16 network whose logits come back as fp32 (what predict_logits stores)."""
+
+    def __init__(self, network):
+        self.network, self.output, self.training = network, network.output, False
+
+    def __call__(self, ids):
+        return self.network(ids).float()
+
+    def eval(self):
+        return self
+
+    def train(self, mode=True):
+        return self
 
 
 def main(argv=None) -> int:
@@ -38,6 +57,7 @@ def main(argv=None) -> int:
     import torch
 
     from model_adapters import load_model
+    from model_adapters.lstm.adapter import load_lstm_model
     from model_adapters.lstm.batching import encode_texts, equal_length_batches, predict_logits
     from model_adapters.lstm.tokenizer import head_tail
     from robustness.data.datasets import load_dataset, sample_dataset
@@ -91,6 +111,12 @@ def main(argv=None) -> int:
     for k in (8, 16, 32):
         seconds, (out, batches) = best(lambda: trimmed(k))
         rows[f"trimmed_to_multiple_of_{k}"] = {"seconds": seconds, "batches": batches, "out": out}
+    cast = copy.deepcopy(network).to(torch.bfloat16)
+    seconds, out = best(lambda: predict_logits(_FloatLogits(cast), encoded, 64))
+    rows["bf16_cast_equal_length_64"] = {"seconds": seconds, "out": out}
+    fast = load_lstm_model(args.model, precision="bf16")
+    seconds, out = best(lambda: fast.logits(encoded))
+    rows["fast_path_bf16_padded"] = {"seconds": seconds, "out": out}
     record_rows = {}
     for name, row in rows.items():
         out = row.pop("out")

@@ -63,8 +63,12 @@ class LSTMAdapter:
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        logits = predict_logits(self.network, self._encode(texts), self.config.inference_batch_size, fast=self._fast)
+        logits = self.logits(self._encode(texts))
         return torch.softmax(torch.from_numpy(logits).double(), dim=1).numpy()
+
+    def logits(self, encoded: Sequence[np.ndarray]) -> np.ndarray:
+        """Logits of reviews already turned into token ids, on this adapter's path (fp32 or the bf16 fast path)."""
+        return predict_logits(self.network, encoded, self.config.inference_batch_size, fast=self._fast)
 
     def input_keys(self, texts: Sequence[str]) -> list[bytes]:
         """What the network actually sees for each text (token ids after truncation), as bytes. Texts with

@@ -56,18 +56,19 @@ NEGATION_SCOPE = 3  # words; unbounded scopes made a review without punctuation 
 def mark_negation(tokens: list[str]) -> list[str]:
     """The (at most NEGATION_SCOPE) words after a negator, up to the next punctuation, become "not_<word>"
     (Das & Chen 2001; Pang et al. 2002): "not bad" then shares no token with "bad", so a model can learn that it
-    reads positive."""
-    marked, left = [], 0
-    for token in tokens:
-        if token in _SCOPE_ENDS:
-            left = 0
-            marked.append(token)
-        elif token in NEGATORS:
+    reads positive. (Written for speed: it is half of tokenizing a review.)"""
+    marked, left = list(tokens), 0
+    if NEGATORS.isdisjoint(marked):
+        return marked
+    for i, token in enumerate(tokens):
+        if token in NEGATORS:
             left = NEGATION_SCOPE
-            marked.append(token)
-        else:
-            marked.append("not_" + token if left else token)
-            left = max(0, left - 1)
+        elif left:
+            if token in _SCOPE_ENDS:
+                left = 0
+            else:
+                marked[i] = "not_" + token
+                left -= 1
     return marked
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reports.formatting import num, pt
 from robustness.cli.history_options import HISTORY_HELP
 from robustness.cli.text_table import text_table
 
@@ -55,8 +56,9 @@ def show(history_path, run_id):
                f"tags: {', '.join(run['tags']) or '-'}")
     rows = [("test", "n", "pass rate", "95% CI", "min", "score", "status")]
     for test in tests:
-        rows.append((test["name"], _num(test["n"], "{:d}"), _num(test["pass_rate"]), _ci(test), _num(test["threshold"]),
-                     _num(test["score"]), (test["status"] or "-").upper()))
+        rows.append((test["name"], num(test["n"]), _num(test["pass_rate"]), _ci(test),
+                     _num(test["threshold"], test.get("metric")), _num(test["score"], test.get("metric")),
+                     (test["status"] or "-").upper()))
     click.echo("\n".join(text_table(rows)))
 
 
@@ -75,14 +77,16 @@ def diff(history_path, run_a, run_b):
     for test in tests_b:
         old = tests_a.pop(test["name"], None)
         before, after = _headline(old), _headline(test)
-        change = f"{100 * (after - before):+.1f} pt" if before is not None and after is not None else "-"
+        change = _change(before, after, test.get("metric"))
         note = ""
         if old and test["ci_high"] is not None and old["ci_low"] is not None:
             note = ("worse (intervals apart)" if test["ci_high"] < old["ci_low"]
                     else "better (intervals apart)" if test["ci_low"] > old["ci_high"] else "")
         status = f"{(old or {}).get('status') or '-'} -> {test['status'] or '-'}"
-        rows.append((test["name"], _num(before), _num(after), change, status, note if old else "new"))
-    rows += [(name, _num(_headline(old)), "-", "-", f"{old['status']} -> -", "not run") for name, old in tests_a.items()]
+        metric = test.get("metric")
+        rows.append((test["name"], _num(before, metric), _num(after, metric), change, status, note if old else "new"))
+    rows += [(name, _num(_headline(old), old.get("metric")), "-", "-", f"{old['status']} -> -", "not run")
+             for name, old in tests_a.items()]
     click.echo("\n".join(text_table(rows)))
 
 
@@ -106,8 +110,9 @@ def trend(history_path, test_name, kind, html_path):
         values = [p["value"] for p in points if p["value"] is not None]
         if not values:
             continue
-        rows.append((name, str(len(points)), _num(values[0]), _num(values[-1]),
-                     f"{100 * (values[-1] - values[0]):+.1f} pt", _num(min(values)), _spark(values)))
+        metric = points[-1].get("metric")
+        rows.append((name, str(len(points)), _num(values[0], metric), _num(values[-1], metric),
+                     _change(values[0], values[-1], metric), _num(min(values), metric), _spark(values)))
     click.echo("\n".join(text_table(rows)))
     if html_path is not None:
         from robustness.history.trend import write_trend_page
@@ -143,8 +148,18 @@ def _gate(passed) -> str:
     return "-" if passed is None else "PASS" if passed else "FAIL"
 
 
-def _num(value, form: str = "{:.3f}") -> str:
-    return "-" if value is None else form.format(value)
+def _num(value, metric: str | None = None) -> str:
+    """A rate or score to 3 decimals; a count (representation tests' min_count) as a whole number."""
+    if value is None:
+        return "-"
+    return num(int(value)) if metric == "count" else f"{value:.3f}"
+
+
+def _change(before, after, metric: str | None) -> str:
+    """The change between two runs: percentage points for rates and shares, plain units for counts."""
+    if before is None or after is None:
+        return "-"
+    return f"{after - before:+,.0f}" if metric == "count" else pt(after - before)
 
 
 def _ci(test: dict) -> str:

@@ -25,7 +25,7 @@ def test_rows(results: dict) -> list[dict]:
                      "n": test.get("n_applicable"), "pass_rate": test.get("pass_rate"), "ci_low": test.get("ci_low"),
                      "ci_high": test.get("ci_high"),
                      "threshold": threshold if isinstance(threshold, (int, float)) else None,
-                     "score": test.get("score"), "status": test.get("status")})
+                     "score": test.get("score"), "status": test.get("status"), "metric": test.get("metric")})
     return rows
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from robustness.data.download import default_cache_dir
 from robustness.errors import RobustnessError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 ENV_VAR = "ROBUSTNESS_HISTORY"
 
@@ -52,11 +52,13 @@ MIGRATIONS = {
         "CREATE INDEX tags_by_tag ON tags(tag)",
         "CREATE INDEX tests_by_name ON tests(name, run_id)",
     ],
+    2: ["ALTER TABLE tests ADD COLUMN metric TEXT"],  # what a score measures (count, accuracy, gap...): how to show it
 }
 RUN_COLUMNS = ("kind", "created_at", "run_dir", "model_spec", "model_kind", "model_fingerprint", "data_path",
                "data_fingerprint", "config_hash", "seed", "passed", "clean_accuracy", "transfer_verdict",
                "chosen_fix", "git_commit", "git_dirty")
-TEST_COLUMNS = ("name", "category", "kind", "n", "pass_rate", "ci_low", "ci_high", "threshold", "score", "status")
+TEST_COLUMNS = ("name", "category", "kind", "n", "pass_rate", "ci_low", "ci_high", "threshold", "score", "status",
+                "metric")
 
 
 class HistoryError(RobustnessError):

@@ -20,7 +20,7 @@ def trend_series(store: RunStore, test: str | None = None, kind: str | None = No
             "run": row["run_id"], "created_at": row["created_at"], "model": row["model_spec"],
             "kind": row["run_kind"], "tags": tags.get(row["run_id"], []), "value": value,
             "ci_low": row["ci_low"], "ci_high": row["ci_high"], "threshold": row["threshold"],
-            "status": row["status"], "is_score": row["pass_rate"] is None})
+            "status": row["status"], "is_score": row["pass_rate"] is None, "metric": row.get("metric")})
     return series
 
 

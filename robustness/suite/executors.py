@@ -60,6 +60,40 @@ class _SliceExecutor:
         self.log(f"[{self.name}] a worker died on reviews {start}-{end - 1} ({type(exc).__name__}); running its "
                  f"slices again on a new worker")
 
+    def _in_order(self, dataset: Dataset, polarity, submit: Callable, result: Callable, replace: Callable):
+        """(case records, generation seconds) of each slice in slice order, SLICES_PER_WORKER slices in flight per
+        worker. `submit(chunk, worker)` starts a slice and returns its handle; `result(handle)` waits for it, raising
+        _WorkerDied when its worker died; `replace(worker)` starts a new worker for a dead one and returns the
+        workers whose queued slices were lost with it (run again, the dead slice's attempt counted)."""
+        starts = list(range(0, len(dataset), CHUNK_SOURCES))
+        self.original_proba = np.zeros((len(dataset), len(polarity.labels)))
+
+        def launch(position: int, worker: int, attempts: int = 1) -> list:
+            start = starts[position]
+            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
+            return [start, submit(chunk, worker), worker, attempts]
+
+        queued = deque(launch(i, i % self._n_workers)
+                       for i in range(min(len(starts), self._n_workers * SLICES_PER_WORKER)))
+        next_position = len(queued)
+        while queued:
+            start, handle, worker, attempts = queued[0]
+            try:
+                proba, records, generate_s, stats = result(handle)
+            except _WorkerDied as died:
+                self._died(start, min(start + CHUNK_SOURCES, len(dataset)), attempts, died.cause)
+                lost = replace(worker)
+                for entry in queued:
+                    if entry[2] in lost:
+                        entry[:] = launch(starts.index(entry[0]), entry[2], entry[3] + (entry is queued[0]))
+                continue
+            queued.popleft()
+            self._take(start, proba, stats)
+            if next_position < len(starts):
+                queued.append(launch(next_position, worker))
+                next_position += 1
+            yield records, generate_s
+
     def add_timings(self, timings: dict) -> dict:
         """The run's timings with the workers' model time and calls added, and what ran where."""
         return timings | {
@@ -79,41 +113,28 @@ class ProcessExecutor(_SliceExecutor):
 
     def run(self, config, dataset: Dataset, polarity):
         self._n_workers = self.workers
-        starts = list(range(0, len(dataset), CHUNK_SOURCES))
-        self.original_proba = np.zeros((len(dataset), len(polarity.labels)))
+        pools = [None]
 
-        def new_pool():
-            return ProcessPoolExecutor(self._n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_start_process_worker, initargs=(self.open_model,))
+        def new_pool() -> set:  # a dead process breaks the whole pool: every queued slice runs again on a new one
+            if pools[0] is not None:
+                pools[0].shutdown(wait=False, cancel_futures=True)
+            pools[0] = ProcessPoolExecutor(self._n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_start_process_worker, initargs=(self.open_model,))
+            return set(range(self._n_workers))
 
-        def submit(position: int, attempts: int = 1) -> list:
-            start = starts[position]
-            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
-            return [start, pool.submit(_run_process_slice, config, chunk, polarity), attempts]
+        def result(future):
+            try:
+                return future.result()
+            except BrokenProcessPool as exc:
+                raise _WorkerDied(exc) from None
 
-        pool = new_pool()
+        new_pool()
         try:
-            queued: deque = deque(submit(i) for i in range(min(len(starts), self._n_workers * SLICES_PER_WORKER)))
-            next_position = len(queued)
-            while queued:
-                start, future, attempts = queued[0]
-                try:
-                    proba, records, generate_s, stats = future.result()
-                except BrokenProcessPool as exc:  # a worker died: a new pool runs every queued slice again
-                    self._died(start, min(start + CHUNK_SOURCES, len(dataset)), attempts, exc)
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = new_pool()
-                    for entry in queued:
-                        entry[:] = submit(starts.index(entry[0]), entry[2] + (entry is queued[0]))
-                    continue
-                queued.popleft()
-                self._take(start, proba, stats)
-                if next_position < len(starts):
-                    queued.append(submit(next_position))
-                    next_position += 1
-                yield records, generate_s
+            yield from self._in_order(
+                dataset, polarity, lambda chunk, _worker: pools[0].submit(_run_process_slice, config, chunk, polarity),
+                result, lambda _worker: new_pool())
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pools[0].shutdown(wait=True, cancel_futures=True)
 
 
 _PROCESS_WORKER = None
@@ -164,37 +185,29 @@ class RayExecutor(_SliceExecutor):
                 ray.kill(handle)
 
     def _run_on(self, ray, worker_class, actors: list, config, dataset: Dataset, polarity):
-        starts = list(range(0, len(dataset), CHUNK_SOURCES))
-        self.original_proba = np.zeros((len(dataset), len(polarity.labels)))
-        queued: deque = deque()  # [start, ref, actor index, attempts], in slice order
-
-        def submit(position: int, actor: int, attempts: int = 1) -> list:
-            start = starts[position]
-            chunk = dataset.subset(range(start, min(start + CHUNK_SOURCES, len(dataset))))
-            return [start, actors[actor].run_slice.remote(config, chunk, polarity), actor, attempts]
-
-        next_position = 0
-        while next_position < min(len(starts), self._n_workers * SLICES_PER_WORKER):
-            queued.append(submit(next_position, next_position % self._n_workers))
-            next_position += 1
-        while queued:
-            start, ref, actor, attempts = queued[0]
+        def result(ref):
             try:
-                proba, records, generate_s, stats = ray.get(ref)
-            except ray.exceptions.RayActorError as exc:  # the worker died: a new one runs its slices again
-                self._died(start, min(start + CHUNK_SOURCES, len(dataset)), attempts, exc)
-                ray.kill(actors[actor])
-                actors[actor] = worker_class.remote(self.open_model)
-                for entry in queued:  # every slice queued on the dead worker, this one first
-                    if entry[2] == actor:
-                        entry[:] = submit(starts.index(entry[0]), actor, entry[3] + (entry is queued[0]))
-                continue
-            queued.popleft()
-            self._take(start, proba, stats)
-            if next_position < len(starts):
-                queued.append(submit(next_position, actor))
-                next_position += 1
-            yield records, generate_s
+                return ray.get(ref)
+            except ray.exceptions.RayActorError as exc:
+                raise _WorkerDied(exc) from None
+
+        def replace(worker: int) -> set:  # only the slices queued on the dead actor are lost
+            ray.kill(actors[worker])
+            actors[worker] = worker_class.remote(self.open_model)
+            return {worker}
+
+        yield from self._in_order(dataset, polarity,
+                                  lambda chunk, worker: actors[worker].run_slice.remote(config, chunk, polarity),
+                                  result, replace)
+
+
+class _WorkerDied(Exception):
+    """A slice's worker died before it answered (`cause`: what the executor's engine raised)."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
 
 class SliceWorker:
     """One worker (a Ray actor or a local process): the model opened once, and a prediction cache kept across the

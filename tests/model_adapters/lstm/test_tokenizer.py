@@ -68,6 +68,36 @@ def test_negation_marking_prefixes_the_next_words_up_to_punctuation():
         "not", "not_a", "not_very", "not_good", "film", "at", "all"]
 
 
+def _marked_by_definition(tokens: list[str]) -> list[str]:
+    """Negation marking written plainly, token by token, as the docstring defines it."""
+    from model_adapters.lstm.tokenizer import _SCOPE_ENDS, NEGATION_SCOPE, NEGATORS
+
+    marked, left = [], 0
+    for token in tokens:
+        if token in _SCOPE_ENDS:
+            left = 0
+            marked.append(token)
+        elif token in NEGATORS:
+            left = NEGATION_SCOPE
+            marked.append(token)
+        else:
+            marked.append("not_" + token if left else token)
+            left = max(0, left - 1)
+    return marked
+
+
+def test_negation_marking_follows_its_definition_on_real_reviews_and_odd_sequences(imdb_archive):
+    from model_adapters.lstm.tokenizer import mark_negation
+    from robustness.data.datasets import load_dataset, sample_dataset
+
+    texts = list(sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=2).texts)
+    texts += ["not not good", "no. bad", "never , ever good film here", "not", "", "nothing nobody none x y z w"]
+    for text in texts:
+        tokens = tokenize(text)
+        assert mark_negation(tokens) == _marked_by_definition(tokens), text
+        assert mark_negation(tokens) is not tokens  # a new list: callers may change it
+
+
 @pytest.mark.parametrize("field", ["negation_marking", "drop_stray_marks"])
 def test_tokenizer_settings_are_saved_and_older_models_lack_them(field):
     from model_adapters.lstm.config import ARCHITECTURE_FIELDS, validate_config

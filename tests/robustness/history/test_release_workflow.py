@@ -178,3 +178,26 @@ def test_a_max_score_regresses_when_its_interval_rises_above_the_baseline(tmp_pa
     better = compare_to_baseline(run(0.05, 0.12), None, tmp_path / "results.json", "run 1")
     worse = compare_to_baseline(run(0.50, 0.62), None, tmp_path / "results.json", "run 1")
     assert better["regressions"] == [] and worse["regressions"] == ["negation_of_positive"]
+
+
+def test_history_shows_a_count_as_a_count_and_a_rate_change_in_points(tmp_path, capsys):
+    from robustness.history.record import test_rows
+
+    def results(count, rate):
+        return {"tests": [
+            {"name": "min_gender_representation_count", "kind": "score", "metric": "count", "score": count,
+             "threshold": 30, "n_applicable": 500, "pass_rate": None, "status": "pass"},
+            {"name": "add_typo", "kind": "cases", "pass_rate": rate, "n_applicable": 500, "ci_low": rate - 0.03,
+             "ci_high": rate + 0.02, "min_pass_rate": 0.9, "status": "pass"}]}
+
+    history = tmp_path / "history.sqlite"
+    with RunStore(history) as store:
+        for count, rate in ((1204, 0.95), (1207, 0.93)):
+            store.record({"kind": "test", "created_at": "2026-12-06T00:00:00Z"}, test_rows(results(count, rate)))
+    code, out, _ = run_cli(["history", "diff", "1", "2", "--history", history], capsys)
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line.strip()}
+    assert code == 0
+    assert rows["min_gender_representation_count"][1:4] == ["1,204", "1,207", "+3"]
+    assert rows["add_typo"][1:3] == ["0.950", "0.930"] and " ".join(rows["add_typo"][3:5]) == "−2.0 pt"
+    code, out, _ = run_cli(["history", "trend", "--history", history], capsys)
+    assert "+3 " in out and "1,207" in out and "pt" not in out.split("min_gender_representation_count")[1].split("\n")[0]

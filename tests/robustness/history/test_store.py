@@ -92,3 +92,25 @@ def test_a_corrupt_or_locked_store_is_one_line_and_never_raises_from_remember(tm
         store_module.BUSY_TIMEOUT_S = timeout
         holder.execute("ROLLBACK")
     assert ids == [] and "locked" in problem and "\n" not in problem
+
+
+def test_a_version_1_store_keeps_its_runs_and_gains_the_metric_column(tmp_path):
+    from robustness.history.store import MIGRATIONS
+
+    path = tmp_path / "v1.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for statement in MIGRATIONS[1]:
+        db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute("INSERT INTO runs (kind, created_at) VALUES ('test', '2026-11-01T00:00:00Z')")
+    db.execute("INSERT INTO tests (run_id, name, score) VALUES (1, 'min_gender_representation_count', 12)")
+    db.commit()
+    db.close()
+    with RunStore(path) as store:
+        assert store.tests(1) == [{"run_id": 1, "name": "min_gender_representation_count", "category": None,
+                                   "kind": None, "n": None, "pass_rate": None, "ci_low": None, "ci_high": None,
+                                   "threshold": None, "score": 12.0, "status": None, "metric": None}]
+        run_id = store.record({"kind": "test", "created_at": "2026-12-06T00:00:00Z"},
+                              [{"name": "min_gender_representation_count", "score": 15, "metric": "count"}])
+        assert store.tests(run_id)[0]["metric"] == "count"
