@@ -1,6 +1,6 @@
 """Our suite engine vs LangTest's Harness on the same LSTM, the same 200 reviews, the same tests.
 
-Both engines run the default suite's tests that LangTest also has (ours judged with LangTest's rule,
+Both engines run the default suite's robustness and bias tests that LangTest also has (ours judged with LangTest's rule,
 `mode: langtest`, so the numbers are comparable), in one process, after one warm-up call of the model.
 Both engines predict with the same model object (`--precision bf16`: the LSTM's fast path, for both). Each engine
 runs `--repeats` times, alternating; reported: generate / predict(run) / total seconds of each run, each run's speed
@@ -75,8 +75,9 @@ def main(argv=None) -> int:
     langtest_names = langtest_test_names()
     shared_names = [t.name for t in default.tests if t.name in langtest_names and t.name not in NOT_COMPARABLE]
     raw = default.to_dict()
-    raw["tests"]["robustness"] = {name: {"min_pass_rate": spec["min_pass_rate"]}
-                                  for name, spec in raw["tests"]["robustness"].items() if name in shared_names}
+    for category in ("robustness", "bias"):  # LangTest's tests only: our own (group gaps, ...) are not compared
+        raw["tests"][category] = {name: {"min_pass_rate": spec["min_pass_rate"]}
+                                  for name, spec in raw["tests"].get(category, {}).items() if name in shared_names}
     raw["harness"]["mode"] = "langtest"
     shared = config_from_dict(raw, source="default.yml (tests shared with LangTest)")
 

@@ -31,9 +31,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def reviews(imdb_archive):
-    from robustness.data.datasets import load_dataset, sample_dataset
-
-    from robustness.data.datasets import Dataset
+    from robustness.data.datasets import Dataset, load_dataset, sample_dataset
 
     sample = sample_dataset(load_dataset(imdb_archive, "test"), 300, seed=3)  # three slices of 128 reviews
     texts = list(sample.texts)
