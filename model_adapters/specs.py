@@ -21,6 +21,7 @@ from typing import Sequence
 
 from model_adapters.errors import ModelError, UsageError
 from model_adapters.http_adapter import HttpOptions, redact_url
+from model_adapters.lstm.config import PRECISIONS
 from model_adapters.normalizer.model import (
     NormalizingModel,
     is_normalized_dir,
@@ -62,6 +63,8 @@ def load_model_spec(spec: str | Path, *, allow_download: bool = False, trust: Se
     an LSTM (also behind a normalizer) on its fast path, and is part of the fingerprint.
     """
     text = str(spec).strip()
+    if precision not in PRECISIONS:
+        raise UsageError(f"{names.precision} {precision!r} is not one of {', '.join(PRECISIONS)}")
     if precision != "fp32" and text.startswith(PREFIXES + ("http://", "https://")):
         raise UsageError(f"{names.precision} {precision} applies to LSTM model directories; {text} is not one: "
                          f"drop {names.precision}")
@@ -186,7 +189,8 @@ def _normalized(path: Path, text: str, precision: str = "fp32") -> ResolvedModel
                          f"words may be stale; run `robustness harden` on it again")
     model = NormalizingModel(inner.model, load_known_words(path, manifest), wraps=inner.spec, path=text,
                              words_source=str(manifest.get("words_source", "")))
-    return ResolvedModel(model, "normalized", text, {"sha256": manifest_digest(path), "wraps": inner.record()})
+    fingerprint = {"sha256": manifest_digest(path), "wraps": inner.record()}
+    return ResolvedModel(model, "normalized", text, fingerprint | ({"precision": precision} if precision != "fp32" else {}))
 
 
 def _transformers(target: str, spec: str, labels, allow_download: bool,

@@ -34,6 +34,9 @@ def harden(model_spec, model_options, data_path, layout, words_path, out_dir):
     from robustness.data.datasets import load_dataset
     from robustness.models.harden import harden as build
 
+    if model_options.precision != "fp32":  # a choice for whoever opens the hardened model, not stored in it
+        raise click.UsageError(f"--precision {model_options.precision} applies when a model predicts: give it to the "
+                               f"commands that open {out_dir} (test, serve, ...), not to harden")
     texts = load_dataset(data_path, "train", layout=layout).texts if data_path is not None else None
     record = build(model_spec, out_dir, model_options.stored(), texts=texts, words_file=words_path,
                    data_source=str(data_path) if data_path is not None else None)

@@ -56,7 +56,7 @@ def show(history_path, run_id):
                f"tags: {', '.join(run['tags']) or '-'}")
     rows = [("test", "n", "pass rate", "95% CI", "min", "score", "status")]
     for test in tests:
-        rows.append((test["name"], num(test["n"]), _num(test["pass_rate"]), _ci(test),
+        rows.append((test["name"], "-" if test["n"] is None else num(test["n"]), _num(test["pass_rate"]), _ci(test),
                      _num(test["threshold"], test.get("metric")), _num(test["score"], test.get("metric")),
                      (test["status"] or "-").upper()))
     click.echo("\n".join(text_table(rows)))

@@ -29,13 +29,22 @@ def test_rows(results: dict) -> list[dict]:
     return rows
 
 
+def model_identity(model: dict) -> str | None:
+    """A results.json model block's weights hash, with `@bf16` when it predicted on the fast path: the same
+    weights at another precision are another configuration."""
+    fingerprint = model.get("fingerprint") or {}
+    digest = fingerprint.get("sha256")
+    precision = fingerprint.get("precision")
+    return f"{digest}@{precision}" if digest and precision else digest
+
+
 def suite_run(results: dict, run_dir: Path, kind: str = "test") -> dict:
     """The run row of one suite run (results.json in `run_dir`)."""
     model, data = results.get("model") or {}, results.get("data") or {}
     gate = results.get("gate") or {}
     return {"kind": kind, "created_at": results.get("created_at"), "run_dir": str(Path(run_dir).resolve()),
             "model_spec": model.get("spec") or model.get("path") or model.get("name"), "model_kind": model.get("kind"),
-            "model_fingerprint": (model.get("fingerprint") or {}).get("sha256"),
+            "model_fingerprint": model_identity(model),
             "data_path": data.get("path"), "data_fingerprint": data.get("fingerprint"),
             "config_hash": config_hash(results.get("config")), "seed": results.get("seed"),
             "passed": None if gate.get("passed") is None else int(bool(gate["passed"])),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from robustness.errors import UsageError
-from robustness.history.record import config_hash
+from robustness.history.record import config_hash, model_identity
 
 EXPERIMENT = "robustness"
 _KEY = re.compile(r"[^A-Za-z0-9_\-. /]")
@@ -46,7 +46,7 @@ def suite_metrics(results: dict) -> dict[str, float]:
 def suite_params(results: dict, kind: str) -> dict[str, str]:
     model, data = results.get("model") or {}, results.get("data") or {}
     return {"kind": kind, "model_spec": str(model.get("spec") or model.get("path") or model.get("name")),
-            "model_kind": str(model.get("kind")), "model_fingerprint": str((model.get("fingerprint") or {}).get("sha256")),
+            "model_kind": str(model.get("kind")), "model_fingerprint": str(model_identity(model)),
             "seed": str(results.get("seed")), "config_hash": str(config_hash(results.get("config"))),
             "gate_rule": str((results.get("gate") or {}).get("rule")), "data_path": str(data.get("path")),
             "n_reviews": str(data.get("n_sampled"))}

@@ -2,7 +2,7 @@
 
 The reviews are cut into the slices a local run makes (run.CHUNK_SOURCES reviews each). A Ray actor per worker
 opens the model once and turns a slice into its case records exactly as a local run does (run.slice_records: a
-case depends only on its seed, test and review, and an LSTM's probabilities never on its batch-mates), and the
+case depends only on its seed, test and review, and a slice is predicted with the same batches everywhere), and the
 driver tallies and writes them in slice order: results.json and the cases file are the local run's, timings
 aside, whatever the number of workers. A worker that dies is replaced and its slices run again (reported in
 the run's timings and on stderr); a slice that fails twice ends the run with that error: no case is dropped.
@@ -36,6 +36,7 @@ class _SliceExecutor:
     and the slices run again after a worker died."""
 
     name = ""
+    pool_shares_deaths = False  # True where one dead worker fails every queued slice, so the culprit is unknown
 
     def __init__(self, open_model: Callable, workers: int | None, log: Callable[[str], None] | None):
         self.open_model = open_model
@@ -53,12 +54,13 @@ class _SliceExecutor:
 
     def _died(self, start: int, end: int, attempts: int, exc: BaseException) -> None:
         """Count a dead worker's slice, or end the run when it was that slice's last attempt."""
+        where = f"reviews {start}-{end - 1}" + (" or a slice running beside them" if self.pool_shares_deaths else "")
         if attempts >= MAX_ATTEMPTS:
-            raise ModelRuntimeError(f"a {self.name} worker died twice on reviews {start}-{end - 1}; last error: "
+            raise ModelRuntimeError(f"a {self.name} worker died twice on {where}; last error: "
                                     f"{_first_line(exc)}") from None
         self.retries.append({"reviews": [start, end - 1], "error": _first_line(exc)})
-        self.log(f"[{self.name}] a worker died on reviews {start}-{end - 1} ({type(exc).__name__}); running its "
-                 f"slices again on a new worker")
+        self.log(f"[{self.name}] a worker died on {where} ({type(exc).__name__}); running its slices again on a "
+                 f"new worker")
 
     def _in_order(self, dataset: Dataset, polarity, submit: Callable, result: Callable, replace: Callable):
         """(case records, generation seconds) of each slice in slice order, SLICES_PER_WORKER slices in flight per
@@ -110,6 +112,7 @@ class ProcessExecutor(_SliceExecutor):
     prediction all spread over the cores, one torch thread per process."""
 
     name = "processes"
+    pool_shares_deaths = True
 
     def run(self, config, dataset: Dataset, polarity):
         self._n_workers = self.workers

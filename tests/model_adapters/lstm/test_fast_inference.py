@@ -119,3 +119,22 @@ def test_robustness_test_at_bf16_is_recorded_close_to_fp32_and_the_same_in_worke
             == {k: v for k, v in bf16.items() if k not in ("timings", "created_at")})
     assert (gzip.decompress((tmp_path / "bf16_workers" / "cases.jsonl.gz").read_bytes())
             == gzip.decompress((tmp_path / "bf16" / "cases.jsonl.gz").read_bytes()))
+
+
+def test_history_tells_a_bf16_run_from_an_fp32_one_and_harden_refuses_a_precision(tiny_lstm_dir, tmp_path, capsys):
+    from model_adapters.specs import load_model_spec
+    from robustness.history.record import model_identity
+    from tests.robustness.helpers import assert_user_error, run_cli
+
+    fp32, bf16 = (load_model_spec(str(tiny_lstm_dir), precision=p).record() for p in ("fp32", "bf16"))
+    assert model_identity(bf16) == model_identity(fp32) + "@bf16"
+    with pytest.raises(UsageError, match="--precision 'fp16' is not one of fp32, bf16"):
+        load_model_spec("py:json:dumps", precision="fp16")
+    hardened = tmp_path / "hardened"
+    assert run_cli(["harden", "--model", tiny_lstm_dir, "--out", hardened], capsys)[0] == 0
+    normalized = load_model_spec(str(hardened), precision="bf16")
+    assert normalized.fingerprint["precision"] == "bf16" and normalized.model.inner.precision == "bf16"
+    assert model_identity(normalized.record()).endswith("@bf16")
+    assert_user_error(run_cli(["harden", "--model", tiny_lstm_dir, "--precision", "bf16", "--out", tmp_path / "h2"],
+                              capsys), "--precision bf16 applies when a model predicts")
+    assert not (tmp_path / "h2").exists()
