@@ -137,8 +137,7 @@ def run_one_path(args) -> int:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     write_json(args.work / f"{args.one_path}.json", {
         "settings": {"precision": settings["precision"], "workers": args.workers if executor else 1},
-        "wall_s": round(wall, 2), "timings": results["timings"], "n_reviews": results["data"]["n_reviews"]
-        if "n_reviews" in results.get("data", {}) else args.sample or len(dataset),
+        "wall_s": round(wall, 2), "timings": results["timings"], "n_reviews": results["data"]["n_sampled"],
         "peak_rss_mb_driver": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "peak_rss_mb_workers": round(children / 1024, 1) if executor is not None and children else None,
         "n_cases": len(passed), "case_ids_sha256": ids.hexdigest(),

@@ -65,8 +65,7 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
         config = resolve_config(preset, **(overrides or {}))
         metrics = train_lstm(train, validation, config, model_dir, seed=seed, progress=True, num_threads=threads)
         train_s = time.perf_counter() - started
-    inference = measure_inference(model_dir, test)
-    predicted = inference.pop("_predicted")
+    inference, predicted = measure_inference(model_dir, test)
     result = {
         "schema_version": 2, "kind": "train_imdb_benchmark", "preset": preset, "seed": seed,
         "overrides": overrides or {},
@@ -98,10 +97,10 @@ def benchmark_preset(preset: str, train, validation, test, seed: int, model_dir:
     return result
 
 
-def measure_inference(model_dir: Path, test) -> dict:
+def measure_inference(model_dir: Path, test) -> tuple[dict, list]:
     """The whole test set through the fp32 reference and through the bf16 fast path in the same run, each timed
     end to end (predict(): tokenization + model) and for the model alone (ids already made), best of 3; with
-    each path's accuracy and their per-review agreement."""
+    each path's accuracy and their per-review agreement. Returns that record and the reference's predictions."""
     import numpy as np
 
     from model_adapters.lstm.adapter import load_lstm_model
@@ -109,7 +108,7 @@ def measure_inference(model_dir: Path, test) -> dict:
     from model_adapters.lstm.fast_inference import native_bf16
 
     texts, gold = list(test.texts), list(test.labels)
-    paths = {}
+    paths, predictions = {}, {}
     for name, precision in (("reference", "fp32"), ("fast", "bf16")):
         model = load_lstm_model(model_dir, precision=precision)
         model.predict(texts[:256])  # warm: first-call setup is not inference
@@ -125,18 +124,17 @@ def measure_inference(model_dir: Path, test) -> dict:
             model_only.append(time.perf_counter() - started)
         paths[name] = {"precision": precision, "seconds": round(min(end_to_end), 2),
                        "reviews_per_s": round(len(texts) / min(end_to_end), 1),
-                       "model_only_seconds": round(min(model_only), 2), "accuracy": score(gold, predicted)["accuracy"],
-                       "_predicted": predicted}
+                       "model_only_seconds": round(min(model_only), 2), "accuracy": score(gold, predicted)["accuracy"]}
+        predictions[name] = predicted
     reference, fast = paths["reference"], paths["fast"]
     fast |= {"speedup": round(reference["seconds"] / fast["seconds"], 3),
              "model_only_speedup": round(reference["model_only_seconds"] / fast["model_only_seconds"], 3),
-             "agreement": float(np.mean(np.array(reference["_predicted"]) == np.array(fast["_predicted"]))),
+             "agreement": float(np.mean(np.array(predictions["reference"]) == np.array(predictions["fast"]))),
              "accuracy_change_pt": round(100 * (fast["accuracy"] - reference["accuracy"]), 3),
              "native_bf16": native_bf16()}
-    fast.pop("_predicted")
-    return {**{k: reference[k] for k in ("seconds", "reviews_per_s")}, "_predicted": reference.pop("_predicted"),
+    return {**{k: reference[k] for k in ("seconds", "reviews_per_s")},
             "includes": "tokenization + model, whole test set through predict(), best of 3",
-            "reference": reference, "fast": fast}
+            "reference": reference, "fast": fast}, predictions["reference"]
 
 
 def baseline_result(train_all, test, seed: int) -> dict | None:

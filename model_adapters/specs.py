@@ -66,8 +66,7 @@ def load_model_spec(spec: str | Path, *, allow_download: bool = False, trust: Se
     if precision not in PRECISIONS:
         raise UsageError(f"{names.precision} {precision!r} is not one of {', '.join(PRECISIONS)}")
     if precision != "fp32" and text.startswith(PREFIXES + ("http://", "https://")):
-        raise UsageError(f"{names.precision} {precision} applies to LSTM model directories; {text} is not one: "
-                         f"drop {names.precision}")
+        raise _precision_refused(precision, f"{text} is not one", names)
     if text.startswith(("http://", "https://")):
         from model_adapters.http_adapter import connect_http_model
 
@@ -152,13 +151,21 @@ def _directory(path: Path, text: str, labels, names: OptionNames = COMMAND_FLAGS
 
     kind = "hf" if is_transformers_dir(path) else "tfidf" if (path / TFIDF_MANIFEST).is_file() else "lstm"
     if precision != "fp32" and kind != "lstm":
-        raise UsageError(f"{names.precision} {precision} applies to LSTM model directories; {text} holds a {kind} "
-                         f"model: drop {names.precision}")
+        raise _precision_refused(precision, f"{text} holds a {kind} model", names)
     if kind == "hf":
         return _transformers(text, text, None, False, names)
     model = load_directory_model(path, precision)
     fingerprint = {"sha256": hash_files([path], LSTM_PREDICTION_FILES if kind == "lstm" else None)}
-    return ResolvedModel(model, kind, text, fingerprint | ({"precision": precision} if precision != "fp32" else {}))
+    return ResolvedModel(model, kind, text, _with_precision(fingerprint, precision))
+
+
+def _precision_refused(precision: str, what: str, names: OptionNames) -> UsageError:
+    return UsageError(f"{names.precision} {precision} applies to LSTM model directories; {what}: drop {names.precision}")
+
+
+def _with_precision(fingerprint: dict, precision: str) -> dict:
+    """A fingerprint names a precision other than the fp32 reference (fp32 fingerprints stay as they always were)."""
+    return fingerprint | ({"precision": precision} if precision != "fp32" else {})
 
 
 def wrapped_options(options: dict) -> dict:
@@ -190,7 +197,7 @@ def _normalized(path: Path, text: str, precision: str = "fp32") -> ResolvedModel
     model = NormalizingModel(inner.model, load_known_words(path, manifest), wraps=inner.spec, path=text,
                              words_source=str(manifest.get("words_source", "")))
     fingerprint = {"sha256": manifest_digest(path), "wraps": inner.record()}
-    return ResolvedModel(model, "normalized", text, fingerprint | ({"precision": precision} if precision != "fp32" else {}))
+    return ResolvedModel(model, "normalized", text, _with_precision(fingerprint, precision))
 
 
 def _transformers(target: str, spec: str, labels, allow_download: bool,

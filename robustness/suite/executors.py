@@ -116,13 +116,14 @@ class ProcessExecutor(_SliceExecutor):
 
     def run(self, config, dataset: Dataset, polarity):
         self._n_workers = self.workers
-        pools = [None]
+        pool = None
 
         def new_pool() -> set:  # a dead process breaks the whole pool: every queued slice runs again on a new one
-            if pools[0] is not None:
-                pools[0].shutdown(wait=False, cancel_futures=True)
-            pools[0] = ProcessPoolExecutor(self._n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_start_process_worker, initargs=(self.open_model,))
+            nonlocal pool
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(self._n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_start_process_worker, initargs=(self.open_model,))
             return set(range(self._n_workers))
 
         def result(future):
@@ -134,10 +135,10 @@ class ProcessExecutor(_SliceExecutor):
         new_pool()
         try:
             yield from self._in_order(
-                dataset, polarity, lambda chunk, _worker: pools[0].submit(_run_process_slice, config, chunk, polarity),
+                dataset, polarity, lambda chunk, _worker: pool.submit(_run_process_slice, config, chunk, polarity),
                 result, lambda _worker: new_pool())
         finally:
-            pools[0].shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 _PROCESS_WORKER = None
