@@ -59,6 +59,7 @@ def main(argv=None) -> int:
     from model_adapters import load_model
     from model_adapters.lstm.adapter import load_lstm_model
     from model_adapters.lstm.batching import encode_texts, equal_length_batches, predict_logits
+    from model_adapters.lstm.fast_inference import FAST_BATCH_SIZE, FastLSTM
     from model_adapters.lstm.tokenizer import head_tail
     from robustness.data.datasets import load_dataset, sample_dataset
     from robustness.data.download import resolve_imdb
@@ -116,7 +117,11 @@ def main(argv=None) -> int:
     rows["bf16_cast_equal_length_64"] = {"seconds": seconds, "out": out}
     fast = load_lstm_model(args.model, precision="bf16")
     seconds, out = best(lambda: fast.logits(encoded))
-    rows["fast_path_bf16_padded"] = {"seconds": seconds, "out": out}
+    rows[f"fast_path_bf16_padded_{FAST_BATCH_SIZE}"] = {"seconds": seconds, "out": out}
+    for size in (16, 64, 128):  # the shipped batch size against its neighbours, one torch thread per batch as shipped
+        resized = FastLSTM(network, batch_size=size)
+        seconds, out = best(lambda: predict_logits(network, encoded, 64, fast=resized))
+        rows[f"fast_path_bf16_padded_{size}"] = {"seconds": seconds, "out": out}
     record_rows = {}
     for name, row in rows.items():
         out = row.pop("out")

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from model_adapters.lstm.config import LSTMConfig
-from model_adapters.lstm.fast_inference import FAST_BATCH_SIZE, padded_batches
+from model_adapters.lstm.fast_inference import padded_batches
 from model_adapters.lstm.tokenizer import (
     OOV_ID,
     Vocabulary,
@@ -92,7 +92,7 @@ def predict_logits(network: torch.nn.Module, encoded: Sequence[np.ndarray], batc
         batches = [(indices, (ids,)) for indices, ids in equal_length_batches(encoded, batch_size)]
         forward = network
     else:
-        batches = [(indices, (ids, lengths)) for indices, ids, lengths in padded_batches(encoded, FAST_BATCH_SIZE)]
+        batches = [(indices, (ids, lengths)) for indices, ids, lengths in padded_batches(encoded, fast.batch_size)]
         forward = fast.logits
     workers = min(workers or torch.get_num_threads(), len(batches))
     was_training = network.training

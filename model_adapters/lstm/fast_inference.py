@@ -18,7 +18,7 @@ from torch import nn
 
 from model_adapters.lstm.network import LSTMClassifier
 
-FAST_BATCH_SIZE = 32  # measured best of 32/64/128/256 on 2 cores (benchmarks/experiments.md, "Scale")
+FAST_BATCH_SIZE = 32  # against 16, 64 and 128: benchmarks/analysis/inference_paths.py
 
 
 def native_bf16() -> bool:
@@ -32,8 +32,9 @@ class FastLSTM:
     """A bf16 copy of a trained LSTMClassifier's embedding and recurrent layers, predicting logits for padded
     batches; pooling and the output layers read the LSTM's outputs in fp32, as the reference does."""
 
-    def __init__(self, network: LSTMClassifier):
+    def __init__(self, network: LSTMClassifier, batch_size: int = FAST_BATCH_SIZE):
         self.network = network
+        self.batch_size = batch_size
         config = network.config
         self.embedding = network.embedding.weight.detach().to(torch.bfloat16)
         self.directions: list[list[nn.LSTM]] = []
